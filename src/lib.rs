@@ -2,5 +2,7 @@
 #![warn(missing_docs)]
 
 mod arith;
+mod linalg;
 
 pub use arith::{MAX_DIGITS, MAX_EXPONENT, NotFinite, ParseError, Q, dot};
+pub use linalg::{Affine, HalfSpace, Matrix};
