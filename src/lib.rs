@@ -2,7 +2,17 @@
 #![warn(missing_docs)]
 
 mod arith;
+mod error;
+pub mod eval_report;
+pub mod format;
+mod network;
+mod points;
 mod linalg;
 
 pub use arith::{MAX_DIGITS, MAX_EXPONENT, NotFinite, ParseError, Q, dot};
+pub use error::{Error, Result};
+pub use points::{format_point, parse_point, parse_points};
 pub use linalg::{Affine, HalfSpace, Matrix};
+pub use network::{
+    Activation, Form, Layer, LayerTrace, Network, Pattern, Piece, Shape, Trace,
+};

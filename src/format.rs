@@ -1,0 +1,597 @@
+//! The native network file format (JSON), read and written exactly.
+//!
+//! ```json
+//! {
+//!   "relucheck": 1,
+//!   "name": "sign flip",
+//!   "description": "optional free text",
+//!   "input_shape": [2],
+//!   "layers": [
+//!     {"type": "dense", "weights": [[1, -1], ["1/2", "3"]], "bias": [0, "-1/3"]},
+//!     {"type": "relu"},
+//!     {"type": "dense", "weights": [[1, 1]], "bias": [0]}
+//!   ]
+//! }
+//! ```
+//!
+//! - `relucheck`: the format version, `1`.
+//! - `name`, `description`: optional text.
+//! - `input_shape`: `[n]` or `[C, H, W]` (values flattened row-major C, H, W, as in PyTorch).
+//! - `layers`: a list; each has a `type` and the fields below.
+//!
+//! | type | fields |
+//! | --- | --- |
+//! | `dense` | `weights` (out × in, like PyTorch's `Linear`), `bias` (length out; omitted = zeros) |
+//! | `conv2d` | `weights` `[out_ch][in_ch][kh][kw]`, `bias` (one per output channel; omitted = zeros), `stride` (default 1), `padding` (zero padding, default 0) |
+//! | `avg_pool2d` | `kernel_size`, `stride` (default `kernel_size`), `padding` (default 0; padding counts in the average) |
+//! | `max_pool2d` | `kernel_size`, `stride` (default `kernel_size`), `padding` (default 0) |
+//! | `flatten` | none |
+//! | `relu`, `abs`, `identity` | none |
+//! | `leaky_relu` | `alpha` (default `1/100`, PyTorch's default) |
+//! | `prelu` | `alpha`: one number, or a list with one per channel or one per unit |
+//! | `hard_tanh` | `min` (default -1), `max` (default 1) |
+//!
+//! `kernel_size`, `stride` and `padding` are an integer or `[vertical, horizontal]`.
+//!
+//! Numbers are JSON integers, JSON decimals (taken as the exact decimal value of their text,
+//! not the nearest float: `0.1` is 1/10), or strings in any syntax of [`Q::parse`]
+//! (`"3/8"`, `"-0.125"`, `"1e-3"`). Unknown fields and layer types are errors that list the
+//! valid ones; every error names the file and the place (`layers[2].weights[1][0]`).
+//! [`Network::to_json`] writes a network back; reading it again gives an equal network.
+
+use crate::arith::Q;
+use crate::error::{Error, Result};
+use crate::linalg::Matrix;
+use crate::network::{Activation, Layer, Network, Shape};
+use serde_json::{Map, Value, json};
+
+/// The format version this build reads and writes.
+pub const FORMAT_VERSION: u64 = 1;
+
+/// The largest number of values (inputs, units, weights) a file may declare, so a typo
+/// cannot exhaust memory.
+pub const MAX_VALUES: usize = 10_000_000;
+
+struct Ctx<'a> {
+    source: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err(&self, path: &str, message: impl Into<String>) -> Error {
+        Error::Format {
+            source_name: self.source.to_string(),
+            path: if path.is_empty() {
+                "top level".into()
+            } else {
+                path.to_string()
+            },
+            message: message.into(),
+        }
+    }
+
+    fn object<'v>(
+        &self,
+        v: &'v Value,
+        path: &str,
+        allowed: &[&str],
+    ) -> Result<&'v Map<String, Value>> {
+        let Value::Object(m) = v else {
+            return Err(self.err(path, format!("expected an object, found {}", kind_of(v))));
+        };
+        for key in m.keys() {
+            if !allowed.contains(&key.as_str()) {
+                return Err(self.err(
+                    &join(path, key),
+                    format!(
+                        "unknown field `{key}`; valid fields here: {}",
+                        allowed.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(m)
+    }
+
+    fn number(&self, v: &Value, path: &str) -> Result<Q> {
+        let text = match v {
+            Value::Number(n) => n.to_string(),
+            Value::String(s) => s.clone(),
+            _ => {
+                return Err(self.err(
+                    path,
+                    format!(
+                        "expected a number (e.g. 3, -0.5 or \"3/8\"), found {}",
+                        kind_of(v)
+                    ),
+                ));
+            }
+        };
+        Q::parse(&text).map_err(|e| self.err(path, e.to_string()))
+    }
+
+    fn numbers(&self, v: &Value, path: &str) -> Result<Vec<Q>> {
+        let Value::Array(items) = v else {
+            return Err(self.err(
+                path,
+                format!("expected a list of numbers, found {}", kind_of(v)),
+            ));
+        };
+        if items.len() > MAX_VALUES {
+            return Err(self.err(path, format!("more than {MAX_VALUES} values")));
+        }
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, x)| self.number(x, &format!("{path}[{i}]")))
+            .collect()
+    }
+
+    fn list<'v>(&self, v: &'v Value, path: &str, what: &str) -> Result<&'v Vec<Value>> {
+        match v {
+            Value::Array(items) => Ok(items),
+            _ => Err(self.err(path, format!("expected {what}, found {}", kind_of(v)))),
+        }
+    }
+
+    fn count(&self, v: &Value, path: &str) -> Result<usize> {
+        match v.as_u64() {
+            Some(n) if n as u128 <= MAX_VALUES as u128 => Ok(n as usize),
+            Some(_) => Err(self.err(path, format!("at most {MAX_VALUES} is accepted"))),
+            None => Err(self.err(
+                path,
+                format!("expected a non-negative integer, found {}", v),
+            )),
+        }
+    }
+
+    fn pair(&self, v: Option<&Value>, path: &str, default: (usize, usize)) -> Result<(usize, usize)> {
+        match v {
+            None => Ok(default),
+            Some(Value::Array(items)) if items.len() == 2 => Ok((
+                self.count(&items[0], &format!("{path}[0]"))?,
+                self.count(&items[1], &format!("{path}[1]"))?,
+            )),
+            Some(Value::Array(_)) => Err(self.err(path, "expected an integer or [vertical, horizontal]")),
+            Some(x) => {
+                let n = self.count(x, path)?;
+                Ok((n, n))
+            }
+        }
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+const LAYER_TYPES: &[&str] = &[
+    "dense",
+    "conv2d",
+    "avg_pool2d",
+    "max_pool2d",
+    "flatten",
+    "relu",
+    "leaky_relu",
+    "prelu",
+    "hard_tanh",
+    "abs",
+    "identity",
+];
+
+/// Parses JSON text into a `Value`, with line and column on syntax errors.
+pub(crate) fn parse_json(text: &str, source: &str) -> Result<Value> {
+    serde_json::from_str(text).map_err(|e| Error::Json {
+        source_name: source.to_string(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string().split(" at line ").next().unwrap_or("").to_string(),
+    })
+}
+
+impl Network {
+    /// Reads a network from the native JSON format; see [the format](crate::format).
+    pub fn from_json_str(text: &str) -> Result<Network> {
+        Network::from_json_named(text, "<input>")
+    }
+
+    /// Like [`Network::from_json_str`], naming `source` (usually the file) in errors.
+    pub fn from_json_named(text: &str, source: &str) -> Result<Network> {
+        let v = parse_json(text, source)?;
+        from_value(&v, &Ctx { source })
+    }
+
+    /// Reads a network file.
+    pub fn load(path: impl AsRef<std::path::Path>) -> Result<Network> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: name.clone(),
+            source,
+        })?;
+        Network::from_json_named(&text, &name)
+    }
+
+    /// Writes the network in the native format (pretty-printed, exact numbers).
+    pub fn to_json(&self) -> String {
+        let mut top = Map::new();
+        top.insert("relucheck".into(), json!(FORMAT_VERSION));
+        if let Some(n) = &self.name {
+            top.insert("name".into(), json!(n));
+        }
+        if let Some(d) = &self.description {
+            top.insert("description".into(), json!(d));
+        }
+        top.insert(
+            "input_shape".into(),
+            match self.input_shape() {
+                Shape::Flat(n) => json!([n]),
+                Shape::Chw(c, h, w) => json!([c, h, w]),
+            },
+        );
+        top.insert(
+            "layers".into(),
+            Value::Array(self.layers().iter().map(layer_to_value).collect()),
+        );
+        let mut s = serde_json::to_string_pretty(&Value::Object(top)).expect("JSON values print");
+        s.push('\n');
+        s
+    }
+}
+
+/// A number as JSON: an integer when it is one and small, otherwise an exact string.
+pub fn q_to_value(q: &Q) -> Value {
+    match q.to_i64_pair() {
+        Some((n, 1)) if n.unsigned_abs() < (1 << 53) => json!(n),
+        _ => Value::String(q.to_string()),
+    }
+}
+
+/// A list of numbers as exact strings (the convention of every JSON output).
+pub fn qs_to_strings(v: &[Q]) -> Value {
+    Value::Array(v.iter().map(|q| Value::String(q.to_string())).collect())
+}
+
+fn qs(v: &[Q]) -> Value {
+    Value::Array(v.iter().map(q_to_value).collect())
+}
+
+fn pair(p: (usize, usize)) -> Value {
+    if p.0 == p.1 { json!(p.0) } else { json!([p.0, p.1]) }
+}
+
+fn layer_to_value(layer: &Layer) -> Value {
+    let mut m = Map::new();
+    m.insert("type".into(), json!(layer.kind()));
+    match layer {
+        Layer::Dense { weights, bias } => {
+            m.insert(
+                "weights".into(),
+                Value::Array(weights.iter_rows().map(qs).collect()),
+            );
+            m.insert("bias".into(), qs(bias));
+        }
+        Layer::Conv2d {
+            weights,
+            out_channels,
+            in_channels,
+            kernel,
+            bias,
+            stride,
+            padding,
+        } => {
+            let (kh, kw) = *kernel;
+            let w: Vec<Value> = (0..*out_channels)
+                .map(|o| {
+                    Value::Array(
+                        (0..*in_channels)
+                            .map(|i| {
+                                Value::Array(
+                                    (0..kh)
+                                        .map(|y| {
+                                            let start = ((o * in_channels + i) * kh + y) * kw;
+                                            qs(&weights[start..start + kw])
+                                        })
+                                        .collect(),
+                                )
+                            })
+                            .collect(),
+                    )
+                })
+                .collect();
+            m.insert("weights".into(), Value::Array(w));
+            m.insert("bias".into(), qs(bias));
+            m.insert("stride".into(), pair(*stride));
+            m.insert("padding".into(), pair(*padding));
+        }
+        Layer::AvgPool2d {
+            kernel,
+            stride,
+            padding,
+        }
+        | Layer::MaxPool2d {
+            kernel,
+            stride,
+            padding,
+        } => {
+            m.insert("kernel_size".into(), pair(*kernel));
+            m.insert("stride".into(), pair(*stride));
+            m.insert("padding".into(), pair(*padding));
+        }
+        Layer::Flatten => {}
+        Layer::Activation(a) => match a {
+            Activation::LeakyRelu { alpha } => {
+                m.insert("alpha".into(), q_to_value(alpha));
+            }
+            Activation::PRelu { alpha } => {
+                m.insert("alpha".into(), qs(alpha));
+            }
+            Activation::HardTanh { min, max } => {
+                m.insert("min".into(), q_to_value(min));
+                m.insert("max".into(), q_to_value(max));
+            }
+            Activation::Relu | Activation::Abs | Activation::Identity => {}
+        },
+    }
+    Value::Object(m)
+}
+
+fn from_value(v: &Value, cx: &Ctx) -> Result<Network> {
+    let top = cx.object(
+        v,
+        "",
+        &["relucheck", "name", "description", "input_shape", "layers"],
+    )?;
+    match top.get("relucheck") {
+        None => {
+            return Err(cx.err(
+                "",
+                "missing field `relucheck` (the format version); add \"relucheck\": 1",
+            ));
+        }
+        Some(x) if x.as_u64() == Some(FORMAT_VERSION) => {}
+        Some(x) => {
+            return Err(cx.err(
+                "relucheck",
+                format!("unsupported format version {x}; this build reads version {FORMAT_VERSION}"),
+            ));
+        }
+    }
+    let text = |key: &str| -> Result<Option<String>> {
+        match top.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(x) => Err(cx.err(key, format!("expected text, found {}", kind_of(x)))),
+        }
+    };
+    let name = text("name")?;
+    let description = text("description")?;
+    let shape_v = top
+        .get("input_shape")
+        .ok_or_else(|| cx.err("", "missing field `input_shape` ([n] or [C, H, W])"))?;
+    let dims = cx.list(shape_v, "input_shape", "[n] or [C, H, W]")?;
+    let dims: Vec<usize> = dims
+        .iter()
+        .enumerate()
+        .map(|(i, d)| cx.count(d, &format!("input_shape[{i}]")))
+        .collect::<Result<_>>()?;
+    let input_shape = match dims[..] {
+        [n] => Shape::Flat(n),
+        [c, h, w] => Shape::Chw(c, h, w),
+        _ => {
+            return Err(cx.err(
+                "input_shape",
+                format!("expected [n] or [C, H, W], found {} dimensions", dims.len()),
+            ));
+        }
+    };
+    if dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).is_none_or(|n| n > MAX_VALUES) {
+        return Err(cx.err("input_shape", format!("more than {MAX_VALUES} inputs")));
+    }
+    let layers_v = top
+        .get("layers")
+        .ok_or_else(|| cx.err("", "missing field `layers` (a list of layers)"))?;
+    let layers = cx
+        .list(layers_v, "layers", "a list of layers")?
+        .iter()
+        .enumerate()
+        .map(|(i, l)| layer_from_value(l, &format!("layers[{i}]"), cx))
+        .collect::<Result<Vec<_>>>()?;
+    let mut net = Network::new(input_shape, layers).map_err(|e| match e {
+        Error::Shape { layer, .. } | Error::Layer { layer, .. } => {
+            cx.err(&format!("layers[{layer}]"), e.to_string())
+        }
+        other => cx.err("", other.to_string()),
+    })?;
+    net.name = name;
+    net.description = description;
+    Ok(net)
+}
+
+fn layer_from_value(v: &Value, path: &str, cx: &Ctx) -> Result<Layer> {
+    let Value::Object(m) = v else {
+        return Err(cx.err(path, format!("expected a layer object, found {}", kind_of(v))));
+    };
+    let kind = match m.get("type") {
+        Some(Value::String(s)) => s.as_str(),
+        Some(x) => return Err(cx.err(&join(path, "type"), format!("expected text, found {}", kind_of(x)))),
+        None => {
+            return Err(cx.err(
+                path,
+                format!("missing field `type`; valid types: {}", LAYER_TYPES.join(", ")),
+            ));
+        }
+    };
+    let fields: &[&str] = match kind {
+        "dense" => &["type", "weights", "bias"],
+        "conv2d" => &["type", "weights", "bias", "stride", "padding"],
+        "avg_pool2d" | "max_pool2d" => &["type", "kernel_size", "stride", "padding"],
+        "flatten" | "relu" | "abs" | "identity" => &["type"],
+        "leaky_relu" | "prelu" => &["type", "alpha"],
+        "hard_tanh" => &["type", "min", "max"],
+        _ => {
+            return Err(cx.err(
+                &join(path, "type"),
+                format!("unknown layer type `{kind}`; valid types: {}", LAYER_TYPES.join(", ")),
+            ));
+        }
+    };
+    cx.object(v, path, fields)?;
+    let field = |k: &str| m.get(k);
+    let required = |k: &str| {
+        m.get(k)
+            .ok_or_else(|| cx.err(path, format!("a `{kind}` layer needs the field `{k}`")))
+    };
+    let p = |k: &str| join(path, k);
+    Ok(match kind {
+        "dense" => {
+            let rows_v = cx.list(required("weights")?, &p("weights"), "a list of weight rows")?;
+            let rows = rows_v
+                .iter()
+                .enumerate()
+                .map(|(i, r)| cx.numbers(r, &format!("{}[{i}]", p("weights"))))
+                .collect::<Result<Vec<_>>>()?;
+            if rows.is_empty() {
+                return Err(cx.err(&p("weights"), "a dense layer needs at least one row"));
+            }
+            if let Some(i) = rows.iter().position(|r| r.len() != rows[0].len()) {
+                return Err(cx.err(
+                    &format!("{}[{i}]", p("weights")),
+                    format!(
+                        "row has {} values but row 0 has {}; every row needs one weight per input",
+                        rows[i].len(),
+                        rows[0].len()
+                    ),
+                ));
+            }
+            let out = rows.len();
+            let weights = Matrix::from_rows(rows).expect("rows checked");
+            let bias = match field("bias") {
+                Some(b) => cx.numbers(b, &p("bias"))?,
+                None => vec![Q::ZERO; out],
+            };
+            Layer::Dense { weights, bias }
+        }
+        "conv2d" => {
+            let wp = p("weights");
+            let outs = cx.list(required("weights")?, &wp, "weights [out_ch][in_ch][kh][kw]")?;
+            let mut flat = Vec::new();
+            let mut dims: Option<(usize, usize, usize)> = None;
+            for (o, ov) in outs.iter().enumerate() {
+                let ins = cx.list(ov, &format!("{wp}[{o}]"), "a list over input channels")?;
+                for (i, iv) in ins.iter().enumerate() {
+                    let rows = cx.list(iv, &format!("{wp}[{o}][{i}]"), "a kernel (list of rows)")?;
+                    for (y, rv) in rows.iter().enumerate() {
+                        let here = format!("{wp}[{o}][{i}][{y}]");
+                        let row = cx.numbers(rv, &here)?;
+                        let d = (ins.len(), rows.len(), row.len());
+                        match dims {
+                            None => dims = Some(d),
+                            Some(e) if e != d => {
+                                return Err(cx.err(
+                                    &here,
+                                    format!(
+                                        "kernel shape differs: expected {} input channels of {}x{}, found {} of {}x{}",
+                                        e.0, e.1, e.2, d.0, d.1, d.2
+                                    ),
+                                ));
+                            }
+                            _ => {}
+                        }
+                        flat.extend(row);
+                    }
+                    if rows.is_empty() {
+                        return Err(cx.err(&format!("{wp}[{o}][{i}]"), "empty kernel"));
+                    }
+                }
+                if ins.is_empty() {
+                    return Err(cx.err(&format!("{wp}[{o}]"), "no input channels"));
+                }
+            }
+            let Some((in_channels, kh, kw)) = dims else {
+                return Err(cx.err(&wp, "a conv2d layer needs at least one output channel"));
+            };
+            if flat.len() != outs.len() * in_channels * kh * kw {
+                return Err(cx.err(&wp, "weights are ragged; expected [out_ch][in_ch][kh][kw]"));
+            }
+            let bias = match field("bias") {
+                Some(b) => cx.numbers(b, &p("bias"))?,
+                None => vec![Q::ZERO; outs.len()],
+            };
+            Layer::Conv2d {
+                weights: flat,
+                out_channels: outs.len(),
+                in_channels,
+                kernel: (kh, kw),
+                bias,
+                stride: cx.pair(field("stride"), &p("stride"), (1, 1))?,
+                padding: cx.pair(field("padding"), &p("padding"), (0, 0))?,
+            }
+        }
+        "avg_pool2d" | "max_pool2d" => {
+            let kernel = cx.pair(Some(required("kernel_size")?), &p("kernel_size"), (1, 1))?;
+            let stride = cx.pair(field("stride"), &p("stride"), kernel)?;
+            let padding = cx.pair(field("padding"), &p("padding"), (0, 0))?;
+            if kind == "avg_pool2d" {
+                Layer::AvgPool2d {
+                    kernel,
+                    stride,
+                    padding,
+                }
+            } else {
+                Layer::MaxPool2d {
+                    kernel,
+                    stride,
+                    padding,
+                }
+            }
+        }
+        "flatten" => Layer::Flatten,
+        "relu" => Layer::Activation(Activation::Relu),
+        "abs" => Layer::Activation(Activation::Abs),
+        "identity" => Layer::Activation(Activation::Identity),
+        "leaky_relu" => Layer::Activation(Activation::LeakyRelu {
+            alpha: match field("alpha") {
+                Some(a) => cx.number(a, &p("alpha"))?,
+                None => Q::new(1, 100),
+            },
+        }),
+        "prelu" => {
+            let a = required("alpha")?;
+            let alpha = if a.is_array() {
+                cx.numbers(a, &p("alpha"))?
+            } else {
+                vec![cx.number(a, &p("alpha"))?]
+            };
+            if alpha.is_empty() {
+                return Err(cx.err(&p("alpha"), "alpha needs at least one value"));
+            }
+            Layer::Activation(Activation::PRelu { alpha })
+        }
+        "hard_tanh" => Layer::Activation(Activation::HardTanh {
+            min: match field("min") {
+                Some(x) => cx.number(x, &p("min"))?,
+                None => -Q::ONE,
+            },
+            max: match field("max") {
+                Some(x) => cx.number(x, &p("max"))?,
+                None => Q::ONE,
+            },
+        }),
+        _ => unreachable!("checked above"),
+    })
+}

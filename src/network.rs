@@ -1,0 +1,889 @@
+//! Networks: layers, activations and exact evaluation with a trace.
+//!
+//! A [`Network`] is a chain of [`Layer`]s from an input of [`Shape`] `[n]` or `[C, H, W]`
+//! (flattened row-major, channel first, like PyTorch). Layers are either *affine*
+//! (`dense`, `conv2d`, `avg_pool2d`, `flatten`) or *piecewise linear* (the activations and
+//! `max_pool2d`).
+//!
+//! # Activation patterns
+//! Every unit of a piecewise-linear layer is "which affine piece is active": a ReLU unit has
+//! 2 pieces, hard-tanh 3, a max-pool unit over `k` inputs `k`. [`Layer::pieces`] states each
+//! piece as closed linear conditions on the layer's input and the affine output it computes
+//! there, so one notion of *activation pattern* ([`Pattern`]) serves every layer kind, and
+//! region enumeration splits on it.
+//!
+//! At a point where several pieces' conditions hold (a boundary, where their outputs agree
+//! by continuity) the trace records the lowest-numbered piece: ReLU at 0 is inactive (piece
+//! 0), hard-tanh at its `min` is piece 0, a max-pool tie picks the first maximal input.
+
+use crate::arith::{Q, dot};
+use crate::error::{Error, Result};
+use crate::linalg::{Affine, Matrix};
+use std::fmt;
+
+/// The shape of the values between two layers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Shape {
+    /// A vector of `n` values.
+    Flat(usize),
+    /// `C` channels of `H × W` images, flattened row-major in the order C, H, W.
+    Chw(usize, usize, usize),
+}
+
+impl Shape {
+    /// The number of values.
+    pub fn size(&self) -> usize {
+        match *self {
+            Shape::Flat(n) => n,
+            Shape::Chw(c, h, w) => c * h * w,
+        }
+    }
+}
+
+impl fmt::Display for Shape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Shape::Flat(n) => write!(f, "[{n}]"),
+            Shape::Chw(c, h, w) => write!(f, "[{c}, {h}, {w}]"),
+        }
+    }
+}
+
+/// An element-wise activation function.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Activation {
+    /// Formally, relu(x) = max{0, x}.
+    Relu,
+    /// Formally, leaky_relu(x) = x for x >= 0 and alpha·x for x < 0.
+    LeakyRelu {
+        /// The slope for negative inputs.
+        alpha: Q,
+    },
+    /// Formally, prelu(x) = x for x >= 0 and alpha_i·x for x < 0, with one alpha per
+    /// unit, per channel, or one shared by all.
+    PRelu {
+        /// One value, one per channel or one per unit.
+        alpha: Vec<Q>,
+    },
+    /// Formally, hard_tanh(x) = min{max, max{min, x}}.
+    HardTanh {
+        /// Lower clamp.
+        min: Q,
+        /// Upper clamp (`min < max`).
+        max: Q,
+    },
+    /// Formally, abs(x) = max{x, -x}.
+    Abs,
+    /// Formally, identity(x) = x.
+    Identity,
+}
+
+/// One layer of a network.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Layer {
+    /// `y = W x + b`, with `W` of shape out × in (like PyTorch's `Linear`).
+    Dense {
+        /// `out × in`.
+        weights: Matrix,
+        /// Length `out`.
+        bias: Vec<Q>,
+    },
+    /// A 2-D convolution (cross-correlation, like PyTorch's `Conv2d`).
+    Conv2d {
+        /// Weights indexed `[out_ch][in_ch][kh][kw]`, flattened in that order.
+        weights: Vec<Q>,
+        /// Output channels.
+        out_channels: usize,
+        /// Input channels.
+        in_channels: usize,
+        /// Kernel height and width.
+        kernel: (usize, usize),
+        /// One bias per output channel.
+        bias: Vec<Q>,
+        /// Vertical and horizontal stride.
+        stride: (usize, usize),
+        /// Zero padding on each side (vertical, horizontal).
+        padding: (usize, usize),
+    },
+    /// Average pooling; zero padding counts in the average (PyTorch's default
+    /// `count_include_pad=True`).
+    AvgPool2d {
+        /// Window height and width.
+        kernel: (usize, usize),
+        /// Stride.
+        stride: (usize, usize),
+        /// Zero padding on each side.
+        padding: (usize, usize),
+    },
+    /// Max pooling; padding never wins the maximum.
+    MaxPool2d {
+        /// Window height and width.
+        kernel: (usize, usize),
+        /// Stride.
+        stride: (usize, usize),
+        /// Padding on each side (ignored positions).
+        padding: (usize, usize),
+    },
+    /// `[C, H, W]` to `[C·H·W]`; the values do not change.
+    Flatten,
+    /// An element-wise activation.
+    Activation(Activation),
+}
+
+/// A sparse linear form `Σ coef · z[index] + constant` over a layer's input `z`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Form {
+    /// `(index, coefficient)` pairs.
+    pub terms: Vec<(usize, Q)>,
+    /// The constant.
+    pub constant: Q,
+}
+
+impl Form {
+    /// `Σ coef · z[index] + constant`.
+    pub fn eval(&self, z: &[Q]) -> Q {
+        let mut acc = self.constant.clone();
+        for (i, c) in &self.terms {
+            acc += c * &z[*i];
+        }
+        acc
+    }
+
+    fn var(i: usize, c: Q) -> Form {
+        Form {
+            terms: vec![(i, c)],
+            constant: Q::ZERO,
+        }
+    }
+
+    fn constant(c: Q) -> Form {
+        Form {
+            terms: vec![],
+            constant: c,
+        }
+    }
+
+    fn diff(i: usize, j: usize) -> Form {
+        Form {
+            terms: vec![(i, Q::ONE), (j, -Q::ONE)],
+            constant: Q::ZERO,
+        }
+    }
+}
+
+/// One affine piece of a piecewise-linear unit: where it holds and what it computes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Piece {
+    /// The closed conditions `form >= 0` (over the layer's input) under which this piece
+    /// is active.
+    pub conditions: Vec<Form>,
+    /// The unit's output on this piece.
+    pub output: Form,
+}
+
+impl Layer {
+    /// The layer's type name in the file format.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Layer::Dense { .. } => "dense",
+            Layer::Conv2d { .. } => "conv2d",
+            Layer::AvgPool2d { .. } => "avg_pool2d",
+            Layer::MaxPool2d { .. } => "max_pool2d",
+            Layer::Flatten => "flatten",
+            Layer::Activation(a) => match a {
+                Activation::Relu => "relu",
+                Activation::LeakyRelu { .. } => "leaky_relu",
+                Activation::PRelu { .. } => "prelu",
+                Activation::HardTanh { .. } => "hard_tanh",
+                Activation::Abs => "abs",
+                Activation::Identity => "identity",
+            },
+        }
+    }
+
+    /// Does the layer compute an affine map of its input?
+    pub fn is_affine(&self) -> bool {
+        matches!(
+            self,
+            Layer::Dense { .. }
+                | Layer::Conv2d { .. }
+                | Layer::AvgPool2d { .. }
+                | Layer::Flatten
+                | Layer::Activation(Activation::Identity)
+        )
+    }
+
+    /// Number of learned parameters.
+    pub fn parameter_count(&self) -> usize {
+        match self {
+            Layer::Dense { weights, bias } => weights.rows() * weights.cols() + bias.len(),
+            Layer::Conv2d { weights, bias, .. } => weights.len() + bias.len(),
+            Layer::Activation(Activation::PRelu { alpha }) => alpha.len(),
+            _ => 0,
+        }
+    }
+
+    /// The output shape for an input of shape `input`, checking that they fit; `index` is
+    /// the layer's position, for messages.
+    pub fn output_shape(&self, index: usize, input: Shape) -> Result<Shape> {
+        let kind = self.kind().to_string();
+        let shape_err = |expected: String, found: String, hint: Option<&str>| Error::Shape {
+            layer: index,
+            kind: kind.clone(),
+            expected,
+            found,
+            hint: hint.map(str::to_string),
+        };
+        let layer_err = |message: String| Error::Layer {
+            layer: index,
+            kind: kind.clone(),
+            message,
+        };
+        match self {
+            Layer::Dense { weights, bias } => {
+                let Shape::Flat(n) = input else {
+                    return Err(shape_err(
+                        "a flat input".into(),
+                        format!("input of shape {input}"),
+                        Some("add {\"type\": \"flatten\"} before this layer"),
+                    ));
+                };
+                if weights.cols() != n {
+                    return Err(shape_err(
+                        format!("weights with {n} columns (the previous layer gives {n} values)"),
+                        format!("{} columns", weights.cols()),
+                        None,
+                    ));
+                }
+                if bias.len() != weights.rows() {
+                    return Err(shape_err(
+                        format!("a bias of length {} (one per weight row)", weights.rows()),
+                        format!("length {}", bias.len()),
+                        None,
+                    ));
+                }
+                Ok(Shape::Flat(weights.rows()))
+            }
+            Layer::Conv2d {
+                in_channels,
+                out_channels,
+                kernel,
+                bias,
+                stride,
+                padding,
+                ..
+            } => {
+                let Shape::Chw(c, h, w) = input else {
+                    return Err(shape_err(
+                        "an input of shape [C, H, W]".into(),
+                        format!("input of shape {input}"),
+                        Some("set input_shape to [C, H, W], or use dense for flat inputs"),
+                    ));
+                };
+                if *in_channels != c {
+                    return Err(shape_err(
+                        format!("weights for {c} input channels"),
+                        format!("{in_channels}"),
+                        None,
+                    ));
+                }
+                if bias.len() != *out_channels {
+                    return Err(shape_err(
+                        format!("a bias of length {out_channels} (one per output channel)"),
+                        format!("length {}", bias.len()),
+                        None,
+                    ));
+                }
+                let (oh, ow) = window_output(index, &kind, (h, w), *kernel, *stride, *padding)?;
+                Ok(Shape::Chw(*out_channels, oh, ow))
+            }
+            Layer::AvgPool2d {
+                kernel,
+                stride,
+                padding,
+            }
+            | Layer::MaxPool2d {
+                kernel,
+                stride,
+                padding,
+            } => {
+                let Shape::Chw(c, h, w) = input else {
+                    return Err(shape_err(
+                        "an input of shape [C, H, W]".into(),
+                        format!("input of shape {input}"),
+                        None,
+                    ));
+                };
+                if padding.0 * 2 > kernel.0 || padding.1 * 2 > kernel.1 {
+                    return Err(layer_err(format!(
+                        "padding {padding:?} must be at most half the kernel {kernel:?} (as in PyTorch)"
+                    )));
+                }
+                let (oh, ow) = window_output(index, &kind, (h, w), *kernel, *stride, *padding)?;
+                Ok(Shape::Chw(c, oh, ow))
+            }
+            Layer::Flatten => Ok(Shape::Flat(input.size())),
+            Layer::Activation(a) => {
+                match a {
+                    Activation::PRelu { alpha } => {
+                        let n = input.size();
+                        let ok = match input {
+                            Shape::Chw(c, _, _) => [1, c, n].contains(&alpha.len()),
+                            Shape::Flat(_) => [1, n].contains(&alpha.len()),
+                        };
+                        if !ok {
+                            let expected = match input {
+                                Shape::Chw(c, _, _) => format!("1, {c} (per channel) or {n} (per unit)"),
+                                Shape::Flat(_) => format!("1 or {n} (per unit)"),
+                            };
+                            return Err(shape_err(
+                                format!("alpha of length {expected}"),
+                                format!("length {}", alpha.len()),
+                                None,
+                            ));
+                        }
+                    }
+                    Activation::HardTanh { min, max } if min >= max => {
+                        return Err(layer_err(format!(
+                            "min ({min}) must be smaller than max ({max})"
+                        )));
+                    }
+                    _ => {}
+                }
+                Ok(input)
+            }
+        }
+    }
+
+    /// The exact affine map of an affine layer (convolution and pooling unrolled into a
+    /// matrix), or `None` for a piecewise-linear layer.
+    pub fn affine(&self, input: Shape) -> Option<Affine> {
+        let n = input.size();
+        match self {
+            Layer::Dense { weights, bias } => Some(Affine {
+                a: weights.clone(),
+                c: bias.clone(),
+            }),
+            Layer::Flatten | Layer::Activation(Activation::Identity) => Some(Affine::identity(n)),
+            Layer::Conv2d { .. } | Layer::AvgPool2d { .. } => {
+                let out = self.output_shape(0, input).ok()?;
+                let mut a = Matrix::zeros(out.size(), n);
+                let mut c = vec![Q::ZERO; out.size()];
+                for_each_window_tap(self, input, |o, i, weight| {
+                    if let Some(i) = i {
+                        a[(o, i)] += weight;
+                    }
+                });
+                if let Layer::Conv2d { bias, .. } = self {
+                    let per_channel = out.size() / bias.len().max(1);
+                    for (o, v) in c.iter_mut().enumerate() {
+                        *v = bias[o / per_channel].clone();
+                    }
+                }
+                Some(Affine { a, c })
+            }
+            _ => None,
+        }
+    }
+
+    /// The affine pieces of every unit of a piecewise-linear layer (`None` for an affine
+    /// layer). Unit `u`'s piece `p` is `pieces[u][p]`.
+    pub fn pieces(&self, input: Shape) -> Option<Vec<Vec<Piece>>> {
+        let n = input.size();
+        let per_unit = |f: &dyn Fn(usize) -> Vec<Piece>| Some((0..n).map(f).collect());
+        let two = |i: usize, neg_slope: Q| {
+            vec![
+                Piece {
+                    conditions: vec![Form::var(i, -Q::ONE)],
+                    output: if neg_slope.is_zero() {
+                        Form::constant(Q::ZERO)
+                    } else {
+                        Form::var(i, neg_slope)
+                    },
+                },
+                Piece {
+                    conditions: vec![Form::var(i, Q::ONE)],
+                    output: Form::var(i, Q::ONE),
+                },
+            ]
+        };
+        match self {
+            Layer::Activation(a) => match a {
+                Activation::Relu => per_unit(&|i| two(i, Q::ZERO)),
+                Activation::LeakyRelu { alpha } => per_unit(&|i| two(i, alpha.clone())),
+                Activation::PRelu { alpha } => {
+                    per_unit(&|i| two(i, prelu_alpha(alpha, input, i).clone()))
+                }
+                Activation::Abs => per_unit(&|i| two(i, -Q::ONE)),
+                Activation::HardTanh { min, max } => per_unit(&|i| {
+                    let below = Form {
+                        terms: vec![(i, -Q::ONE)],
+                        constant: min.clone(),
+                    }; // min - z >= 0
+                    let above_min = Form {
+                        terms: vec![(i, Q::ONE)],
+                        constant: -min,
+                    }; // z - min >= 0
+                    let below_max = Form {
+                        terms: vec![(i, -Q::ONE)],
+                        constant: max.clone(),
+                    }; // max - z >= 0
+                    let above = Form {
+                        terms: vec![(i, Q::ONE)],
+                        constant: -max,
+                    }; // z - max >= 0
+                    vec![
+                        Piece {
+                            conditions: vec![below],
+                            output: Form::constant(min.clone()),
+                        },
+                        Piece {
+                            conditions: vec![above_min, below_max],
+                            output: Form::var(i, Q::ONE),
+                        },
+                        Piece {
+                            conditions: vec![above],
+                            output: Form::constant(max.clone()),
+                        },
+                    ]
+                }),
+                Activation::Identity => None,
+            },
+            Layer::MaxPool2d { .. } => {
+                let out = self.output_shape(0, input).ok()?;
+                let mut windows: Vec<Vec<usize>> = vec![Vec::new(); out.size()];
+                for_each_window_tap(self, input, |o, i, _| {
+                    if let Some(i) = i {
+                        windows[o].push(i);
+                    }
+                });
+                Some(
+                    windows
+                        .into_iter()
+                        .map(|w| {
+                            (0..w.len())
+                                .map(|j| Piece {
+                                    conditions: (0..w.len())
+                                        .filter(|&k| k != j)
+                                        .map(|k| Form::diff(w[j], w[k]))
+                                        .collect(),
+                                    output: Form::var(w[j], Q::ONE),
+                                })
+                                .collect()
+                        })
+                        .collect(),
+                )
+            }
+            _ => None,
+        }
+    }
+}
+
+fn prelu_alpha(alpha: &[Q], input: Shape, unit: usize) -> &Q {
+    if alpha.len() == 1 {
+        &alpha[0]
+    } else if alpha.len() == input.size() {
+        &alpha[unit]
+    } else {
+        // Per channel (validated by `output_shape`).
+        let per = input.size() / alpha.len();
+        &alpha[unit / per]
+    }
+}
+
+fn window_output(
+    index: usize,
+    kind: &str,
+    (h, w): (usize, usize),
+    kernel: (usize, usize),
+    stride: (usize, usize),
+    padding: (usize, usize),
+) -> Result<(usize, usize)> {
+    let err = |message: String| Error::Layer {
+        layer: index,
+        kind: kind.to_string(),
+        message,
+    };
+    if kernel.0 == 0 || kernel.1 == 0 || stride.0 == 0 || stride.1 == 0 {
+        return Err(err(format!(
+            "kernel {kernel:?} and stride {stride:?} must be at least 1"
+        )));
+    }
+    let (ph, pw) = (h + 2 * padding.0, w + 2 * padding.1);
+    if ph < kernel.0 || pw < kernel.1 {
+        return Err(err(format!(
+            "the kernel {kernel:?} is larger than the padded input ({ph}, {pw})"
+        )));
+    }
+    Ok(((ph - kernel.0) / stride.0 + 1, (pw - kernel.1) / stride.1 + 1))
+}
+
+/// Calls `f(output index, input index or None for padding, weight)` for every tap of a
+/// convolution or pooling window. For pooling the weight is the averaging weight.
+fn for_each_window_tap(layer: &Layer, input: Shape, mut f: impl FnMut(usize, Option<usize>, &Q)) {
+    let Shape::Chw(c_in, h, w) = input else {
+        return;
+    };
+    let (kernel, stride, padding, out_ch) = match layer {
+        Layer::Conv2d {
+            kernel,
+            stride,
+            padding,
+            out_channels,
+            ..
+        } => (*kernel, *stride, *padding, *out_channels),
+        Layer::AvgPool2d {
+            kernel,
+            stride,
+            padding,
+        }
+        | Layer::MaxPool2d {
+            kernel,
+            stride,
+            padding,
+        } => (*kernel, *stride, *padding, c_in),
+        _ => return,
+    };
+    let oh = (h + 2 * padding.0 - kernel.0) / stride.0 + 1;
+    let ow = (w + 2 * padding.1 - kernel.1) / stride.1 + 1;
+    let avg = Q::new(1, (kernel.0 * kernel.1) as i64);
+    for oc in 0..out_ch {
+        for oy in 0..oh {
+            for ox in 0..ow {
+                let o = (oc * oh + oy) * ow + ox;
+                let channels: Vec<usize> = match layer {
+                    Layer::Conv2d { .. } => (0..c_in).collect(),
+                    _ => vec![oc],
+                };
+                for ic in channels {
+                    for ky in 0..kernel.0 {
+                        for kx in 0..kernel.1 {
+                            let y = (oy * stride.0 + ky) as isize - padding.0 as isize;
+                            let x = (ox * stride.1 + kx) as isize - padding.1 as isize;
+                            let inside = y >= 0 && x >= 0 && (y as usize) < h && (x as usize) < w;
+                            let i = inside.then(|| (ic * h + y as usize) * w + x as usize);
+                            match layer {
+                                Layer::Conv2d { weights, .. } => {
+                                    let wi = ((oc * c_in + ic) * kernel.0 + ky) * kernel.1 + kx;
+                                    f(o, i, &weights[wi]);
+                                }
+                                _ => f(o, i, &avg),
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The activation pattern at a point: for each layer, the active piece of each unit
+/// (empty for affine layers).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Pattern(pub Vec<Vec<u8>>);
+
+impl fmt::Display for Pattern {
+    /// Compact form: one character per unit (`0`-`9`, then `a`-`z`), piecewise layers
+    /// separated by `|`; e.g. `10|1` for two ReLU layers.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        for layer in self.0.iter().filter(|l| !l.is_empty()) {
+            if !first {
+                f.write_str("|")?;
+            }
+            first = false;
+            for &p in layer {
+                let ch = std::char::from_digit(p as u32, 36).unwrap_or('?');
+                write!(f, "{ch}")?;
+            }
+        }
+        if first {
+            f.write_str("-")?;
+        }
+        Ok(())
+    }
+}
+
+/// What one layer did at one input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LayerTrace {
+    /// The layer's input (for an activation layer: the pre-activations).
+    pub input: Vec<Q>,
+    /// The layer's output.
+    pub output: Vec<Q>,
+    /// The active piece of each unit (empty for affine layers).
+    pub pattern: Vec<u8>,
+}
+
+/// A layer-by-layer record of an exact evaluation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trace {
+    /// One entry per layer.
+    pub layers: Vec<LayerTrace>,
+}
+
+impl Trace {
+    /// The network's output.
+    pub fn output(&self) -> &[Q] {
+        &self.layers.last().expect("a network has layers").output
+    }
+
+    /// The activation pattern.
+    pub fn pattern(&self) -> Pattern {
+        Pattern(self.layers.iter().map(|l| l.pattern.clone()).collect())
+    }
+}
+
+/// A validated chain of layers.
+///
+/// ```
+/// use relucheck::{Network, Q};
+/// let net = Network::from_json_str(r#"{
+///   "relucheck": 1, "input_shape": [1],
+///   "layers": [{"type": "relu"}]
+/// }"#).unwrap();
+/// assert_eq!(net.eval(&[Q::from_int(-1)]).unwrap(), vec![Q::ZERO]);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Network {
+    /// A short name.
+    pub name: Option<String>,
+    /// What the network teaches or does.
+    pub description: Option<String>,
+    input_shape: Shape,
+    layers: Vec<Layer>,
+    /// `shapes[i]` is the input shape of layer `i`; the last entry is the output shape.
+    shapes: Vec<Shape>,
+}
+
+impl Network {
+    /// Validates that the layers chain from `input_shape`; errors name the layer.
+    pub fn new(input_shape: Shape, layers: Vec<Layer>) -> Result<Network> {
+        if input_shape.size() == 0 {
+            return Err(Error::Invalid(
+                "input_shape has size 0; a network needs at least one input".into(),
+            ));
+        }
+        if layers.is_empty() {
+            return Err(Error::Invalid(
+                "the network has no layers; add at least one (e.g. {\"type\": \"identity\"})"
+                    .into(),
+            ));
+        }
+        let mut shapes = vec![input_shape];
+        for (i, layer) in layers.iter().enumerate() {
+            let s = layer.output_shape(i, *shapes.last().unwrap())?;
+            if s.size() == 0 {
+                return Err(Error::Layer {
+                    layer: i,
+                    kind: layer.kind().into(),
+                    message: "produces no values".into(),
+                });
+            }
+            shapes.push(s);
+        }
+        Ok(Network {
+            name: None,
+            description: None,
+            input_shape,
+            layers,
+            shapes,
+        })
+    }
+
+    /// Sets the name.
+    pub fn with_name(mut self, name: impl Into<String>) -> Network {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// The input shape.
+    pub fn input_shape(&self) -> Shape {
+        self.input_shape
+    }
+
+    /// The number of inputs.
+    pub fn input_dim(&self) -> usize {
+        self.input_shape.size()
+    }
+
+    /// The number of outputs.
+    pub fn output_dim(&self) -> usize {
+        self.shapes.last().unwrap().size()
+    }
+
+    /// The layers.
+    pub fn layers(&self) -> &[Layer] {
+        &self.layers
+    }
+
+    /// `shapes()[i]` is the input shape of layer `i`; the last entry is the output shape.
+    pub fn shapes(&self) -> &[Shape] {
+        &self.shapes
+    }
+
+    /// Number of learned parameters.
+    pub fn parameter_count(&self) -> usize {
+        self.layers.iter().map(Layer::parameter_count).sum()
+    }
+
+    /// Number of units with more than one piece (ReLUs, max-pool outputs, ...).
+    pub fn nonlinear_units(&self) -> usize {
+        self.layers
+            .iter()
+            .zip(&self.shapes)
+            .filter(|(l, _)| !l.is_affine())
+            .map(|(_, s)| s.size())
+            .sum()
+    }
+
+    /// Evaluates exactly.
+    pub fn eval(&self, x: &[Q]) -> Result<Vec<Q>> {
+        Ok(self.trace(x)?.output().to_vec())
+    }
+
+    /// Evaluates exactly, recording every layer's input, output and pattern.
+    pub fn trace(&self, x: &[Q]) -> Result<Trace> {
+        if x.len() != self.input_dim() {
+            return Err(Error::InputLength {
+                expected: self.input_dim(),
+                found: x.len(),
+            });
+        }
+        let mut cur = x.to_vec();
+        let mut layers = Vec::with_capacity(self.layers.len());
+        for (layer, &shape) in self.layers.iter().zip(&self.shapes) {
+            let (out, pattern) = eval_layer(layer, shape, &cur);
+            layers.push(LayerTrace {
+                input: std::mem::replace(&mut cur, out.clone()),
+                output: out,
+                pattern,
+            });
+        }
+        Ok(Trace { layers })
+    }
+}
+
+/// One layer, directly (not through `affine`/`pieces`, which tests compare against).
+fn eval_layer(layer: &Layer, shape: Shape, z: &[Q]) -> (Vec<Q>, Vec<u8>) {
+    let act = |f: &dyn Fn(usize, &Q) -> (Q, u8)| -> (Vec<Q>, Vec<u8>) {
+        z.iter().enumerate().map(|(i, v)| f(i, v)).unzip()
+    };
+    match layer {
+        Layer::Dense { weights, bias } => (
+            weights
+                .iter_rows()
+                .zip(bias)
+                .map(|(r, b)| dot(r, z) + b)
+                .collect(),
+            vec![],
+        ),
+        Layer::Conv2d {
+            weights,
+            out_channels,
+            in_channels,
+            kernel,
+            bias,
+            stride,
+            padding,
+        } => {
+            let Shape::Chw(_, h, w) = shape else {
+                unreachable!("validated")
+            };
+            let oh = (h + 2 * padding.0 - kernel.0) / stride.0 + 1;
+            let ow = (w + 2 * padding.1 - kernel.1) / stride.1 + 1;
+            let mut out = Vec::with_capacity(out_channels * oh * ow);
+            for oc in 0..*out_channels {
+                for oy in 0..oh {
+                    for ox in 0..ow {
+                        let mut acc = bias[oc].clone();
+                        for ic in 0..*in_channels {
+                            for ky in 0..kernel.0 {
+                                let Some(y) = (oy * stride.0 + ky).checked_sub(padding.0) else {
+                                    continue;
+                                };
+                                if y >= h {
+                                    continue;
+                                }
+                                for kx in 0..kernel.1 {
+                                    let Some(x) = (ox * stride.1 + kx).checked_sub(padding.1)
+                                    else {
+                                        continue;
+                                    };
+                                    if x >= w {
+                                        continue;
+                                    }
+                                    let wv = &weights
+                                        [((oc * in_channels + ic) * kernel.0 + ky) * kernel.1 + kx];
+                                    acc += wv * &z[(ic * h + y) * w + x];
+                                }
+                            }
+                        }
+                        out.push(acc);
+                    }
+                }
+            }
+            (out, vec![])
+        }
+        Layer::AvgPool2d { .. } => (layer.affine(shape).unwrap().apply(z), vec![]),
+        Layer::MaxPool2d { .. } => {
+            let pieces = layer.pieces(shape).unwrap();
+            pieces
+                .iter()
+                .map(|unit| {
+                    // Inputs of the window in order; the first maximal one wins.
+                    let mut best: Option<(usize, Q)> = None;
+                    for (j, p) in unit.iter().enumerate() {
+                        let v = p.output.eval(z);
+                        if best.as_ref().is_none_or(|(_, b)| v > *b) {
+                            best = Some((j, v));
+                        }
+                    }
+                    let (j, v) = best.expect("a window has at least one input");
+                    (v, j as u8)
+                })
+                .unzip()
+        }
+        Layer::Flatten | Layer::Activation(Activation::Identity) => (z.to_vec(), vec![]),
+        Layer::Activation(a) => match a {
+            Activation::Relu => act(&|_, v| {
+                if v.is_positive() {
+                    (v.clone(), 1)
+                } else {
+                    (Q::ZERO, 0)
+                }
+            }),
+            Activation::LeakyRelu { alpha } => act(&|_, v| {
+                if v.is_positive() {
+                    (v.clone(), 1)
+                } else {
+                    (alpha * v, 0)
+                }
+            }),
+            Activation::PRelu { alpha } => act(&|i, v| {
+                if v.is_positive() {
+                    (v.clone(), 1)
+                } else {
+                    (prelu_alpha(alpha, shape, i) * v, 0)
+                }
+            }),
+            Activation::Abs => act(&|_, v| {
+                if v.is_positive() {
+                    (v.clone(), 1)
+                } else {
+                    (-v, 0)
+                }
+            }),
+            Activation::HardTanh { min, max } => act(&|_, v| {
+                if v <= min {
+                    (min.clone(), 0)
+                } else if v <= max {
+                    (v.clone(), 1)
+                } else {
+                    (max.clone(), 2)
+                }
+            }),
+            Activation::Identity => unreachable!("handled above"),
+        },
+    }
+}

@@ -1,0 +1,51 @@
+//! Points typed by a user: `"1/2,-3"` and files of them.
+
+use crate::arith::Q;
+use crate::error::{Error, Result};
+
+/// Parses a comma-separated list of exact numbers, e.g. `"1/2, -3, 1e-3"`.
+///
+/// ```
+/// use relucheck::{Q, parse_point};
+/// assert_eq!(parse_point("1/2,-3").unwrap(), vec![Q::new(1, 2), Q::from_int(-3)]);
+/// assert!(parse_point("1,,2").is_err());
+/// ```
+pub fn parse_point(text: &str) -> Result<Vec<Q>> {
+    if text.trim().is_empty() {
+        return Err(Error::Invalid(
+            "empty point; write the coordinates separated by commas, e.g. \"1/2,-3\"".into(),
+        ));
+    }
+    text.split(',')
+        .enumerate()
+        .map(|(i, part)| {
+            Q::parse(part).map_err(|source| Error::Number {
+                context: format!("coordinate {} of \"{}\"", i + 1, text.trim()),
+                source,
+            })
+        })
+        .collect()
+}
+
+/// Reads one point per line (`#` starts a comment; blank lines are skipped). Errors name
+/// the file and line.
+pub fn parse_points(text: &str, source: &str) -> Result<Vec<Vec<Q>>> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        out.push(parse_point(line).map_err(|e| Error::Invalid(format!("{source}:{}: {e}", n + 1)))?);
+    }
+    if out.is_empty() {
+        return Err(Error::Invalid(format!("{source}: no points found (one point per line, e.g. 1/2,-3)")));
+    }
+    Ok(out)
+}
+
+/// A point written back as `[1/2, -3]`.
+pub fn format_point(x: &[Q]) -> String {
+    let parts: Vec<String> = x.iter().map(Q::to_string).collect();
+    format!("[{}]", parts.join(", "))
+}
