@@ -19,7 +19,13 @@ pub fn eval_text(net: &Network, trace: &Trace, show_trace: bool) -> String {
     if show_trace {
         writeln!(s, "input  {}", format_point(input)).unwrap();
         for (i, (layer, t)) in net.layers().iter().zip(&trace.layers).enumerate() {
-            write!(s, "layer {i} {:<11} -> {}", layer.kind(), format_point(&t.output)).unwrap();
+            write!(
+                s,
+                "layer {i} {:<11} -> {}",
+                layer.kind(),
+                format_point(&t.output)
+            )
+            .unwrap();
             if !t.pattern.is_empty() {
                 let p: String = t
                     .pattern
@@ -32,7 +38,13 @@ pub fn eval_text(net: &Network, trace: &Trace, show_trace: bool) -> String {
         }
         writeln!(s, "output {}", format_point(trace.output())).unwrap();
     } else {
-        writeln!(s, "f({}) = {}", format_point(input).trim_matches(['[', ']']), format_point(trace.output())).unwrap();
+        writeln!(
+            s,
+            "f({}) = {}",
+            format_point(input).trim_matches(['[', ']']),
+            format_point(trace.output())
+        )
+        .unwrap();
     }
     s
 }

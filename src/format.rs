@@ -144,14 +144,21 @@ impl Ctx<'_> {
         }
     }
 
-    fn pair(&self, v: Option<&Value>, path: &str, default: (usize, usize)) -> Result<(usize, usize)> {
+    fn pair(
+        &self,
+        v: Option<&Value>,
+        path: &str,
+        default: (usize, usize),
+    ) -> Result<(usize, usize)> {
         match v {
             None => Ok(default),
             Some(Value::Array(items)) if items.len() == 2 => Ok((
                 self.count(&items[0], &format!("{path}[0]"))?,
                 self.count(&items[1], &format!("{path}[1]"))?,
             )),
-            Some(Value::Array(_)) => Err(self.err(path, "expected an integer or [vertical, horizontal]")),
+            Some(Value::Array(_)) => {
+                Err(self.err(path, "expected an integer or [vertical, horizontal]"))
+            }
             Some(x) => {
                 let n = self.count(x, path)?;
                 Ok((n, n))
@@ -199,7 +206,12 @@ pub(crate) fn parse_json(text: &str, source: &str) -> Result<Value> {
         source_name: source.to_string(),
         line: e.line(),
         column: e.column(),
-        message: e.to_string().split(" at line ").next().unwrap_or("").to_string(),
+        message: e
+            .to_string()
+            .split(" at line ")
+            .next()
+            .unwrap_or("")
+            .to_string(),
     })
 }
 
@@ -271,7 +283,11 @@ fn qs(v: &[Q]) -> Value {
 }
 
 fn pair(p: (usize, usize)) -> Value {
-    if p.0 == p.1 { json!(p.0) } else { json!([p.0, p.1]) }
+    if p.0 == p.1 {
+        json!(p.0)
+    } else {
+        json!([p.0, p.1])
+    }
 }
 
 fn layer_to_value(layer: &Layer) -> Value {
@@ -367,7 +383,9 @@ fn from_value(v: &Value, cx: &Ctx) -> Result<Network> {
         Some(x) => {
             return Err(cx.err(
                 "relucheck",
-                format!("unsupported format version {x}; this build reads version {FORMAT_VERSION}"),
+                format!(
+                    "unsupported format version {x}; this build reads version {FORMAT_VERSION}"
+                ),
             ));
         }
     }
@@ -399,7 +417,11 @@ fn from_value(v: &Value, cx: &Ctx) -> Result<Network> {
             ));
         }
     };
-    if dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).is_none_or(|n| n > MAX_VALUES) {
+    if dims
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .is_none_or(|n| n > MAX_VALUES)
+    {
         return Err(cx.err("input_shape", format!("more than {MAX_VALUES} inputs")));
     }
     let layers_v = top
@@ -424,15 +446,26 @@ fn from_value(v: &Value, cx: &Ctx) -> Result<Network> {
 
 fn layer_from_value(v: &Value, path: &str, cx: &Ctx) -> Result<Layer> {
     let Value::Object(m) = v else {
-        return Err(cx.err(path, format!("expected a layer object, found {}", kind_of(v))));
+        return Err(cx.err(
+            path,
+            format!("expected a layer object, found {}", kind_of(v)),
+        ));
     };
     let kind = match m.get("type") {
         Some(Value::String(s)) => s.as_str(),
-        Some(x) => return Err(cx.err(&join(path, "type"), format!("expected text, found {}", kind_of(x)))),
+        Some(x) => {
+            return Err(cx.err(
+                &join(path, "type"),
+                format!("expected text, found {}", kind_of(x)),
+            ));
+        }
         None => {
             return Err(cx.err(
                 path,
-                format!("missing field `type`; valid types: {}", LAYER_TYPES.join(", ")),
+                format!(
+                    "missing field `type`; valid types: {}",
+                    LAYER_TYPES.join(", ")
+                ),
             ));
         }
     };
@@ -446,7 +479,10 @@ fn layer_from_value(v: &Value, path: &str, cx: &Ctx) -> Result<Layer> {
         _ => {
             return Err(cx.err(
                 &join(path, "type"),
-                format!("unknown layer type `{kind}`; valid types: {}", LAYER_TYPES.join(", ")),
+                format!(
+                    "unknown layer type `{kind}`; valid types: {}",
+                    LAYER_TYPES.join(", ")
+                ),
             ));
         }
     };
@@ -494,7 +530,8 @@ fn layer_from_value(v: &Value, path: &str, cx: &Ctx) -> Result<Layer> {
             for (o, ov) in outs.iter().enumerate() {
                 let ins = cx.list(ov, &format!("{wp}[{o}]"), "a list over input channels")?;
                 for (i, iv) in ins.iter().enumerate() {
-                    let rows = cx.list(iv, &format!("{wp}[{o}][{i}]"), "a kernel (list of rows)")?;
+                    let rows =
+                        cx.list(iv, &format!("{wp}[{o}][{i}]"), "a kernel (list of rows)")?;
                     for (y, rv) in rows.iter().enumerate() {
                         let here = format!("{wp}[{o}][{i}][{y}]");
                         let row = cx.numbers(rv, &here)?;

@@ -1,23 +1,28 @@
 //! relucheck: what a small ReLU network really computes, exactly.
 #![warn(missing_docs)]
+// Index loops read best in the linear algebra here.
+#![allow(clippy::needless_range_loop)]
 
 mod arith;
 mod error;
 pub mod eval_report;
 pub mod format;
-mod network;
-mod points;
-pub mod testing;
 mod linalg;
 mod lp;
+mod network;
+mod points;
 mod polytope;
+pub mod testing;
 
 pub use arith::{MAX_DIGITS, MAX_EXPONENT, NotFinite, ParseError, Q, dot};
 pub use error::{Error, Result};
-pub use points::{format_point, parse_point, parse_points};
 pub use linalg::{Affine, HalfSpace, Matrix};
 pub use lp::{Farkas, Feasibility, LpResult, feasible, interior_point, maximize};
+pub use network::{Activation, Form, Layer, LayerTrace, Network, Pattern, Piece, Shape, Trace};
+pub use points::{format_point, parse_point, parse_points};
 pub use polytope::Polytope;
-pub use network::{
-    Activation, Form, Layer, LayerTrace, Network, Pattern, Piece, Shape, Trace,
-};
+
+/// README's examples, compiled and run by `cargo test` as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -30,7 +30,9 @@ enum Format {
 #[derive(Subcommand)]
 enum Command {
     /// Evaluate a network exactly at one or more inputs.
-    #[command(after_help = "Examples:\n  relucheck eval examples/sign-flip.json --input \"1/2,-3\"\n  relucheck eval examples/forum-question.json --input \"1,2\" --trace\n  relucheck eval examples/xor.json --input @points.txt --format json\n\n@FILE holds one input per line (coordinates separated by commas; # starts a comment).\nNumbers are exact: 3, -0.125, 3/8, 1e-3.")]
+    #[command(
+        after_help = "Examples:\n  relucheck eval examples/sign-flip.json --input \"1/2,-3\"\n  relucheck eval examples/forum-question.json --input \"1,2\" --trace\n  relucheck eval examples/xor.json --input @points.txt --format json\n\n@FILE holds one input per line (coordinates separated by commas; # starts a comment).\nNumbers are exact: 3, -0.125, 3/8, 1e-3."
+    )]
     Eval {
         /// The network file (native JSON).
         net: PathBuf,

@@ -333,7 +333,9 @@ impl Layer {
                         };
                         if !ok {
                             let expected = match input {
-                                Shape::Chw(c, _, _) => format!("1, {c} (per channel) or {n} (per unit)"),
+                                Shape::Chw(c, _, _) => {
+                                    format!("1, {c} (per channel) or {n} (per unit)")
+                                }
                                 Shape::Flat(_) => format!("1 or {n} (per unit)"),
                             };
                             return Err(shape_err(
@@ -515,7 +517,10 @@ fn window_output(
             "the kernel {kernel:?} is larger than the padded input ({ph}, {pw})"
         )));
     }
-    Ok(((ph - kernel.0) / stride.0 + 1, (pw - kernel.1) / stride.1 + 1))
+    Ok((
+        (ph - kernel.0) / stride.0 + 1,
+        (pw - kernel.1) / stride.1 + 1,
+    ))
 }
 
 /// Calls `f(output index, input index or None for padding, weight)` for every tap of a
@@ -885,5 +890,244 @@ fn eval_layer(layer: &Layer, shape: Shape, z: &[Q]) -> (Vec<Q>, Vec<u8>) {
             }),
             Activation::Identity => unreachable!("handled above"),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{network, rational, rational_in, vector};
+    use proptest::prelude::*;
+
+    fn dense(rows: Vec<Vec<Q>>, bias: Vec<Q>) -> Layer {
+        Layer::Dense {
+            weights: Matrix::from_rows(rows).unwrap(),
+            bias,
+        }
+    }
+
+    fn one_layer(shape: Shape, layer: Layer) -> Network {
+        Network::new(shape, vec![layer]).unwrap()
+    }
+
+    /// A conv layer with random parameters and geometry, and a matching input.
+    fn conv_case() -> impl Strategy<Value = (Layer, Shape, Vec<Q>)> {
+        (
+            1usize..3,
+            1usize..3,
+            1usize..4,
+            1usize..4,
+            1usize..3,
+            0usize..2,
+            3usize..6,
+            3usize..6,
+        )
+            .prop_flat_map(|(cin, cout, kh, kw, s, p, h, w)| {
+                (
+                    proptest::collection::vec(rational(), cout * cin * kh * kw),
+                    proptest::collection::vec(rational(), cout),
+                    proptest::collection::vec(rational(), cin * h * w),
+                )
+                    .prop_map(move |(weights, bias, x)| {
+                        (
+                            Layer::Conv2d {
+                                weights,
+                                out_channels: cout,
+                                in_channels: cin,
+                                kernel: (kh, kw),
+                                bias,
+                                stride: (s, s),
+                                padding: (p, p),
+                            },
+                            Shape::Chw(cin, h, w),
+                            x,
+                        )
+                    })
+            })
+    }
+
+    /// The textbook definition, written independently of both implementations:
+    /// out[o][y][x] = b[o] + Σ_{c,ky,kx} W[o][c][ky][kx] · in_padded[c][y·s + ky][x·s + kx].
+    fn conv_reference(layer: &Layer, shape: Shape, x: &[Q]) -> Vec<Q> {
+        let Layer::Conv2d {
+            weights,
+            out_channels,
+            in_channels,
+            kernel,
+            bias,
+            stride,
+            padding,
+        } = layer
+        else {
+            unreachable!()
+        };
+        let Shape::Chw(_, h, w) = shape else {
+            unreachable!()
+        };
+        let (hp, wp) = (h + 2 * padding.0, w + 2 * padding.1);
+        let mut padded = vec![vec![vec![Q::ZERO; wp]; hp]; *in_channels];
+        for c in 0..*in_channels {
+            for y in 0..h {
+                for xx in 0..w {
+                    padded[c][y + padding.0][xx + padding.1] = x[(c * h + y) * w + xx].clone();
+                }
+            }
+        }
+        let mut out = vec![];
+        for o in 0..*out_channels {
+            let mut y = 0;
+            while y + kernel.0 <= hp {
+                let mut xx = 0;
+                while xx + kernel.1 <= wp {
+                    let mut acc = bias[o].clone();
+                    for c in 0..*in_channels {
+                        for ky in 0..kernel.0 {
+                            for kx in 0..kernel.1 {
+                                let wi = ((o * in_channels + c) * kernel.0 + ky) * kernel.1 + kx;
+                                acc += &weights[wi] * &padded[c][y + ky][xx + kx];
+                            }
+                        }
+                    }
+                    out.push(acc);
+                    xx += stride.1;
+                }
+                y += stride.0;
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn conv2d_direct_unrolled_and_reference_agree((layer, shape, x) in conv_case()) {
+            let Ok(net) = Network::new(shape, vec![layer.clone()]) else {
+                // Kernel larger than the padded input: rejected, never evaluated.
+                return Ok(());
+            };
+            let direct = net.eval(&x).unwrap();
+            let unrolled = layer.affine(shape).unwrap().apply(&x);
+            prop_assert_eq!(&direct, &unrolled);
+            prop_assert_eq!(direct, conv_reference(&layer, shape, &x));
+        }
+
+        #[test]
+        fn trace_patterns_select_pieces_that_hold_and_compute_the_output(
+            net in network(&[3, 4, 3, 2]),
+            x in vector(3),
+        ) {
+            let t = net.trace(&x).unwrap();
+            for ((layer, shape), lt) in net.layers().iter().zip(net.shapes()).zip(&t.layers) {
+                match layer.pieces(*shape) {
+                    None => prop_assert_eq!(&layer.affine(*shape).unwrap().apply(&lt.input), &lt.output),
+                    Some(units) => {
+                        for (u, pieces) in units.iter().enumerate() {
+                            let p = &pieces[lt.pattern[u] as usize];
+                            prop_assert!(p.conditions.iter().all(|c| !c.eval(&lt.input).is_negative()));
+                            prop_assert_eq!(p.output.eval(&lt.input), lt.output[u].clone());
+                        }
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn composed_network_equals_layer_by_layer(net in network(&[2, 3, 3, 1]), x in vector(2)) {
+            let mut cur = x.clone();
+            for (layer, shape) in net.layers().iter().zip(net.shapes()) {
+                cur = one_layer(*shape, layer.clone()).eval(&cur).unwrap();
+            }
+            prop_assert_eq!(net.eval(&x).unwrap(), cur);
+        }
+
+        #[test]
+        fn activation_identities(z in rational_in(40, 9), alpha in rational(), lo in rational(), width in rational_in(20, 5)) {
+            let f = |a: Activation| one_layer(Shape::Flat(1), Layer::Activation(a)).eval(std::slice::from_ref(&z)).unwrap()[0].clone();
+            let relu = |v: &Q| if v.is_positive() { v.clone() } else { Q::ZERO };
+            // leaky(z) = alpha·z + (1 - alpha)·relu(z)
+            prop_assert_eq!(f(Activation::LeakyRelu { alpha: alpha.clone() }), &alpha * &z + (Q::ONE - &alpha) * relu(&z));
+            prop_assert_eq!(f(Activation::PRelu { alpha: vec![alpha.clone()] }), &alpha * &z + (Q::ONE - &alpha) * relu(&z));
+            // abs(z) = relu(z) + relu(-z)
+            prop_assert_eq!(f(Activation::Abs), relu(&z) + relu(&-&z));
+            // hard_tanh(z) = min + relu(z - min) - relu(z - max)
+            let hi = &lo + width.abs() + Q::new(1, 7);
+            prop_assert_eq!(
+                f(Activation::HardTanh { min: lo.clone(), max: hi.clone() }),
+                &lo + relu(&(&z - &lo)) - relu(&(&z - &hi))
+            );
+        }
+
+        #[test]
+        fn max_pool_is_a_max_and_avg_pool_an_average(x in vector(8)) {
+            let shape = Shape::Chw(2, 2, 2);
+            let max = one_layer(shape, Layer::MaxPool2d { kernel: (2, 2), stride: (2, 2), padding: (0, 0) });
+            let avg = one_layer(shape, Layer::AvgPool2d { kernel: (2, 2), stride: (2, 2), padding: (0, 0) });
+            for (c, chunk) in x.chunks(4).enumerate() {
+                prop_assert_eq!(&max.eval(&x).unwrap()[c], chunk.iter().max().unwrap());
+                prop_assert_eq!(avg.eval(&x).unwrap()[c].clone(), chunk.iter().sum::<Q>() / Q::from_int(4));
+            }
+        }
+    }
+
+    #[test]
+    fn shape_errors_name_the_layer() {
+        let err = Network::new(
+            Shape::Flat(2),
+            vec![
+                dense(vec![vec![Q::ONE, Q::ONE]], vec![Q::ZERO]),
+                Layer::Activation(Activation::Relu),
+                dense(vec![vec![Q::ONE, Q::ONE]], vec![Q::ZERO]),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "layer 2 (dense): expected weights with 1 columns (the previous layer gives 1 values), found 2 columns"
+        );
+        let err = Network::new(
+            Shape::Chw(1, 2, 2),
+            vec![dense(vec![vec![Q::ONE; 4]], vec![Q::ZERO])],
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("add {\"type\": \"flatten\"}"),
+            "{err}"
+        );
+        let err = Network::new(
+            Shape::Flat(1),
+            vec![Layer::Activation(Activation::HardTanh {
+                min: Q::ONE,
+                max: Q::ONE,
+            })],
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("must be smaller"), "{err}");
+    }
+
+    #[test]
+    fn relu_pattern_convention_at_ties() {
+        let net = one_layer(Shape::Flat(3), Layer::Activation(Activation::Relu));
+        let t = net.trace(&[Q::from_int(-1), Q::ZERO, Q::ONE]).unwrap();
+        assert_eq!(t.pattern().to_string(), "001");
+        let ht = one_layer(
+            Shape::Flat(4),
+            Layer::Activation(Activation::HardTanh {
+                min: -Q::ONE,
+                max: Q::ONE,
+            }),
+        );
+        let t = ht
+            .trace(&[Q::from_int(-2), -Q::ONE, Q::ONE, Q::from_int(2)])
+            .unwrap();
+        assert_eq!(t.pattern().to_string(), "0012");
+        assert_eq!(t.output(), &[-Q::ONE, -Q::ONE, Q::ONE, Q::ONE]);
+    }
+
+    #[test]
+    fn input_length_is_checked() {
+        let net = one_layer(Shape::Flat(2), Layer::Activation(Activation::Relu));
+        assert_eq!(
+            net.eval(&[Q::ONE]).unwrap_err().to_string(),
+            "input has 1 values, the network takes 2"
+        );
     }
 }

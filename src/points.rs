@@ -36,10 +36,14 @@ pub fn parse_points(text: &str, source: &str) -> Result<Vec<Vec<Q>>> {
         if line.is_empty() {
             continue;
         }
-        out.push(parse_point(line).map_err(|e| Error::Invalid(format!("{source}:{}: {e}", n + 1)))?);
+        out.push(
+            parse_point(line).map_err(|e| Error::Invalid(format!("{source}:{}: {e}", n + 1)))?,
+        );
     }
     if out.is_empty() {
-        return Err(Error::Invalid(format!("{source}: no points found (one point per line, e.g. 1/2,-3)")));
+        return Err(Error::Invalid(format!(
+            "{source}: no points found (one point per line, e.g. 1/2,-3)"
+        )));
     }
     Ok(out)
 }

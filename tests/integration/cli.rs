@@ -1,0 +1,216 @@
+//! The command line: outputs, exit codes, and every error path ending in a message, never a
+//! panic.
+
+use crate::repo;
+use std::process::{Command, Output};
+
+pub fn relucheck(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_relucheck"))
+        .args(args)
+        .current_dir(repo(""))
+        .output()
+        .expect("the binary runs")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+/// Runs with a network given as text; returns (exit code, stdout, stderr).
+fn with_net(json: &str, args: &[&str]) -> (i32, String, String) {
+    let dir = std::env::temp_dir().join(format!("relucheck-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("net-{:x}.json", fxhash(json)));
+    std::fs::write(&path, json).unwrap();
+    let mut all = vec!["eval", path.to_str().unwrap()];
+    all.extend(args);
+    let o = relucheck(&all);
+    (o.status.code().unwrap(), stdout(&o), stderr(&o))
+}
+
+fn fxhash(s: &str) -> u64 {
+    s.bytes().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    })
+}
+
+fn assert_clean_error(code: i32, err: &str, needle: &str) {
+    assert_eq!(code, 1, "stderr: {err}");
+    assert!(err.contains(needle), "expected `{needle}` in: {err}");
+    assert!(!err.contains("panicked"), "panic: {err}");
+    assert!(!err.contains("RUST_BACKTRACE"), "panic: {err}");
+}
+
+#[test]
+fn eval_prints_the_exact_output() {
+    let o = relucheck(&["eval", "examples/sign-flip.json", "--input", "1/2,-3"]);
+    assert!(o.status.success());
+    assert_eq!(stdout(&o), "f(1/2, -3) = [3/2]\n");
+}
+
+#[test]
+fn eval_trace_shows_every_layer_and_pattern() {
+    let o = relucheck(&[
+        "eval",
+        "examples/forum-question.json",
+        "--input",
+        "1,2",
+        "--trace",
+    ]);
+    assert!(o.status.success());
+    assert_eq!(
+        stdout(&o),
+        "input  [1, 2]\n\
+         layer 0 dense       -> [6, 5, 7/2]\n\
+         layer 1 relu        -> [6, 5, 7/2]   pattern 111\n\
+         layer 2 dense       -> [11, 29/2]\n\
+         layer 3 relu        -> [11, 29/2]   pattern 11\n\
+         layer 4 dense       -> [26]\n\
+         output [26]\n"
+    );
+}
+
+#[test]
+fn eval_json_uses_exact_strings() {
+    let o = relucheck(&[
+        "eval",
+        "examples/leaky.json",
+        "--input",
+        "-1,0.5",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    // h = [-1/2, -3/2] -> leaky -> [-1/20, -3/20] -> sum -1/5
+    assert_eq!(v["output"], serde_json::json!(["-1/5"]));
+    assert_eq!(v["input"], serde_json::json!(["-1", "1/2"]));
+    assert_eq!(v["pattern"], "00");
+}
+
+#[test]
+fn eval_reads_points_from_a_file() {
+    let dir = std::env::temp_dir().join(format!("relucheck-points-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("points.txt");
+    std::fs::write(&file, "# the four corners\n0,0\n1,0\n\n0,1\n1,1\n").unwrap();
+    let arg = format!("@{}", file.display());
+    let o = relucheck(&["eval", "examples/xor.json", "--input", &arg]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "f(0, 0) = [0]\nf(1, 0) = [1]\nf(0, 1) = [1]\nf(1, 1) = [0]\n"
+    );
+    std::fs::write(&file, "0,0\n1,x\n").unwrap();
+    let o = relucheck(&["eval", "examples/xor.json", "--input", &arg]);
+    assert_clean_error(o.status.code().unwrap(), &stderr(&o), "points.txt:2");
+}
+
+#[test]
+fn malformed_json_reports_line_and_column() {
+    let (code, _, err) = with_net(
+        "{\n  \"relucheck\": 1,\n  \"input_shape\": [1]\n  \"layers\": []\n}",
+        &["--input", "1"],
+    );
+    assert_clean_error(code, &err, ":4:3: invalid JSON");
+}
+
+#[test]
+fn unknown_layer_type_lists_the_valid_ones() {
+    let (code, _, err) = with_net(
+        r#"{"relucheck": 1, "input_shape": [1], "layers": [{"type": "sigmoid"}]}"#,
+        &["--input", "1"],
+    );
+    assert_clean_error(
+        code,
+        &err,
+        "at layers[0].type: unknown layer type `sigmoid`; valid types: dense, conv2d",
+    );
+}
+
+#[test]
+fn unknown_field_lists_the_valid_ones() {
+    let (code, _, err) = with_net(
+        r#"{"relucheck": 1, "input_shape": [1], "layers": [{"type": "dense", "weights": [[1]], "bais": [0]}]}"#,
+        &["--input", "1"],
+    );
+    assert_clean_error(
+        code,
+        &err,
+        "layers[0].bais: unknown field `bais`; valid fields here: type, weights, bias",
+    );
+}
+
+#[test]
+fn shape_mismatch_names_layer_expected_and_found() {
+    let (code, _, err) = with_net(
+        r#"{"relucheck": 1, "input_shape": [2], "layers": [
+            {"type": "dense", "weights": [[1, 1], [1, 0]], "bias": [0, 0]},
+            {"type": "relu"},
+            {"type": "dense", "weights": [[1, 1, 1]], "bias": [0]}]}"#,
+        &["--input", "1,1"],
+    );
+    assert_clean_error(
+        code,
+        &err,
+        "layers[2]: layer 2 (dense): expected weights with 2 columns",
+    );
+    assert!(err.contains("found 3 columns"), "{err}");
+}
+
+#[test]
+fn division_by_zero_in_a_weight_is_named() {
+    let (code, _, err) = with_net(
+        r#"{"relucheck": 1, "input_shape": [1], "layers": [{"type": "dense", "weights": [["1/0"]]}]}"#,
+        &["--input", "1"],
+    );
+    assert_clean_error(
+        code,
+        &err,
+        "at layers[0].weights[0][0]: `1/0` divides by zero",
+    );
+}
+
+#[test]
+fn wrong_input_length_and_bad_numbers_are_errors() {
+    let o = relucheck(&["eval", "examples/xor.json", "--input", "1"]);
+    assert_clean_error(
+        o.status.code().unwrap(),
+        &stderr(&o),
+        "input has 1 values, the network takes 2",
+    );
+    let o = relucheck(&["eval", "examples/xor.json", "--input", "1,1/0"]);
+    assert_clean_error(
+        o.status.code().unwrap(),
+        &stderr(&o),
+        "coordinate 2 of \"1,1/0\": `1/0` divides by zero",
+    );
+    let o = relucheck(&["eval", "examples/xor.json", "--input", "1,nan"]);
+    assert_clean_error(
+        o.status.code().unwrap(),
+        &stderr(&o),
+        "`nan` is not a finite number",
+    );
+}
+
+#[test]
+fn missing_file_and_usage_errors_exit_1() {
+    let o = relucheck(&["eval", "no/such/net.json", "--input", "1"]);
+    assert_clean_error(o.status.code().unwrap(), &stderr(&o), "no/such/net.json");
+    let o = relucheck(&["eval"]);
+    assert_eq!(o.status.code(), Some(1));
+    let o = relucheck(&["frobnicate"]);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn help_has_examples() {
+    let o = relucheck(&["--help"]);
+    assert!(stdout(&o).contains("Example"));
+    let o = relucheck(&["eval", "--help"]);
+    assert!(stdout(&o).contains("relucheck eval examples/"));
+}

@@ -1,0 +1,12 @@
+//! Integration tests: one binary, one module per topic.
+
+mod cli;
+mod examples;
+mod format;
+
+use std::path::PathBuf;
+
+/// A path inside the repository.
+pub fn repo(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)
+}
