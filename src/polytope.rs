@@ -338,3 +338,281 @@ fn solve2(h: &HalfSpace, g: &HalfSpace) -> Option<Vec<Q>> {
     debug_assert!(dot(&h.a, &[x.clone(), y.clone()]) == h.b);
     Some(vec![x, y])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn q(v: i64) -> Q {
+        Q::from_int(v)
+    }
+
+    fn hs(a: &[i64], b: i64) -> HalfSpace {
+        HalfSpace::new(a.iter().map(|&v| q(v)).collect(), q(b))
+    }
+
+    /// Independent brute force: every `d`-subset solved with `Matrix::solve`.
+    fn brute_vertices(dim: usize, cons: &[HalfSpace]) -> Vec<Vec<Q>> {
+        let mut out: Vec<Vec<Q>> = Vec::new();
+        for combo in (0..cons.len()).combinations(dim) {
+            let a = Matrix::from_rows(combo.iter().map(|&i| cons[i].a.clone()).collect()).unwrap();
+            let b: Vec<Q> = combo.iter().map(|&i| cons[i].b.clone()).collect();
+            if let Some(x) = a.solve(&b)
+                && cons.iter().all(|h| h.contains(&x))
+                && !out.contains(&x)
+            {
+                out.push(x);
+            }
+        }
+        out
+    }
+
+    /// The dimension of the affine hull of a finite point set (-1 for none).
+    fn affine_dim(points: &[&Vec<Q>]) -> i64 {
+        match points {
+            [] => -1,
+            [first, rest @ ..] if !rest.is_empty() => {
+                let d: Vec<Vec<Q>> = rest
+                    .iter()
+                    .map(|v| v.iter().zip(first.iter()).map(|(a, b)| a - b).collect())
+                    .collect();
+                Matrix::from_rows(d).unwrap().rank() as i64
+            }
+            _ => 0,
+        }
+    }
+
+    /// Independently: the constraints `minimal()` must keep, in order, for a bounded
+    /// full-dimensional polytope: non-trivial, first of their normalised duplicates, and
+    /// with a `(dim-1)`-dimensional set of brute-force vertices on the hyperplane.
+    fn expected_facets(dim: usize, cons: &[HalfSpace], verts: &[Vec<Q>]) -> Vec<HalfSpace> {
+        let mut seen = HashSet::new();
+        cons.iter()
+            .filter(|h| !h.is_trivial() && seen.insert(h.normalized()))
+            .filter(|h| {
+                let on: Vec<&Vec<Q>> = verts.iter().filter(|v| h.slack(v).is_zero()).collect();
+                affine_dim(&on) == dim as i64 - 1
+            })
+            .cloned()
+            .collect()
+    }
+
+    #[test]
+    fn constructors_and_membership() {
+        let b = Polytope::from_box(&[q(-1), q(0)], &[q(1), q(3)]);
+        assert_eq!(b.dim(), 2);
+        assert_eq!(b.constraints()[0], hs(&[1, 0], 1));
+        assert_eq!(b.constraints()[1], hs(&[-1, 0], 1));
+        assert_eq!(b.constraints()[3], hs(&[0, -1], 0));
+        assert!(b.contains(&[q(1), q(0)]));
+        assert!(!b.contains_strictly(&[q(1), q(0)]));
+        assert!(b.contains_strictly(&[q(0), q(1)]));
+        let c = b.with(hs(&[1, 1], 0));
+        assert_eq!(c.constraints().len(), 5);
+        assert!(!c.contains(&[q(1), q(1)]));
+        let mut d = b.clone();
+        d.push(hs(&[1, 1], 0));
+        assert_eq!(c, d);
+        let w = Polytope::whole_space(3);
+        assert!(w.contains_strictly(&[q(5), q(-5), q(0)]));
+        assert!(!w.is_bounded());
+        assert!(w.is_full_dimensional());
+        assert!(w.vertices().is_empty());
+        assert_eq!(w.minimal(), w);
+        assert!(Polytope::whole_space(0).is_bounded());
+        assert_eq!(Polytope::whole_space(0).vertices(), vec![Vec::<Q>::new()]);
+    }
+
+    #[test]
+    fn cube_in_3d() {
+        let cube = Polytope::from_box(&vec![q(0); 3], &vec![q(1); 3]);
+        assert_eq!(cube.vertices().len(), 8);
+        assert!(cube.is_bounded());
+        assert_eq!(cube.vertices_2d(), None);
+        let cut = cube
+            .with(hs(&[1, 1, 1], 1)) // the corner simplex
+            .with(hs(&[1, 1, 1], 2)) // redundant
+            .with(hs(&[2, 2, 2], 2)); // duplicate
+        let m = cut.minimal();
+        assert_eq!(
+            m.constraints(),
+            &[
+                hs(&[-1, 0, 0], 0),
+                hs(&[0, -1, 0], 0),
+                hs(&[0, 0, -1], 0),
+                hs(&[1, 1, 1], 1)
+            ]
+        );
+        assert_eq!(m.vertices().len(), 4);
+        for i in 0..m.constraints().len() {
+            let p = m.facet_point(i).unwrap();
+            assert!(m.constraints()[i].slack(&p).is_zero());
+        }
+        // Not facets in the redundant form: the duplicate pair, and x <= 1 which only
+        // touches the simplex at a vertex.
+        assert_eq!(cut.facet_point(6), None);
+        assert_eq!(cut.facet_point(0), None);
+    }
+
+    #[test]
+    fn degenerate_polytopes() {
+        // Empty.
+        let e = Polytope::from_box(&[q(0), q(0)], &[q(1), q(1)]).with(hs(&[1, 1], -1));
+        assert!(e.is_empty() && e.is_bounded() && !e.is_full_dimensional());
+        assert_eq!(e.minimal().constraints(), &[hs(&[0, 0], -1)]);
+        assert_eq!(e.vertices_2d(), Some(vec![]));
+        // A segment: 0 <= x <= 1, y = 0.
+        let s = Polytope::from_box(&[q(0), q(0)], &[q(1), q(0)]);
+        assert!(!s.is_full_dimensional() && s.is_bounded());
+        assert_eq!(s.interior_point(), None);
+        assert_eq!(s.vertices_2d().unwrap().len(), 2);
+        let sm = s.minimal();
+        assert_eq!(sm.vertices().len(), 2);
+        for v in s.vertices() {
+            assert!(sm.contains(&v));
+        }
+        assert!(!sm.contains(&[q(2), q(0)]) && !sm.contains(&[q(0), q(1)]));
+        // A point.
+        let p = Polytope::from_box(&[q(2), q(3)], &[q(2), q(3)]);
+        assert_eq!(p.vertices_2d(), Some(vec![vec![q(2), q(3)]]));
+        // A square of width 2^-30.
+        let eps = Q::pow2(-30);
+        let t = Polytope::from_box(&[Q::ZERO, Q::ZERO], &[eps.clone(), eps.clone()]);
+        assert_eq!(t.interior_point(), Some(vec![&eps / q(2), &eps / q(2)]));
+        assert_eq!(t.vertices_2d().unwrap().len(), 4);
+        assert_eq!(t.minimal().constraints().len(), 4);
+        let f = t.facet_point(0).unwrap();
+        assert_eq!(f[0], eps);
+        // Unbounded.
+        let h = Polytope::new(2, vec![hs(&[1, 0], 0), hs(&[0, 1], 0)]);
+        assert!(!h.is_bounded());
+        assert_eq!(h.vertices_2d(), None);
+        assert_eq!(h.vertices(), vec![vec![q(0), q(0)]]);
+        let strip = Polytope::new(2, vec![hs(&[1, 1], 1), hs(&[-1, -1], 1)]);
+        assert!(!strip.is_bounded());
+        assert!(strip.vertices().is_empty());
+        assert_eq!(strip.minimal(), strip);
+    }
+
+    #[test]
+    fn many_lines_through_one_point() {
+        // A box cut by 10 half-planes whose lines all pass through (1, 1).
+        let mut p = Polytope::from_box(&[q(-3), q(-3)], &[q(3), q(3)]);
+        for k in 0..10i64 {
+            let a = [k - 5, (3 * k) % 7 - 3];
+            p.push(hs(&a, a[0] + a[1]));
+        }
+        let verts = brute_vertices(2, p.constraints());
+        let got = p.vertices_2d().unwrap();
+        assert_eq!(got.len(), verts.len());
+        let m = p.minimal();
+        if affine_dim(&verts.iter().collect::<Vec<_>>()) == 2 {
+            assert_eq!(m.constraints(), expected_facets(2, p.constraints(), &verts));
+        }
+    }
+
+    fn constraints(dim: usize, max: usize) -> impl Strategy<Value = Vec<HalfSpace>> {
+        prop::collection::vec(
+            (prop::collection::vec(-4i64..=4, dim), -6i64..=6).prop_map(|(a, b)| {
+                HalfSpace::new(a.into_iter().map(Q::from_int).collect(), Q::from_int(b))
+            }),
+            0..=max,
+        )
+    }
+
+    fn boxed(dim: usize, cons: Vec<HalfSpace>, r: i64) -> Polytope {
+        let mut p = Polytope::from_box(&vec![q(-r); dim], &vec![q(r); dim]);
+        for h in cons {
+            p.push(h);
+        }
+        p
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(150))]
+
+        #[test]
+        fn polygons_against_brute_force(cons in constraints(2, 6), r in 1i64..5, dup in any::<bool>()) {
+            let mut p = boxed(2, cons, r);
+            if dup {
+                let h = p.constraints().last().unwrap().clone();
+                p.push(HalfSpace::new(h.a.iter().map(|v| v * q(3)).collect(), &h.b * q(3)));
+            }
+            let verts = brute_vertices(2, p.constraints());
+            let full = affine_dim(&verts.iter().collect::<Vec<_>>()) == 2;
+            prop_assert!(p.is_bounded());
+            prop_assert_eq!(p.is_full_dimensional(), full);
+            prop_assert_eq!(p.is_empty(), verts.is_empty());
+            // Same vertex set, counter-clockwise.
+            let got = p.vertices_2d().unwrap();
+            prop_assert_eq!(got.len(), verts.len());
+            prop_assert!(got.iter().all(|v| verts.contains(v)));
+            if got.len() >= 3 {
+                for i in 0..got.len() {
+                    let (a, b, c) = (&got[i], &got[(i + 1) % got.len()], &got[(i + 2) % got.len()]);
+                    let cross = (&b[0] - &a[0]) * (&c[1] - &b[1]) - (&b[1] - &a[1]) * (&c[0] - &b[0]);
+                    prop_assert!(cross.is_positive(), "not counter-clockwise: {:?}", got);
+                }
+            }
+            if full {
+                let m = p.minimal();
+                prop_assert_eq!(m.constraints(), &expected_facets(2, p.constraints(), &verts)[..]);
+                for (i, h) in m.constraints().iter().enumerate() {
+                    let x = m.facet_point(i).unwrap();
+                    prop_assert!(h.slack(&x).is_zero());
+                    prop_assert!(m.constraints().iter().enumerate().all(|(j, g)| j == i || g.contains_strictly(&x)));
+                }
+                // On the original form: a facet point exists iff the constraint is a facet
+                // that no other constraint duplicates.
+                for (i, h) in p.constraints().iter().enumerate() {
+                    let on: Vec<&Vec<Q>> = verts.iter().filter(|v| h.slack(v).is_zero()).collect();
+                    let facet = !h.is_trivial() && affine_dim(&on) == 1;
+                    let dup = p.constraints().iter().enumerate()
+                        .any(|(j, g)| j != i && !g.is_trivial() && g.normalized() == h.normalized());
+                    prop_assert_eq!(p.facet_point(i).is_some(), facet && !dup, "constraint {}", i);
+                }
+            }
+        }
+
+        #[test]
+        fn polyhedra_3d_against_brute_force(cons in constraints(3, 5), r in 1i64..4) {
+            let p = boxed(3, cons, r);
+            let verts = brute_vertices(3, p.constraints());
+            let full = affine_dim(&verts.iter().collect::<Vec<_>>()) == 3;
+            prop_assert_eq!(p.is_full_dimensional(), full);
+            let mut got = p.vertices();
+            got.sort();
+            let mut want = verts.clone();
+            want.sort();
+            prop_assert_eq!(got, want);
+            if full {
+                let m = p.minimal();
+                prop_assert_eq!(m.constraints(), &expected_facets(3, p.constraints(), &verts)[..]);
+                let x = m.interior_point().unwrap();
+                prop_assert!(p.contains_strictly(&x));
+            }
+        }
+
+        #[test]
+        fn boundedness_in_the_plane(cons in constraints(2, 7), origin_inside in any::<bool>()) {
+            let cons = cons
+                .into_iter()
+                .map(|h| if origin_inside { HalfSpace::new(h.a, h.b.abs()) } else { h })
+                .collect();
+            let p = Polytope::new(2, cons);
+            // Independent: the recession cone {A r <= 0} is non-trivial iff it is the plane
+            // or one of its boundary rays ±(-a_2, a_1) lies in it.
+            let in_cone = |r: &[Q]| p.constraints().iter().all(|h| !dot(&h.a, r).is_positive());
+            let cone_nontrivial = p.constraints().iter().all(HalfSpace::is_trivial)
+                || p.constraints().iter().any(|h| {
+                    let r = [-&h.a[1], h.a[0].clone()];
+                    let s = [h.a[1].clone(), -&h.a[0]];
+                    !h.is_trivial() && (in_cone(&r) || in_cone(&s))
+                });
+            // (Emptiness itself is decided by the LP, whose certificates are re-checked.)
+            let empty = p.is_empty();
+            prop_assert_eq!(p.is_bounded(), empty || !cone_nontrivial);
+        }
+    }
+}
