@@ -4,6 +4,7 @@
 #![allow(clippy::needless_range_loop)]
 
 mod arith;
+mod domain;
 mod error;
 pub mod eval_report;
 pub mod format;
@@ -12,15 +13,19 @@ mod lp;
 mod network;
 mod points;
 mod polytope;
+mod regions;
+pub mod regions_output;
 pub mod testing;
 
 pub use arith::{MAX_DIGITS, MAX_EXPONENT, NotFinite, ParseError, Q, dot};
+pub use domain::{Domain, DomainKind, parse_box};
 pub use error::{Error, Result};
 pub use linalg::{Affine, HalfSpace, Matrix};
 pub use lp::{Farkas, Feasibility, LpResult, feasible, interior_point, maximize};
 pub use network::{Activation, Form, Layer, LayerTrace, Network, Pattern, Piece, Shape, Trace};
 pub use points::{format_point, parse_point, parse_points};
 pub use polytope::Polytope;
+pub use regions::{Enumerator, Facet, Progress, Region, Regions, StopReason};
 
 /// README's examples, compiled and run by `cargo test` as doctests.
 #[doc = include_str!("../README.md")]

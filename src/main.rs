@@ -5,9 +5,13 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use relucheck::{Network, eval_report, parse_point, parse_points};
+use relucheck::{
+    Domain, Enumerator, Network, eval_report, parse_point, parse_points, regions_output,
+};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(
@@ -25,6 +29,80 @@ struct Cli {
 enum Format {
     Text,
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RegionsFormat {
+    Text,
+    Json,
+    Md,
+}
+
+/// Where to look: the whole input space (default), a box, a 2-D slice or a segment.
+#[derive(clap::Args)]
+struct DomainArgs {
+    /// A box: LO:HI for every coordinate, or LO:HI,LO:HI,... one per coordinate. With
+    /// --slice it bounds the slice coordinates (s, t).
+    #[arg(
+        long = "box",
+        value_name = "LO:HI[,LO:HI...]",
+        allow_hyphen_values = true
+    )]
+    box_spec: Option<String>,
+    /// A 2-D slice x = ORIGIN + s·U + t·V, written "ORIGIN;U;V" (each comma-separated).
+    #[arg(long, value_name = "ORIGIN;U;V", allow_hyphen_values = true)]
+    slice: Option<String>,
+    /// The segment from FROM to TO, written "FROM;TO" (each comma-separated).
+    #[arg(long, value_name = "FROM;TO", allow_hyphen_values = true)]
+    segment: Option<String>,
+}
+
+impl DomainArgs {
+    fn domain(&self, net: &Network, orthant: bool) -> Result<Domain> {
+        Ok(Domain::from_options(
+            net.input_dim(),
+            self.box_spec.as_deref(),
+            self.slice.as_deref(),
+            self.segment.as_deref(),
+            orthant,
+        )?)
+    }
+}
+
+/// Budgets for long computations.
+#[derive(clap::Args)]
+struct BudgetArgs {
+    /// Stop after this many regions (the result is then marked incomplete).
+    #[arg(long, value_name = "N")]
+    max_regions: Option<usize>,
+    /// Stop after this many seconds (the result is then marked incomplete).
+    #[arg(long, value_name = "SECS")]
+    time_limit: Option<f64>,
+}
+
+impl BudgetArgs {
+    fn apply<'a>(&self, mut e: Enumerator<'a>) -> Result<Enumerator<'a>> {
+        if let Some(n) = self.max_regions {
+            e = e.with_max_regions(n);
+        }
+        if let Some(t) = self.time_limit {
+            let d = Duration::try_from_secs_f64(t).map_err(|_| {
+                anyhow::anyhow!("--time-limit {t}: give a non-negative number of seconds")
+            })?;
+            e = e.with_time_limit(d);
+        }
+        if std::io::stderr().is_terminal() {
+            e = e.with_progress(|p| {
+                eprint!(
+                    "\r{} {} regions, {} LPs   ",
+                    if p.details { "facets:" } else { "regions:" },
+                    p.regions,
+                    p.lps
+                )
+            });
+        }
+        Ok(e)
+    }
 }
 
 #[derive(Subcommand)]
@@ -45,6 +123,24 @@ enum Command {
         /// Output format; json prints one object per input per line, numbers as exact strings.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+    },
+    /// Enumerate the linear regions exactly: pattern, inequalities, interior point, affine map.
+    #[command(
+        after_help = "Examples:\n  relucheck regions examples/tent-3.json --box 0:1\n  relucheck regions examples/xor.json --box -1:2 --format md\n  relucheck regions examples/sign-flip.json --count\n  relucheck regions examples/conv-relu.json --slice \"0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0;1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0;0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0\" --box -1:1\n  relucheck regions examples/xor.json --segment \"0,0;1,1\"\n\nDomains: the whole input space by default; --box -1:1 (every coordinate) or --box -1:1,0:2 (one per\ncoordinate); --slice \"ORIGIN;U;V\" for the plane ORIGIN + s·U + t·V (with --box bounding s and t);\n--segment \"FROM;TO\". Numbers are exact: 3, -0.125, 3/8, 1e-3."
+    )]
+    Regions {
+        /// The network file.
+        net: PathBuf,
+        #[command(flatten)]
+        domain: DomainArgs,
+        /// Print only the counts of regions and linear pieces.
+        #[arg(long)]
+        count: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: RegionsFormat,
+        #[command(flatten)]
+        budget: BudgetArgs,
     },
 }
 
@@ -72,6 +168,36 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     Format::Json => println!("{}", eval_report::eval_json(&network, &t, trace)),
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Regions {
+            net,
+            domain,
+            count,
+            format,
+            budget,
+        } => {
+            let network = Network::load(&net)?;
+            let dom = domain.domain(&network, false)?;
+            let regions = budget.apply(Enumerator::new(&network, dom))?.run()?;
+            if std::io::stderr().is_terminal() {
+                eprint!("\r\x1b[2K");
+            }
+            let out = match (format, count) {
+                (RegionsFormat::Json, c) => {
+                    let mut s = serde_json::to_string_pretty(&regions_output::regions_json(
+                        &network, &regions, !c,
+                    ))?;
+                    s.push('\n');
+                    s
+                }
+                (_, true) => regions_output::counts_text(&network, &regions),
+                (RegionsFormat::Text, false) => regions_output::regions_text(&network, &regions),
+                (RegionsFormat::Md, false) => {
+                    regions_output::regions_markdown(&network, &regions, usize::MAX)
+                }
+            };
+            print!("{out}");
             Ok(ExitCode::SUCCESS)
         }
     }
