@@ -326,7 +326,8 @@ fn max_of_two_with_three_relus_has_4_regions_and_2_pieces() {
 fn degenerate_arrangements_are_exact() {
     let third = Q::new(1, 3);
     let tiny = Q::pow2(-30);
-    let cases: Vec<(&str, Vec<Vec<Q>>, Vec<Q>, usize)> = vec![
+    type Case = (&'static str, Vec<Vec<Q>>, Vec<Q>, usize);
+    let cases: Vec<Case> = vec![
         // Two coincident lines (one scaled), one opposite: still 2 regions... plus x2 = 0.
         (
             "coincident",
