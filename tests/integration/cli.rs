@@ -214,3 +214,83 @@ fn help_has_examples() {
     let o = relucheck(&["eval", "--help"]);
     assert!(stdout(&o).contains("relucheck eval examples/"));
 }
+
+#[test]
+fn regions_text_json_md_and_count() {
+    let o = relucheck(&["regions", "examples/tent-3.json", "--box", "0:1", "--count"]);
+    assert!(o.status.success());
+    assert!(
+        stdout(&o).contains("regions: 8   linear pieces: 8   (complete)"),
+        "{}",
+        stdout(&o)
+    );
+    let o = relucheck(&[
+        "regions",
+        "examples/xor.json",
+        "--box",
+        "-1:2",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["relucheck_regions"], 1);
+    assert_eq!(v["complete"], true);
+    assert_eq!(v["counts"]["regions"], 3);
+    assert_eq!(
+        v["regions"][2]["map"]["A"],
+        serde_json::json!([["-1", "-1"]])
+    );
+    assert_eq!(v["regions"][2]["map"]["c"], serde_json::json!(["2"]));
+    let o = relucheck(&["regions", "examples/xor.json", "--format", "md"]);
+    assert!(
+        stdout(&o).contains("| 2 | `11` | f(x1, x2) = −x1 − x2 + 2 |"),
+        "{}",
+        stdout(&o)
+    );
+    let o = relucheck(&["regions", "examples/xor.json", "--segment", "0,0;1,1"]);
+    assert!(stdout(&o).contains("the segment from [0, 0] to [1, 1]"));
+    assert!(stdout(&o).contains("f(s) = −2·s + 2"), "{}", stdout(&o));
+}
+
+#[test]
+fn regions_budget_marks_the_result_incomplete() {
+    let o = relucheck(&[
+        "regions",
+        "examples/tent-3.json",
+        "--max-regions",
+        "3",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["complete"], false);
+    assert_eq!(v["counts"]["regions"], 3);
+    assert_eq!(v["counts"]["pieces"], serde_json::Value::Null);
+    assert!(v["stop"].as_str().unwrap().contains("--max-regions"));
+}
+
+#[test]
+fn regions_domain_errors_are_clear() {
+    let o = relucheck(&["regions", "examples/xor.json", "--box", "1:-1"]);
+    assert_clean_error(
+        o.status.code().unwrap(),
+        &stderr(&o),
+        "lower end must be smaller",
+    );
+    let o = relucheck(&["regions", "examples/xor.json", "--slice", "0,0;1,0"]);
+    assert_clean_error(
+        o.status.code().unwrap(),
+        &stderr(&o),
+        "--slice takes 3 points",
+    );
+    let o = relucheck(&["regions", "examples/xor.json", "--segment", "0,0,0;1,1,1"]);
+    assert_clean_error(
+        o.status.code().unwrap(),
+        &stderr(&o),
+        "network takes 2 inputs",
+    );
+    let o = relucheck(&["regions", "examples/xor.json", "--time-limit=-1"]);
+    assert_clean_error(o.status.code().unwrap(), &stderr(&o), "--time-limit");
+}

@@ -1,0 +1,113 @@
+//! Region enumeration speed on the suite. Run with `cargo bench --bench regions`.
+//! Each benchmark prints nothing; the region counts are asserted in `main` once.
+
+use divan::{Bencher, black_box};
+use relucheck::{Activation, Domain, Enumerator, Layer, Matrix, Network, Q, Shape};
+
+fn main() {
+    for (name, net, dom) in suite() {
+        let r = Enumerator::new(&net, dom)
+            .with_details(false)
+            .run()
+            .unwrap();
+        println!("{name}: {} regions", r.regions.len());
+    }
+    divan::main();
+}
+
+/// Deterministic weights in [-1, 1] with three decimals, like rounded trained weights.
+fn weights(n: usize, seed: u64) -> Vec<Q> {
+    let mut s = seed;
+    (0..n)
+        .map(|_| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            Q::new(((s >> 33) % 2001) as i64 - 1000, 1000)
+        })
+        .collect()
+}
+
+fn mlp(widths: &[usize], seed: u64) -> Network {
+    let mut layers = vec![];
+    for (i, w) in widths.windows(2).enumerate() {
+        let p = weights(w[0] * w[1] + w[1], seed + i as u64);
+        let rows = p[..w[0] * w[1]].chunks(w[0]).map(<[Q]>::to_vec).collect();
+        layers.push(Layer::Dense {
+            weights: Matrix::from_rows(rows).unwrap(),
+            bias: p[w[0] * w[1]..].to_vec(),
+        });
+        if i + 2 < widths.len() {
+            layers.push(Layer::Activation(Activation::Relu));
+        }
+    }
+    Network::new(Shape::Flat(widths[0]), layers).unwrap()
+}
+
+fn tent(k: usize) -> Network {
+    let q = Q::from_int;
+    let half = Q::new(1, 2);
+    let dense = |rows: Vec<Vec<Q>>, bias: Vec<Q>| Layer::Dense {
+        weights: Matrix::from_rows(rows).unwrap(),
+        bias,
+    };
+    let mut layers = vec![
+        dense(vec![vec![q(1)], vec![q(1)]], vec![Q::ZERO, -&half]),
+        Layer::Activation(Activation::Relu),
+    ];
+    for _ in 1..k {
+        layers.push(dense(
+            vec![vec![q(2), q(-4)], vec![q(2), q(-4)]],
+            vec![Q::ZERO, -&half],
+        ));
+        layers.push(Layer::Activation(Activation::Relu));
+    }
+    layers.push(dense(vec![vec![q(2), q(-4)]], vec![Q::ZERO]));
+    Network::new(Shape::Flat(1), layers).unwrap()
+}
+
+fn cube(d: usize) -> Domain {
+    Domain::boxed(vec![-Q::ONE; d], vec![Q::ONE; d]).unwrap()
+}
+
+fn suite() -> Vec<(&'static str, Network, Domain)> {
+    vec![
+        ("2-64-1 on [-1,1]^2", mlp(&[2, 64, 1], 1), cube(2)),
+        ("2-32-32-1 on [-1,1]^2", mlp(&[2, 32, 32, 1], 2), cube(2)),
+        (
+            "tent^12 on [0,1]",
+            tent(12),
+            Domain::boxed(vec![Q::ZERO], vec![Q::ONE]).unwrap(),
+        ),
+        ("4-12-1 on [-1,1]^4", mlp(&[4, 12, 1], 3), cube(4)),
+    ]
+}
+
+const CASES: [usize; 4] = [0, 1, 2, 3];
+
+/// Enumeration only: patterns, interior points, maps.
+#[divan::bench(args = CASES, sample_count = 5, sample_size = 1)]
+fn count(b: Bencher, case: usize) {
+    let (_, net, dom) = suite().swap_remove(case);
+    b.bench(|| {
+        Enumerator::new(black_box(&net), dom.clone())
+            .with_details(false)
+            .run()
+            .unwrap()
+            .regions
+            .len()
+    });
+}
+
+/// Everything: minimal inequalities, vertices, neighbours and linear pieces.
+#[divan::bench(args = CASES, sample_count = 3, sample_size = 1)]
+fn details(b: Bencher, case: usize) {
+    let (_, net, dom) = suite().swap_remove(case);
+    b.bench(|| {
+        Enumerator::new(black_box(&net), dom.clone())
+            .run()
+            .unwrap()
+            .regions
+            .len()
+    });
+}
