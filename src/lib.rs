@@ -14,6 +14,7 @@ mod network;
 mod points;
 mod polytope;
 mod regions;
+mod vrep;
 pub mod regions_output;
 pub mod testing;
 

@@ -36,7 +36,9 @@ use crate::error::Result;
 use crate::linalg::{Affine, HalfSpace, Matrix};
 use crate::network::{Network, Pattern, Piece};
 use crate::polytope::Polytope;
+use crate::vrep::{Side, VCell};
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Why enumeration stopped.
@@ -187,6 +189,8 @@ pub struct Enumerator<'a> {
     time_limit: Option<Duration>,
     details: bool,
     progress: Option<Box<dyn FnMut(Progress) + 'a>>,
+    /// Use the LP path even on bounded domains (to test one path against the other).
+    force_lp: bool,
 }
 
 enum Stage {
@@ -194,16 +198,67 @@ enum Stage {
     Pieces(Vec<Vec<Piece>>),
 }
 
+/// The constraints of a cell: a persistent list shared with its ancestors (a child adds its
+/// cutting hyperplanes without copying the parent's).
+#[derive(Clone, Default)]
+struct Cons {
+    head: Option<Arc<ConsNode>>,
+    len: u32,
+}
+
+struct ConsNode {
+    h: HalfSpace,
+    prev: Option<Arc<ConsNode>>,
+}
+
+impl Cons {
+    fn from_vec(v: Vec<HalfSpace>) -> Cons {
+        let mut c = Cons::default();
+        for h in v {
+            c.push(h);
+        }
+        c
+    }
+
+    fn push(&mut self, h: HalfSpace) {
+        self.head = Some(Arc::new(ConsNode {
+            h,
+            prev: self.head.take(),
+        }));
+        self.len += 1;
+    }
+
+    fn to_vec(&self) -> Vec<HalfSpace> {
+        let mut out = Vec::with_capacity(self.len as usize);
+        let mut cur = self.head.as_deref();
+        while let Some(n) = cur {
+            out.push(n.h.clone());
+            cur = n.prev.as_deref();
+        }
+        out.reverse();
+        out
+    }
+}
+
+/// The geometry of a cell: vertices on bounded domains, a strictly interior point otherwise.
+enum Geom {
+    V(VCell),
+    H(Vec<Q>),
+}
+
 struct Cell {
-    cons: Vec<HalfSpace>,
-    point: Vec<Q>,
-    map: Affine,
+    geom: Geom,
+    cons: Cons,
+    /// The map from domain coordinates to the current layer's input.
+    map: Arc<Affine>,
     pattern: Vec<Vec<u8>>,
     layer: usize,
     unit: usize,
-    rows: Vec<Vec<Q>>,
-    offsets: Vec<Q>,
 }
+
+/// One child of a split: the piece, the hyperplanes to add, and its geometry (`None` when
+/// it is the parent's).
+type Child = (usize, Vec<HalfSpace>, Option<Geom>);
 
 impl<'a> Enumerator<'a> {
     /// An enumerator with no budget that computes every detail.
@@ -215,6 +270,7 @@ impl<'a> Enumerator<'a> {
             time_limit: None,
             details: true,
             progress: None,
+            force_lp: false,
         }
     }
 
@@ -269,17 +325,21 @@ impl<'a> Enumerator<'a> {
         let dom_cons = self.domain.polytope().constraints().to_vec();
         let mut stop = StopReason::Complete;
         let mut leaves: Vec<Cell> = Vec::new();
-        lps += 1;
-        if let Some(p0) = crate::lp::interior_point(k, &dom_cons) {
+        let root = match VCell::from_domain(&self.domain).filter(|_| !self.force_lp) {
+            Some(v) => Some(Geom::V(v)),
+            None => {
+                lps += 1;
+                crate::lp::interior_point(k, &dom_cons).map(Geom::H)
+            }
+        };
+        if let Some(geom) = root {
             let mut stack = vec![Cell {
-                cons: dom_cons,
-                point: p0,
-                map: self.domain.embedding().clone(),
+                geom,
+                cons: Cons::from_vec(dom_cons),
+                map: Arc::new(self.domain.embedding().clone()),
                 pattern: Vec::new(),
                 layer: 0,
                 unit: 0,
-                rows: Vec::new(),
-                offsets: Vec::new(),
             }];
             let mut steps = 0u64;
             while let Some(mut cell) = stack.pop() {
@@ -312,21 +372,26 @@ impl<'a> Enumerator<'a> {
                 }
                 match &stages[cell.layer] {
                     Stage::Affine(a) => {
-                        cell.map = cell.map.then(a);
+                        cell.map = Arc::new(cell.map.then(a));
                         cell.pattern.push(Vec::new());
                         cell.layer += 1;
                         stack.push(cell);
                     }
                     Stage::Pieces(units) => {
                         if cell.unit == units.len() {
-                            let rows = std::mem::take(&mut cell.rows);
-                            cell.map = Affine {
-                                a: Matrix::from_rows(rows).unwrap_or_else(|| Matrix::zeros(0, k)),
-                                c: std::mem::take(&mut cell.offsets),
-                            };
-                            if cell.map.a.rows() == 0 {
-                                cell.map.a = Matrix::zeros(cell.map.c.len(), k);
+                            // The layer's output map, from the pieces chosen.
+                            let chosen = cell.pattern.last().expect("pushed");
+                            let mut a = Matrix::zeros(units.len(), k);
+                            let mut c = Vec::with_capacity(units.len());
+                            for (u, &p) in chosen.iter().enumerate() {
+                                let off = compose_form_into(
+                                    &units[u][p as usize].output,
+                                    &cell.map,
+                                    a.row_mut(u),
+                                );
+                                c.push(off);
                             }
+                            cell.map = Arc::new(Affine { a, c });
                             cell.layer += 1;
                             cell.unit = 0;
                             stack.push(cell);
@@ -335,45 +400,37 @@ impl<'a> Enumerator<'a> {
                         if cell.unit == 0 {
                             cell.pattern.push(Vec::with_capacity(units.len()));
                         }
-                        let children = split(&cell, &units[cell.unit], k, &mut lps);
-                        let n = children.len();
-                        for (idx, (piece, cond, point)) in children.into_iter().enumerate().rev() {
-                            let last = idx == 0;
-                            let mut child = if last {
+                        let pieces = &units[cell.unit];
+                        let children = match &cell.geom {
+                            Geom::V(v) => split_v(v, pieces, &cell.map, k, cell.cons.len),
+                            Geom::H(p) => split_h(&cell.cons, p, pieces, &cell.map, k, &mut lps),
+                        };
+                        let mut parent = Some(cell);
+                        for (idx, (piece, conds, geom)) in children.into_iter().enumerate().rev() {
+                            let mut child = if idx == 0 {
                                 // Reuse the parent for the first child (pushed last).
-                                std::mem::replace(
-                                    &mut cell,
-                                    Cell {
-                                        cons: Vec::new(),
-                                        point: Vec::new(),
-                                        map: Affine::identity(0),
-                                        pattern: Vec::new(),
-                                        layer: 0,
-                                        unit: 0,
-                                        rows: Vec::new(),
-                                        offsets: Vec::new(),
-                                    },
-                                )
+                                parent.take().expect("parent")
                             } else {
+                                let p = parent.as_ref().expect("parent");
                                 Cell {
-                                    cons: cell.cons.clone(),
-                                    point: Vec::new(),
-                                    map: cell.map.clone(),
-                                    pattern: cell.pattern.clone(),
-                                    layer: cell.layer,
-                                    unit: cell.unit,
-                                    rows: cell.rows.clone(),
-                                    offsets: cell.offsets.clone(),
+                                    geom: match (&geom, &p.geom) {
+                                        (Some(_), _) => Geom::H(Vec::new()),
+                                        (None, Geom::V(v)) => Geom::V(v.clone()),
+                                        (None, Geom::H(x)) => Geom::H(x.clone()),
+                                    },
+                                    cons: p.cons.clone(),
+                                    map: Arc::clone(&p.map),
+                                    pattern: p.pattern.clone(),
+                                    layer: p.layer,
+                                    unit: p.unit,
                                 }
                             };
-                            if n > 1 {
-                                child.cons.extend(cond);
+                            for h in conds {
+                                child.cons.push(h);
                             }
-                            child.point = point;
-                            let out = &units[child.unit][piece].output;
-                            let (row, off) = compose_form(out, &child.map, k);
-                            child.rows.push(row);
-                            child.offsets.push(off);
+                            if let Some(g) = geom {
+                                child.geom = g;
+                            }
                             child.pattern.last_mut().expect("pushed").push(piece as u8);
                             child.unit += 1;
                             stack.push(child);
@@ -382,28 +439,37 @@ impl<'a> Enumerator<'a> {
                 }
             }
         }
-        let mut regions: Vec<Region> = leaves
+        let mut pairs: Vec<(Region, Option<VCell>)> = leaves
             .into_iter()
             .enumerate()
-            .map(|(id, c)| Region {
-                id,
-                pattern: Pattern(c.pattern),
-                polytope: Polytope::new(k, c.cons),
-                interior_point: c.point,
-                map: c.map,
-                bounded: None,
-                vertices: None,
-                facets: Vec::new(),
-                piece: None,
+            .map(|(id, c)| {
+                let (point, v) = match c.geom {
+                    Geom::V(v) => (v.interior_point(), Some(v)),
+                    Geom::H(p) => (p, None),
+                };
+                let map = Arc::try_unwrap(c.map).unwrap_or_else(|m| (*m).clone());
+                let region = Region {
+                    id,
+                    pattern: Pattern(c.pattern),
+                    polytope: Polytope::new(k, c.cons.to_vec()),
+                    interior_point: point,
+                    map,
+                    bounded: None,
+                    vertices: None,
+                    facets: Vec::new(),
+                    piece: None,
+                };
+                (region, v)
             })
             .collect();
         if k == 1 {
             // Left to right on a line.
-            regions.sort_by(|a, b| a.interior_point[0].cmp(&b.interior_point[0]));
-            for (i, r) in regions.iter_mut().enumerate() {
+            pairs.sort_by(|a, b| a.0.interior_point[0].cmp(&b.0.interior_point[0]));
+            for (i, (r, _)) in pairs.iter_mut().enumerate() {
                 r.id = i;
             }
         }
+        let (regions, cells): (Vec<Region>, Vec<Option<VCell>>) = pairs.into_iter().unzip();
         let by_pattern: HashMap<Pattern, usize> =
             regions.iter().map(|r| (r.pattern.clone(), r.id)).collect();
         let mut out = Regions {
@@ -417,40 +483,62 @@ impl<'a> Enumerator<'a> {
         };
         if self.details {
             let deadline = self.time_limit.map(|t| start + t);
-            self.add_details(&mut out, deadline);
+            self.add_details(&mut out, &cells, deadline);
         }
         out.elapsed = start.elapsed();
         Ok(out)
     }
 
-    fn add_details(&mut self, out: &mut Regions, deadline: Option<Instant>) {
+    fn add_details(
+        &mut self,
+        out: &mut Regions,
+        cells: &[Option<VCell>],
+        deadline: Option<Instant>,
+    ) {
         let k = out.domain.dim();
         let n = out.regions.len();
+        // For regions with vertices: the local id of every facet (to find its extent).
+        let mut facet_ids: Vec<Vec<u32>> = vec![Vec::new(); n];
         for (i, r) in out.regions.iter_mut().enumerate() {
             if deadline.is_some_and(|d| Instant::now() > d) {
                 out.stop = StopReason::TimeLimit(self.time_limit.unwrap_or_default());
                 return;
             }
-            let minimal = r.polytope.minimal();
-            r.polytope = Polytope::new(
-                k,
-                minimal
-                    .constraints()
+            if let Some(v) = &cells[i] {
+                let cons = r.polytope.constraints();
+                let ids = v.facet_ids(cons);
+                let minimal = ids
                     .iter()
-                    .map(HalfSpace::normalized)
-                    .collect(),
-            );
-            out.lp_count += r.polytope.constraints().len() + 1;
-            let bounded = r.polytope.is_bounded();
-            r.bounded = Some(bounded);
-            if bounded && k <= 2 {
-                r.vertices = Some(if k == 2 {
-                    r.polytope.vertices_2d().unwrap_or_default()
-                } else {
-                    let mut v = r.polytope.vertices();
-                    v.sort();
-                    v
-                });
+                    .map(|&id| cons[id as usize].normalized())
+                    .collect();
+                r.polytope = Polytope::new(k, minimal);
+                facet_ids[i] = ids;
+                r.bounded = Some(true);
+                if k <= 2 {
+                    r.vertices = Some(v.vertices());
+                }
+            } else {
+                let minimal = r.polytope.minimal();
+                r.polytope = Polytope::new(
+                    k,
+                    minimal
+                        .constraints()
+                        .iter()
+                        .map(HalfSpace::normalized)
+                        .collect(),
+                );
+                out.lp_count += r.polytope.constraints().len() + 1;
+                let bounded = r.polytope.is_bounded();
+                r.bounded = Some(bounded);
+                if bounded && k <= 2 {
+                    r.vertices = Some(if k == 2 {
+                        r.polytope.vertices_2d().unwrap_or_default()
+                    } else {
+                        let mut v = r.polytope.vertices();
+                        v.sort();
+                        v
+                    });
+                }
             }
             if i % 256 == 255
                 && let Some(f) = self.progress.as_mut()
@@ -480,6 +568,19 @@ impl<'a> Enumerator<'a> {
                 let mut neighbours = Vec::new();
                 if let Some(cands) = by_plane.get(&flipped) {
                     for &(nid, nfi) in cands {
+                        if let (Some(a), Some(b)) = (&cells[r.id], &cells[nid])
+                            && k <= 2
+                        {
+                            // Facets on one line (or point) meet in more than a point.
+                            let ea = a.facet_extent(facet_ids[r.id][fi]);
+                            let eb = b.facet_extent(facet_ids[nid][nfi]);
+                            if let (Some((_, lo1, hi1)), Some((_, lo2, hi2))) = (ea, eb) {
+                                if k == 1 || lo1.max(lo2) < hi1.min(hi2) {
+                                    neighbours.push(nid);
+                                }
+                                continue;
+                            }
+                        }
                         let other = &out.regions[nid].polytope;
                         let mut cons = r.polytope.constraints().to_vec();
                         cons.extend(
@@ -541,6 +642,12 @@ impl<'a> Enumerator<'a> {
 /// `form ∘ map` as `(row, offset)` in domain coordinates.
 fn compose_form(form: &crate::network::Form, map: &Affine, k: usize) -> (Vec<Q>, Q) {
     let mut row = vec![Q::ZERO; k];
+    let off = compose_form_into(form, map, &mut row);
+    (row, off)
+}
+
+/// Adds the linear part of `form ∘ map` to `row` (zero on entry) and returns the offset.
+fn compose_form_into(form: &crate::network::Form, map: &Affine, row: &mut [Q]) -> Q {
     let mut off = form.constant.clone();
     for (i, c) in &form.terms {
         let (r, m) = map.component(*i);
@@ -549,53 +656,315 @@ fn compose_form(form: &crate::network::Form, map: &Affine, k: usize) -> (Vec<Q>,
                 *acc += c * v;
             }
         }
-        off += c * m;
+        if !m.is_zero() {
+            off += c * m;
+        }
     }
-    (row, off)
+    off
 }
 
-/// Splits a cell by one unit: `(piece, conditions as half-spaces, interior point)` for every
-/// piece with a full-dimensional part, lowest piece first.
-fn split(
-    cell: &Cell,
-    pieces: &[Piece],
-    k: usize,
-    lps: &mut usize,
-) -> Vec<(usize, Vec<HalfSpace>, Vec<Q>)> {
-    let mut seen: Vec<Vec<HalfSpace>> = Vec::new();
-    let mut out = Vec::new();
-    'pieces: for (j, piece) in pieces.iter().enumerate() {
-        // form >= 0  <=>  -row·y <= off
-        let mut conds = Vec::new();
-        for f in &piece.conditions {
-            let (row, off) = compose_form(f, &cell.map, k);
-            let h = HalfSpace::new(row.iter().map(|v| -v).collect(), off);
-            if h.is_trivial() {
-                if h.b.is_negative() {
-                    continue 'pieces; // never holds
-                }
-                continue; // always holds
+/// The conditions of a piece as `form ∘ map >= 0`, `(row, offset)` in domain coordinates,
+/// without the ones that hold everywhere; `None` when one holds nowhere.
+fn piece_forms(piece: &Piece, map: &Affine, k: usize) -> Option<Vec<(Vec<Q>, Q)>> {
+    let mut forms = Vec::with_capacity(piece.conditions.len());
+    for f in &piece.conditions {
+        let (row, off) = compose_form(f, map, k);
+        if row.iter().all(Q::is_zero) {
+            if off.is_negative() {
+                return None; // never holds
             }
-            conds.push(h);
+            continue; // always holds
         }
-        let key: Vec<HalfSpace> = conds.iter().map(HalfSpace::normalized).collect();
+        forms.push((row, off));
+    }
+    Some(forms)
+}
+
+/// `form >= 0` as the half-space `-row·y <= off`.
+fn cond_half_space(row: &[Q], off: &Q) -> HalfSpace {
+    HalfSpace::new(row.iter().map(|v| -v).collect(), off.clone())
+}
+
+/// Skips pieces whose conditions coincide with a lower piece's everywhere (identically
+/// zero units, coincident max-pool inputs): the tie rule of [`Network::trace`].
+struct Seen {
+    keys: Vec<Vec<HalfSpace>>,
+}
+
+impl Seen {
+    fn first(&mut self, forms: &[(Vec<Q>, Q)]) -> bool {
+        let key: Vec<HalfSpace> = forms
+            .iter()
+            .map(|(r, o)| cond_half_space(r, o).normalized())
+            .collect();
         let same = |s: &Vec<HalfSpace>| {
             s.iter().all(|h| key.contains(h)) && key.iter().all(|h| s.contains(h))
         };
-        if seen.iter().any(same) {
-            continue; // coincides with a lower piece everywhere
+        if self.keys.iter().any(same) {
+            return false;
         }
-        seen.push(key);
-        if conds.iter().all(|h| h.contains_strictly(&cell.point)) {
-            out.push((j, conds, cell.point.clone()));
+        self.keys.push(key);
+        true
+    }
+}
+
+/// A cut of a cell by `row·y + off`: the sides `>= 0` and `<= 0`, each taken once.
+type CachedCut = (Vec<Q>, Q, Option<Side>, Option<Side>);
+
+/// Splits a cell with vertices by one unit: one child per piece with a full-dimensional
+/// part, lowest piece first; only hyperplanes that really cut are added (local ids from
+/// `base`).
+fn split_v(cell: &VCell, pieces: &[Piece], map: &Affine, k: usize, base: u32) -> Vec<Child> {
+    // Two pieces with one condition each (ReLU, leaky ReLU, abs): the conditions are each
+    // other's negation, so one cut serves both, and they coincide only when both are empty.
+    let simple = pieces.len() == 2 && pieces.iter().all(|p| p.conditions.len() == 1);
+    let mut seen = Seen { keys: Vec::new() };
+    let mut empty_seen = false;
+    // Cuts of the cell itself: (row, offset, side >= 0, side <= 0), each side taken once.
+    let mut cache: Vec<CachedCut> = Vec::new();
+    let mut out = Vec::with_capacity(pieces.len());
+    'pieces: for (j, piece) in pieces.iter().enumerate() {
+        let Some(forms) = piece_forms(piece, map, k) else {
+            continue;
+        };
+        if simple {
+            if forms.is_empty() {
+                if empty_seen {
+                    continue;
+                }
+                empty_seen = true;
+            }
+        } else if !seen.first(&forms) {
             continue;
         }
-        let mut all = cell.cons.clone();
-        all.extend(conds.iter().cloned());
-        *lps += 1;
-        if let Some(p) = crate::lp::interior_point(k, &all) {
-            out.push((j, conds, p));
+        let mut cur: Option<VCell> = None;
+        let mut conds = Vec::new();
+        for (row, off) in forms {
+            let id = base + conds.len() as u32;
+            let side = match &cur {
+                Some(c) => c.split(&row, &off, id).0,
+                None => {
+                    let hit = cache.iter_mut().find_map(|e| {
+                        if e.0 == row && e.1 == off {
+                            e.2.take()
+                        } else if e.1 == -&off && e.0.iter().zip(&row).all(|(a, b)| *a == -b) {
+                            e.3.take()
+                        } else {
+                            None
+                        }
+                    });
+                    match hit {
+                        Some(s) => s,
+                        None => {
+                            let (pos, neg) = cell.split(&row, &off, id);
+                            cache.push((row.clone(), off.clone(), None, Some(neg)));
+                            pos
+                        }
+                    }
+                }
+            };
+            match side {
+                Side::Whole => {}
+                Side::Empty => continue 'pieces,
+                Side::Part(c) => {
+                    conds.push(cond_half_space(&row, &off));
+                    cur = Some(c);
+                }
+            }
         }
+        out.push((j, conds, cur.map(Geom::V)));
     }
     out
+}
+
+/// Splits a cell without vertices by one unit: `(piece, conditions, interior point)` for
+/// every piece with a full-dimensional part, lowest piece first. The parent's point is
+/// tested first; otherwise an exact LP finds an interior point or proves there is none.
+/// The conditions are added only when the cell really splits.
+fn split_h(
+    cons: &Cons,
+    point: &[Q],
+    pieces: &[Piece],
+    map: &Affine,
+    k: usize,
+    lps: &mut usize,
+) -> Vec<Child> {
+    let mut seen = Seen { keys: Vec::new() };
+    let mut out: Vec<Child> = Vec::new();
+    let mut all: Option<Vec<HalfSpace>> = None;
+    for (j, piece) in pieces.iter().enumerate() {
+        let Some(forms) = piece_forms(piece, map, k) else {
+            continue;
+        };
+        if !seen.first(&forms) {
+            continue;
+        }
+        let conds: Vec<HalfSpace> = forms.iter().map(|(r, o)| cond_half_space(r, o)).collect();
+        if conds.iter().all(|h| h.contains_strictly(point)) {
+            out.push((j, conds, Some(Geom::H(point.to_vec()))));
+            continue;
+        }
+        let base = all.get_or_insert_with(|| cons.to_vec());
+        let n = base.len();
+        base.extend(conds.iter().cloned());
+        *lps += 1;
+        let p = crate::lp::interior_point(k, base);
+        base.truncate(n);
+        if let Some(p) = p {
+            out.push((j, conds, Some(Geom::H(p))));
+        }
+    }
+    if out.len() == 1 {
+        out[0].1.clear();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::{Activation, Layer, Shape};
+
+    fn q(n: i64) -> Q {
+        Q::from_int(n)
+    }
+
+    /// Deterministic small weights.
+    fn weights(n: usize, seed: u64) -> Vec<Q> {
+        let mut s = seed;
+        (0..n)
+            .map(|_| {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                Q::new(((s >> 33) % 21) as i64 - 10, 8)
+            })
+            .collect()
+    }
+
+    fn mlp(widths: &[usize], seed: u64, act: Activation) -> Network {
+        let mut layers = vec![];
+        for (i, w) in widths.windows(2).enumerate() {
+            let p = weights(w[0] * w[1] + w[1], seed + i as u64);
+            let rows = p[..w[0] * w[1]].chunks(w[0]).map(<[Q]>::to_vec).collect();
+            layers.push(Layer::Dense {
+                weights: Matrix::from_rows(rows).unwrap(),
+                bias: p[w[0] * w[1]..].to_vec(),
+            });
+            if i + 2 < widths.len() {
+                layers.push(Layer::Activation(act.clone()));
+            }
+        }
+        Network::new(Shape::Flat(widths[0]), layers).unwrap()
+    }
+
+    fn cube(d: usize) -> Domain {
+        Domain::boxed(vec![q(-1); d], vec![q(1); d]).unwrap()
+    }
+
+    /// Everything but the interior points (which the two paths choose differently).
+    fn same(net: &Network, dom: Domain, details: bool) {
+        let run = |lp: bool| {
+            let mut e = Enumerator::new(net, dom.clone()).with_details(details);
+            e.force_lp = lp;
+            e.run().unwrap()
+        };
+        let (v, h) = (run(false), run(true));
+        assert_eq!(v.regions.len(), h.regions.len());
+        assert_eq!(v.piece_count, h.piece_count);
+        for (a, b) in v.regions.iter().zip(&h.regions) {
+            assert_eq!(a.pattern, b.pattern);
+            assert_eq!(a.map, b.map);
+            assert!(b.polytope.contains_strictly(&a.interior_point));
+            assert!(a.polytope.contains_strictly(&b.interior_point));
+            if details {
+                assert_eq!(a.polytope, b.polytope, "region {}", a.id);
+                assert_eq!(
+                    (&a.bounded, &a.vertices, &a.facets, a.piece),
+                    (&b.bounded, &b.vertices, &b.facets, b.piece),
+                    "region {}",
+                    a.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn vertex_and_lp_paths_agree_on_bounded_domains() {
+        for details in [false, true] {
+            for (i, act) in [
+                Activation::Relu,
+                Activation::LeakyRelu {
+                    alpha: Q::new(1, 4),
+                },
+                Activation::Abs,
+                Activation::HardTanh {
+                    min: q(-1),
+                    max: Q::new(1, 2),
+                },
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let seed = 10 * i as u64;
+                same(&mlp(&[1, 4, 3, 1], seed, act.clone()), cube(1), details);
+                let seg = Domain::segment(vec![q(-1), q(0)], vec![q(1), q(1)]).unwrap();
+                same(&mlp(&[2, 3, 3, 1], seed + 1, act.clone()), seg, details);
+                same(&mlp(&[2, 6, 4, 1], seed + 2, act.clone()), cube(2), details);
+                let slice = Domain::slice(
+                    vec![q(0), q(0), q(1)],
+                    vec![q(1), q(0), q(1)],
+                    vec![q(0), q(1), q(-1)],
+                    Some((vec![q(-1), q(0)], vec![q(2), q(1)])),
+                )
+                .unwrap();
+                same(&mlp(&[3, 5, 1], seed + 3, act.clone()), slice, details);
+                same(&mlp(&[3, 5, 3, 1], seed + 4, act.clone()), cube(3), details);
+                same(&mlp(&[4, 6, 1], seed + 5, act), cube(4), details);
+            }
+        }
+    }
+
+    #[test]
+    fn vertex_and_lp_paths_agree_on_degenerate_and_max_pool_nets() {
+        // Coincident, opposite, concurrent and zero rows, lines through box corners.
+        let rows = vec![
+            vec![q(1), q(1)],
+            vec![q(2), q(2)],
+            vec![q(-1), q(-1)],
+            vec![q(0), q(0)],
+            vec![q(1), q(-1)],
+            vec![q(1), q(0)],
+            vec![q(0), q(1)],
+            vec![q(1), q(2)],
+        ];
+        let bias = vec![q(0), q(0), q(0), q(0), q(0), q(1), q(0), q(-3)];
+        let n = rows.len();
+        let net = Network::new(
+            Shape::Flat(2),
+            vec![
+                Layer::Dense {
+                    weights: Matrix::from_rows(rows).unwrap(),
+                    bias,
+                },
+                Layer::Activation(Activation::Relu),
+                Layer::Dense {
+                    weights: Matrix::from_rows(vec![(1..=n as i64).map(q).collect()]).unwrap(),
+                    bias: vec![q(0)],
+                },
+            ],
+        )
+        .unwrap();
+        same(&net, cube(2), true);
+        let text = r#"{"relucheck": 1, "input_shape": [1, 2, 2], "layers": [
+            {"type": "max_pool2d", "kernel_size": 2}, {"type": "flatten"}]}"#;
+        let net = Network::from_json_str(text).unwrap();
+        same(&net, cube(4), true);
+        let text = r#"{"relucheck": 1, "input_shape": [1, 1, 3], "layers": [
+            {"type": "conv2d", "weights": [[[[1]]], [[[2]]]], "bias": [0, "-1/2"]},
+            {"type": "max_pool2d", "kernel_size": [1, 3]},
+            {"type": "flatten"}]}"#;
+        let net = Network::from_json_str(text).unwrap();
+        same(&net, cube(3), true);
+    }
 }
