@@ -36,6 +36,10 @@
 
 use crate::arith::{Q, dot};
 use crate::linalg::HalfSpace;
+use num_bigint::{BigInt, Sign};
+use num_integer::Integer;
+use num_traits::{ToPrimitive, Zero};
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 /// A certificate that a system `a_i·x <= b_i` has no solution: multipliers `y` with
@@ -287,59 +291,257 @@ pub(crate) fn relative_interior_point(
 /// Column marker for a free variable that could not be pivoted into the basis.
 const UNPIVOTED: usize = usize::MAX;
 
-/// Pivots the dictionary stored row-major in `t` (row width `w`, column 0 the constant) on
-/// row `r` and column `e`: the basic variable of row `r` and the nonbasic variable of
-/// column `e` swap roles. Rows `0..rows` are updated; `buf` is scratch space.
-///
-/// Row `k` reads `B_k = t[k][0] + Σ_c t[k][c]·N_c`.
-fn pivot(t: &mut [Q], w: usize, rows: usize, r: usize, e: usize, buf: &mut Vec<(usize, Q)>) {
-    let base = r * w;
-    // N_e = (B_r - β - Σ_{c≠e} α_c N_c) / α_e
-    let neg_inv = -t[base + e].recip().expect("pivot on a zero entry");
-    buf.clear();
-    for c in 0..w {
-        if c == e {
-            let v = -&neg_inv;
-            t[base + c] = v.clone();
-            buf.push((c, v));
-        } else if !t[base + c].is_zero() {
-            let v = &t[base + c] * &neg_inv;
-            t[base + c] = v.clone();
-            buf.push((c, v));
+/// An exact integer for the fraction-free tableau: `i64` inline (never `i64::MIN`, so
+/// negation is safe), [`BigInt`] otherwise (never a value that fits `Small`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Int {
+    Small(i64),
+    Big(BigInt),
+}
+
+impl Int {
+    const ZERO: Int = Int::Small(0);
+
+    fn from_i128(v: i128) -> Int {
+        if v > i64::MIN as i128 && v <= i64::MAX as i128 {
+            Int::Small(v as i64)
+        } else {
+            Int::Big(BigInt::from(v))
         }
     }
+
+    fn from_big(b: BigInt) -> Int {
+        match b.to_i64() {
+            Some(v) if v != i64::MIN => Int::Small(v),
+            _ => Int::Big(b),
+        }
+    }
+
+    fn big(&self) -> Cow<'_, BigInt> {
+        match self {
+            Int::Small(v) => Cow::Owned(BigInt::from(*v)),
+            Int::Big(b) => Cow::Borrowed(b),
+        }
+    }
+
+    fn signum(&self) -> i32 {
+        match self {
+            Int::Small(v) => v.signum() as i32,
+            Int::Big(b) => match b.sign() {
+                Sign::Minus => -1,
+                Sign::NoSign => 0,
+                Sign::Plus => 1,
+            },
+        }
+    }
+
+    fn is_zero(&self) -> bool {
+        matches!(self, Int::Small(0))
+    }
+
+    fn is_positive(&self) -> bool {
+        self.signum() > 0
+    }
+
+    fn is_negative(&self) -> bool {
+        self.signum() < 0
+    }
+
+    fn neg(&self) -> Int {
+        match self {
+            Int::Small(v) => Int::Small(-v),
+            Int::Big(b) => Int::from_big(-b),
+        }
+    }
+
+    fn abs(&self) -> Int {
+        if self.is_negative() {
+            self.neg()
+        } else {
+            self.clone()
+        }
+    }
+
+    fn to_q(&self) -> Q {
+        match self {
+            Int::Small(v) => Q::from_int(*v),
+            Int::Big(b) => Q::from(b.clone()),
+        }
+    }
+
+    /// `(x·y + z·w) / e`, where `e` divides the numerator exactly.
+    fn fused(x: &Int, y: &Int, z: &Int, w: &Int, e: &Int) -> Int {
+        if let (Int::Small(x), Int::Small(y), Int::Small(z), Int::Small(w), Int::Small(e)) =
+            (x, y, z, w, e)
+        {
+            // |x·y|, |z·w| < 2^126, so the sum fits in i128.
+            let num = *x as i128 * *y as i128 + *z as i128 * *w as i128;
+            debug_assert_eq!(num % *e as i128, 0, "inexact fraction-free division");
+            return Int::from_i128(num / *e as i128);
+        }
+        let mut num = &*x.big() * &*y.big();
+        if !z.is_zero() && !w.is_zero() {
+            num += &*z.big() * &*w.big();
+        }
+        let (q, r) = num.div_rem(&e.big());
+        debug_assert!(r.is_zero(), "inexact fraction-free division");
+        Int::from_big(q)
+    }
+
+    /// Compares `a·b` with `c·d`.
+    fn cmp_products(a: &Int, b: &Int, c: &Int, d: &Int) -> Ordering {
+        if let (Int::Small(a), Int::Small(b), Int::Small(c), Int::Small(d)) = (a, b, c, d) {
+            return (*a as i128 * *b as i128).cmp(&(*c as i128 * *d as i128));
+        }
+        (&*a.big() * &*b.big()).cmp(&(&*c.big() * &*d.big()))
+    }
+}
+
+impl Ord for Int {
+    fn cmp(&self, other: &Int) -> Ordering {
+        match (self, other) {
+            (Int::Small(a), Int::Small(b)) => a.cmp(b),
+            _ => self.big().cmp(&other.big()),
+        }
+    }
+}
+
+impl PartialOrd for Int {
+    fn partial_cmp(&self, other: &Int) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// `values` times the least common denominator `λ > 0`, as integers, and `λ`.
+fn integer_row<'a>(values: impl Iterator<Item = &'a Q> + Clone) -> (Vec<Int>, Int) {
+    // Fast path: every value is a small fraction and nothing overflows.
+    let mut lcm: i64 = 1;
+    let mut small = true;
+    for v in values.clone() {
+        match v.to_i64_pair() {
+            Some((_, d)) => match (lcm / lcm.gcd(&d)).checked_mul(d) {
+                Some(l) => lcm = l,
+                None => small = false,
+            },
+            None => small = false,
+        }
+        if !small {
+            break;
+        }
+    }
+    if small {
+        let row: Option<Vec<Int>> = values
+            .clone()
+            .map(|v| {
+                let (n, d) = v.to_i64_pair()?;
+                n.checked_mul(lcm / d)
+                    .filter(|&x| x != i64::MIN)
+                    .map(Int::Small)
+            })
+            .collect();
+        if let Some(row) = row {
+            return (row, Int::Small(lcm));
+        }
+    }
+    let lcm = values
+        .clone()
+        .fold(BigInt::from(1), |l, v| l.lcm(&v.denom()));
+    let row = values
+        .map(|v| Int::from_big(v.numer() * (&lcm / v.denom())))
+        .collect();
+    (row, Int::from_big(lcm))
+}
+
+/// Fraction-free pivot of the dictionary stored row-major in `t` (row width `w`, column 0
+/// the constant), with common denominator `*den > 0`: row `k` reads
+/// `den·B_k = t[k][0] + Σ_c t[k][c]·N_c`. The basic variable of row `r` and the nonbasic
+/// variable of column `e` swap roles; rows `0..rows` are updated and `*den` becomes
+/// `|t[r][e]|`. Every division is exact (each entry is a minor of the integer input, up to
+/// sign), so no gcd is ever computed. `buf` is scratch space.
+fn pivot(
+    t: &mut [Int],
+    w: usize,
+    rows: usize,
+    r: usize,
+    e: usize,
+    den: &mut Int,
+    buf: &mut Vec<Int>,
+) {
+    let base = r * w;
+    let p = t[base + e].clone();
+    debug_assert!(!p.is_zero(), "pivot on a zero entry");
+    // |p|·N_e = σ(t_r0 + Σ_{c≠e} t_rc N_c) - σ·den·B_r with σ = -sign(p).
+    let flip = p.is_positive();
+    let new_den = p.abs();
+    buf.clear();
+    for c in 0..w {
+        let v = if c == e {
+            den.clone()
+        } else {
+            t[base + c].clone()
+        };
+        let v = if flip != (c == e) { v.neg() } else { v };
+        buf.push(v);
+    }
+    let same_den = new_den == *den;
     for k in 0..rows {
         if k == r {
             continue;
         }
         let kb = k * w;
-        if t[kb + e].is_zero() {
-            continue;
-        }
-        let f = std::mem::replace(&mut t[kb + e], Q::ZERO);
-        for (c, v) in buf.iter() {
-            t[kb + c] += &f * v;
+        let f = std::mem::replace(&mut t[kb + e], Int::ZERO);
+        if f.is_zero() {
+            if same_den {
+                continue;
+            }
+            for c in 0..w {
+                if !t[kb + c].is_zero() {
+                    t[kb + c] = Int::fused(&new_den, &t[kb + c], &Int::ZERO, &Int::ZERO, den);
+                }
+            }
+        } else {
+            for (c, v) in buf.iter().enumerate() {
+                let old = &t[kb + c];
+                if v.is_zero() {
+                    if !old.is_zero() && !same_den {
+                        t[kb + c] = Int::fused(&new_den, old, &Int::ZERO, &Int::ZERO, den);
+                    }
+                } else {
+                    t[kb + c] = Int::fused(&new_den, old, &f, v, den);
+                }
+            }
         }
     }
+    t[base..base + w].clone_from_slice(buf);
+    *den = new_den;
 }
 
 /// The dictionary over the non-negative variables: variable `0` is the phase-1 auxiliary
-/// `x0`, variable `i + 1` is the slack of constraint `i`.
+/// `x0`, variable `i + 1` is the (scaled) slack of constraint `i`.
 struct Dict {
-    t: Vec<Q>,
+    t: Vec<Int>,
     w: usize,
+    den: Int,
     /// Constraint rows (basic variables that must stay non-negative).
     nr: usize,
     /// Rows kept up to date by pivots: constraint rows and live objective rows.
     active: usize,
     basic: Vec<usize>,
     nonbasic: Vec<usize>,
-    buf: Vec<(usize, Q)>,
+    buf: Vec<Int>,
 }
 
 impl Dict {
     fn pivot(&mut self, r: usize, e: usize) {
-        pivot(&mut self.t, self.w, self.active, r, e, &mut self.buf);
+        pivot(
+            &mut self.t,
+            self.w,
+            self.active,
+            r,
+            e,
+            &mut self.den,
+            &mut self.buf,
+        );
         std::mem::swap(&mut self.basic[r], &mut self.nonbasic[e - 1]);
     }
 
@@ -372,100 +574,56 @@ impl Dict {
                 });
             }
             let e = enter?;
-            let mut leave: Option<(usize, Q)> = None;
+            // Ratio test: the row minimising t_r0 / (-t_re) over t_re < 0; ties go to the
+            // smallest basic variable.
+            let mut leave: Option<usize> = None;
+            let mut degenerate = false;
             for r in 0..self.nr {
                 let a = &self.t[r * w + e];
                 if !a.is_negative() {
                     continue;
                 }
                 let beta = &self.t[r * w];
-                if let Some((_, best)) = &leave
-                    && best.is_zero()
-                    && !beta.is_zero()
-                {
-                    continue;
-                }
-                let ratio = if beta.is_zero() { Q::ZERO } else { -(beta / a) };
-                let better = match &leave {
+                let better = match leave {
                     None => true,
-                    Some((l, best)) => match ratio.cmp(best) {
-                        Ordering::Less => true,
-                        Ordering::Equal => self.basic[r] < self.basic[*l],
-                        Ordering::Greater => false,
-                    },
+                    Some(l) => {
+                        if degenerate && !beta.is_zero() {
+                            false
+                        } else {
+                            // beta/(-a) vs beta_l/(-a_l), both denominators positive.
+                            let (bl, al) = (&self.t[l * w], &self.t[l * w + e]);
+                            match Int::cmp_products(bl, a, beta, al) {
+                                Ordering::Less => true,
+                                Ordering::Equal => self.basic[r] < self.basic[l],
+                                Ordering::Greater => false,
+                            }
+                        }
+                    }
                 };
                 if better {
-                    leave = Some((r, ratio));
+                    leave = Some(r);
+                    degenerate = beta.is_zero();
                 }
             }
-            let Some((r, ratio)) = leave else {
+            let Some(r) = leave else {
                 return Some(e);
             };
-            bland = ratio.is_zero();
+            bland = degenerate;
             self.pivot(r, e);
         }
     }
-
-    /// The current values of the `m` slacks (basic: the row constant, nonbasic: zero).
-    fn slack_values(&self, m: usize) -> Vec<Q> {
-        let mut s = vec![Q::ZERO; m];
-        for (r, &v) in self.basic.iter().enumerate() {
-            if v != 0 {
-                s[v - 1] = self.t[r * self.w].clone();
-            }
-        }
-        s
-    }
-
-    /// The Farkas multipliers read off objective row `row`: `y_i = -coefficient` of slack
-    /// `i` when it is nonbasic, zero otherwise.
-    fn multipliers(&self, row: usize, m: usize) -> Vec<Q> {
-        let mut y = vec![Q::ZERO; m];
-        for (c, &v) in self.nonbasic.iter().enumerate() {
-            if v != 0 {
-                y[v - 1] = -&self.t[row * self.w + 1 + c];
-            }
-        }
-        y
-    }
 }
 
-/// The free variables, frozen after they entered the basis: `x_j` is row `x_row[j]` of the
-/// stage-A tableau `ta` (width `wa`), in terms of the slacks of the pivot rows.
-struct FreeRows<'a> {
-    ta: &'a [Q],
-    wa: usize,
-    x_row: &'a [usize],
-}
-
-impl FreeRows<'_> {
-    /// `x` from the slack values `s` (`with_const`), or the change of `x` from a change `s`
-    /// of the slacks (`!with_const`). Unpivoted variables are zero.
-    fn eval(&self, s: &[Q], with_const: bool) -> Vec<Q> {
-        let mut x = vec![Q::ZERO; self.x_row.len()];
-        for (j, &r) in self.x_row.iter().enumerate() {
-            if r == UNPIVOTED {
-                continue;
-            }
-            let rb = r * self.wa;
-            let mut v = if with_const {
-                self.ta[rb].clone()
-            } else {
-                Q::ZERO
-            };
-            for (jj, &rr) in self.x_row.iter().enumerate() {
-                if rr == UNPIVOTED {
-                    continue;
-                }
-                let (c, sv) = (&self.ta[rb + 1 + jj], &s[rr]);
-                if !c.is_zero() && !sv.is_zero() {
-                    v += c * sv;
-                }
-            }
-            x[j] = v;
-        }
-        x
-    }
+/// The simplex result before it is turned into rationals.
+enum Raw {
+    /// Feasible at the current basis (optimal when there is an objective).
+    Vertex,
+    /// Unbounded along dictionary column `e`.
+    Column(usize),
+    /// Unbounded along unpivoted free variable `k` (in the direction of `sign`).
+    FreeDirection(usize, bool),
+    /// Infeasible, with unscaled multipliers for the scaled constraints.
+    Infeasible(Vec<Int>),
 }
 
 fn solve(dim: usize, objective: Option<&[Q]>, constraints: &[HalfSpace]) -> LpResult {
@@ -480,43 +638,63 @@ fn solve(dim: usize, objective: Option<&[Q]>, constraints: &[HalfSpace]) -> LpRe
     result
 }
 
+/// Integer vector to rationals, divided by the gcd of its entries and by `den`.
+fn to_q_reduced(v: &[Int], den: &Int) -> Vec<Q> {
+    let g = v
+        .iter()
+        .filter(|x| !x.is_zero())
+        .fold(BigInt::zero(), |g, x| g.gcd(&x.big()));
+    if g.is_zero() {
+        return vec![Q::ZERO; v.len()];
+    }
+    let g = Int::from_big(g * den.big().into_owned());
+    let g = g.to_q();
+    v.iter().map(|x| x.to_q() / &g).collect()
+}
+
 fn run(dim: usize, objective: Option<&[Q]>, constraints: &[HalfSpace]) -> LpResult {
     let m = constraints.len();
     let wa = dim + 1;
     let has_obj = objective.is_some();
     let rows_a = m + has_obj as usize;
 
-    // Stage A: s_i = b_i - a_i·x; the objective row z = c·x.
-    let mut ta: Vec<Q> = Vec::with_capacity(rows_a * wa);
+    // Stage A: λ_i·s_i = λ_i·b_i - λ_i·a_i·x and μ·z = μ·c·x, all integers.
+    let mut ta: Vec<Int> = Vec::with_capacity(rows_a * wa);
+    let mut lambda: Vec<Int> = Vec::with_capacity(m);
     for h in constraints {
-        ta.push(h.b.clone());
-        ta.extend(h.a.iter().map(|v| -v));
+        let (row, l) = integer_row(std::iter::once(&h.b).chain(&h.a));
+        ta.push(row[0].clone());
+        ta.extend(row[1..].iter().map(Int::neg));
+        lambda.push(l);
     }
+    let mut mu = Int::Small(1);
     if let Some(c) = objective {
-        ta.push(Q::ZERO);
-        ta.extend_from_slice(c);
+        let (row, l) = integer_row(c.iter());
+        ta.push(Int::ZERO);
+        ta.extend(row);
+        mu = l;
     }
+    let mut den_a = Int::Small(1);
     let mut buf = Vec::new();
     let mut x_row = vec![UNPIVOTED; dim];
     let mut is_x_row = vec![false; m];
     for (j, xr) in x_row.iter_mut().enumerate() {
-        // Prefer a pivot with few bits (±1 is typical) to keep the numbers small.
-        let mut best: Option<(usize, u64)> = None;
-        for (r, _) in is_x_row.iter().enumerate().filter(|(_, x)| !**x) {
+        // Prefer a pivot of small magnitude (±1 is typical) to keep the numbers small.
+        let mut best: Option<usize> = None;
+        for r in (0..m).filter(|&r| !is_x_row[r]) {
             let v = &ta[r * wa + 1 + j];
             if v.is_zero() {
                 continue;
             }
-            let bits = v.bits();
-            if best.is_none_or(|(_, b)| bits < b) {
-                best = Some((r, bits));
-                if bits <= 2 {
+            if best.is_none_or(|b| v.abs() < ta[b * wa + 1 + j].abs()) {
+                best = Some(r);
+                if matches!(v, Int::Small(1 | -1)) {
                     break;
                 }
             }
         }
-        if let Some((r, _)) = best {
-            pivot(&mut ta, wa, rows_a, r, 1 + j, &mut buf);
+        if let Some(r) = best {
+            pivot(&mut ta, wa, rows_a, r, 1 + j, &mut den_a, &mut buf);
             *xr = r;
             is_x_row[r] = true;
         }
@@ -524,37 +702,167 @@ fn run(dim: usize, objective: Option<&[Q]>, constraints: &[HalfSpace]) -> LpResu
     // Column j + 1 of `ta` now holds the slack of row x_row[j] (or x_j if unpivoted).
     let piv: Vec<usize> = (0..dim).filter(|&j| x_row[j] != UNPIVOTED).collect();
     let srows: Vec<usize> = (0..m).filter(|&r| !is_x_row[r]).collect();
-    let free = FreeRows {
-        ta: &ta,
-        wa,
-        x_row: &x_row,
-    };
 
-    // A row s_r = β + Σ α_c s_c with β < 0 and all α <= 0 is already a certificate.
+    let (raw, d) = simplex_stages(&ta, wa, &den_a, m, has_obj, &x_row, &piv, &srows, buf);
+
+    // Back to rationals. Farkas multipliers and rays may be scaled by any positive factor.
+    let scaled_y = |y: Vec<Int>| {
+        let y: Vec<Int> = y
+            .iter()
+            .zip(&lambda)
+            .map(|(y, l)| Int::fused(y, l, &Int::ZERO, &Int::ZERO, &Int::Small(1)))
+            .collect();
+        Farkas {
+            y: to_q_reduced(&y, &Int::Small(1)),
+        }
+    };
+    let Some(d) = d else {
+        let Raw::Infeasible(y) = raw else {
+            unreachable!()
+        };
+        return LpResult::Infeasible(scaled_y(y));
+    };
+    // Slack values times den_b, and x from the frozen rows: den_a·x_j = t_r0 + Σ t_rc s_c.
+    let eval = |s: &[Int], with_const: Option<&Int>| -> Vec<Int> {
+        let mut x = vec![Int::ZERO; dim];
+        for (j, &r) in x_row.iter().enumerate() {
+            if r == UNPIVOTED {
+                continue;
+            }
+            let rb = r * wa;
+            let mut v = match with_const {
+                Some(den_b) => &*ta[rb].big() * &*den_b.big(),
+                None => BigInt::zero(),
+            };
+            for &jj in &piv {
+                let (c, sv) = (&ta[rb + 1 + jj], &s[x_row[jj]]);
+                if !c.is_zero() && !sv.is_zero() {
+                    v += &*c.big() * &*sv.big();
+                }
+            }
+            x[j] = Int::from_big(v);
+        }
+        x
+    };
+    let slacks = |d: &Dict| {
+        let mut s = vec![Int::ZERO; m];
+        for (r, &v) in d.basic.iter().enumerate() {
+            if v != 0 {
+                s[v - 1] = d.t[r * d.w].clone();
+            }
+        }
+        s
+    };
+    let point = |d: &Dict| {
+        let den = Int::from_big(&*den_a.big() * &*d.den.big()).to_q();
+        eval(&slacks(d), Some(&d.den))
+            .iter()
+            .map(|v| v.to_q() / &den)
+            .collect::<Vec<Q>>()
+    };
+    match raw {
+        Raw::Infeasible(y) => LpResult::Infeasible(scaled_y(y)),
+        Raw::Vertex => {
+            let x = point(&d);
+            let value = match objective {
+                Some(_) => {
+                    d.t[d.nr * d.w].to_q() / Int::from_big(&*d.den.big() * &*mu.big()).to_q()
+                }
+                None => Q::ZERO,
+            };
+            #[cfg(debug_assertions)]
+            if let Some(c) = objective {
+                // y_i = -t_obj,c·λ_i / (den·μ) for the nonbasic slacks.
+                let scale = Int::from_big(&*d.den.big() * &*mu.big()).to_q();
+                let mut y = vec![Q::ZERO; m];
+                for (col, &v) in d.nonbasic.iter().enumerate() {
+                    if v != 0 {
+                        y[v - 1] =
+                            -(d.t[d.nr * d.w + 1 + col].to_q() * lambda[v - 1].to_q()) / &scale;
+                    }
+                }
+                debug_assert!(
+                    dual_certifies(c, constraints, &y, &value),
+                    "lp: optimal basis without a dual certificate"
+                );
+            }
+            LpResult::Optimal { x, value }
+        }
+        Raw::Column(e) => {
+            let x = point(&d);
+            // Slack changes times den_b: den_b for the entering slack, t_re for basic ones.
+            let mut ds = vec![Int::ZERO; m];
+            ds[d.nonbasic[e - 1] - 1] = d.den.clone();
+            for (r, &v) in d.basic.iter().enumerate() {
+                if v != 0 {
+                    ds[v - 1] = d.t[r * d.w + e].clone();
+                }
+            }
+            let ray = eval(&ds, None);
+            LpResult::Unbounded {
+                x,
+                ray: to_q_reduced(&ray, &Int::Small(1)),
+            }
+        }
+        Raw::FreeDirection(k, positive) => {
+            let x = point(&d);
+            // den_a·x_j = ... + t_rk·x_k.
+            let mut ray = vec![Int::ZERO; dim];
+            for (j, &r) in x_row.iter().enumerate() {
+                if r != UNPIVOTED {
+                    ray[j] = ta[r * wa + 1 + k].clone();
+                }
+            }
+            ray[k] = den_a.clone();
+            if !positive {
+                ray.iter_mut().for_each(|v| *v = v.neg());
+            }
+            LpResult::Unbounded {
+                x,
+                ray: to_q_reduced(&ray, &Int::Small(1)),
+            }
+        }
+    }
+}
+
+/// Stage B (phases 1 and 2) on the slacks left after the free variables entered the
+/// basis. Returns the outcome and, unless infeasible, the final dictionary.
+#[allow(clippy::too_many_arguments)]
+fn simplex_stages(
+    ta: &[Int],
+    wa: usize,
+    den_a: &Int,
+    m: usize,
+    has_obj: bool,
+    x_row: &[usize],
+    piv: &[usize],
+    srows: &[usize],
+    buf: Vec<Int>,
+) -> (Raw, Option<Dict>) {
+    // A row den·s_r = β + Σ α_c s_c with β < 0 and all α <= 0 is already a certificate.
     let mut need_phase1 = false;
-    for &r in &srows {
+    for &r in srows {
         let rb = r * wa;
         if !ta[rb].is_negative() {
             continue;
         }
         need_phase1 = true;
         if piv.iter().all(|&j| !ta[rb + 1 + j].is_positive()) {
-            let mut y = vec![Q::ZERO; m];
-            y[r] = Q::ONE;
-            for &j in &piv {
-                y[x_row[j]] = -&ta[rb + 1 + j];
+            let mut y = vec![Int::ZERO; m];
+            y[r] = den_a.clone();
+            for &j in piv {
+                y[x_row[j]] = ta[rb + 1 + j].neg();
             }
-            return LpResult::Infeasible(Farkas { y });
+            return (Raw::Infeasible(y), None);
         }
     }
 
-    // Stage B: the dictionary over the slacks (and x0 when phase 1 is needed).
     let p = piv.len();
     let nr = srows.len();
     let w = 1 + p + need_phase1 as usize;
     let total = nr + has_obj as usize + need_phase1 as usize;
     let mut t = Vec::with_capacity(total * w);
-    let copy_row = |t: &mut Vec<Q>, r: usize, x0: Q| {
+    let copy_row = |t: &mut Vec<Int>, r: usize, x0: Int| {
         let rb = r * wa;
         t.push(ta[rb].clone());
         t.extend(piv.iter().map(|&j| ta[rb + 1 + j].clone()));
@@ -562,15 +870,15 @@ fn run(dim: usize, objective: Option<&[Q]>, constraints: &[HalfSpace]) -> LpResu
             t.push(x0);
         }
     };
-    for &r in &srows {
-        copy_row(&mut t, r, Q::ONE);
+    for &r in srows {
+        copy_row(&mut t, r, den_a.clone());
     }
     if has_obj {
-        copy_row(&mut t, m, Q::ZERO);
+        copy_row(&mut t, m, Int::ZERO);
     }
     if need_phase1 {
-        t.extend(std::iter::repeat_n(Q::ZERO, p + 1));
-        t.push(-Q::ONE);
+        t.extend(std::iter::repeat_n(Int::ZERO, p + 1));
+        t.push(den_a.neg());
     }
     let mut nonbasic: Vec<usize> = piv.iter().map(|&j| x_row[j] + 1).collect();
     if need_phase1 {
@@ -579,6 +887,7 @@ fn run(dim: usize, objective: Option<&[Q]>, constraints: &[HalfSpace]) -> LpResu
     let mut d = Dict {
         t,
         w,
+        den: den_a.clone(),
         nr,
         active: total,
         basic: srows.iter().map(|&r| r + 1).collect(),
@@ -588,7 +897,6 @@ fn run(dim: usize, objective: Option<&[Q]>, constraints: &[HalfSpace]) -> LpResu
 
     let mut blocked = None;
     if need_phase1 {
-        let x0_col = w - 1;
         let aux = total - 1;
         let mut r0 = 0;
         for r in 1..nr {
@@ -596,13 +904,18 @@ fn run(dim: usize, objective: Option<&[Q]>, constraints: &[HalfSpace]) -> LpResu
                 r0 = r;
             }
         }
-        d.pivot(r0, x0_col);
+        d.pivot(r0, w - 1);
         let unbounded = d.simplex(aux, None, true);
         debug_assert!(unbounded.is_none(), "phase 1 is bounded by 0");
         if d.t[aux * w].is_negative() {
-            return LpResult::Infeasible(Farkas {
-                y: d.multipliers(aux, m),
-            });
+            // -den·x0 = w* + Σ c_j v_j restricted to x0 = 0 gives y = -c (times 1/den).
+            let mut y = vec![Int::ZERO; m];
+            for (c, &v) in d.nonbasic.iter().enumerate() {
+                if v != 0 {
+                    y[v - 1] = d.t[aux * w + 1 + c].neg();
+                }
+            }
+            return (Raw::Infeasible(y), None);
         }
         // Feasible: x0 = 0. If it is still basic, pivot it out (a degenerate pivot).
         if let Some(r) = d.basic.iter().position(|&v| v == 0)
@@ -614,58 +927,23 @@ fn run(dim: usize, objective: Option<&[Q]>, constraints: &[HalfSpace]) -> LpResu
         blocked = d.nonbasic.iter().position(|&v| v == 0).map(|c| c + 1);
     }
 
-    let Some(c) = objective else {
-        let x = free.eval(&d.slack_values(m), true);
-        return LpResult::Optimal { x, value: Q::ZERO };
-    };
-
+    if !has_obj {
+        return (Raw::Vertex, Some(d));
+    }
     // A free direction that no constraint sees, with a non-zero (reduced) objective
     // coefficient.
     let obj_a = m * wa;
-    if let Some(k) = (0..dim).find(|&k| x_row[k] == UNPIVOTED && !ta[obj_a + 1 + k].is_zero()) {
-        let x = free.eval(&d.slack_values(m), true);
-        let sigma = if ta[obj_a + 1 + k].is_positive() {
-            Q::ONE
-        } else {
-            -Q::ONE
-        };
-        let mut ray = vec![Q::ZERO; dim];
-        for (j, &r) in x_row.iter().enumerate() {
-            if r != UNPIVOTED {
-                ray[j] = &ta[r * wa + 1 + k] * &sigma;
-            }
-        }
-        ray[k] = sigma;
-        return LpResult::Unbounded { x, ray };
+    if let Some(k) =
+        (0..x_row.len()).find(|&k| x_row[k] == UNPIVOTED && !ta[obj_a + 1 + k].is_zero())
+    {
+        return (
+            Raw::FreeDirection(k, ta[obj_a + 1 + k].is_positive()),
+            Some(d),
+        );
     }
-
-    let obj = nr;
-    match d.simplex(obj, blocked, false) {
-        None => {
-            let value = d.t[obj * w].clone();
-            debug_assert!(
-                dual_certifies(c, constraints, &d.multipliers(obj, m), &value),
-                "lp: optimal basis without a dual certificate"
-            );
-            LpResult::Optimal {
-                x: free.eval(&d.slack_values(m), true),
-                value,
-            }
-        }
-        Some(e) => {
-            let x = free.eval(&d.slack_values(m), true);
-            let mut ds = vec![Q::ZERO; m];
-            ds[d.nonbasic[e - 1] - 1] = Q::ONE;
-            for (r, &v) in d.basic.iter().enumerate() {
-                if v != 0 {
-                    ds[v - 1] = d.t[r * w + e].clone();
-                }
-            }
-            LpResult::Unbounded {
-                x,
-                ray: free.eval(&ds, false),
-            }
-        }
+    match d.simplex(nr, blocked, false) {
+        None => (Raw::Vertex, Some(d)),
+        Some(e) => (Raw::Column(e), Some(d)),
     }
 }
 
@@ -1030,6 +1308,40 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Huge and awkward coefficients exercise the big-integer paths: each constraint is
+        /// scaled by a random positive factor (which does not change it as a set) and the
+        /// bound box is shifted by a big offset.
+        #[test]
+        fn big_numbers_match_brute_force(
+            cons in constraints(2, 5),
+            scales in prop::collection::vec((1i64..1000, 0i64..90, any::<bool>()), 9),
+            obj in prop::collection::vec(small(), 2),
+        ) {
+            let mut cons = cons;
+            cons.extend(bounding_box(2, 3));
+            let big: Vec<HalfSpace> = cons
+                .iter()
+                .zip(&scales)
+                .map(|(h, &(n, k, inv))| {
+                    let f = Q::from_int(n) * Q::pow2(if inv { -k } else { k }) + Q::new(1, 3);
+                    HalfSpace::new(h.a.iter().map(|v| v * &f).collect(), &h.b * &f)
+                })
+                .collect();
+            let objq: Vec<Q> = obj.iter().map(|&v| Q::from_int(v) * Q::pow2(70) / Q::from_int(7)).collect();
+            let best = brute_vertices(2, &cons).iter().map(|v| dot(&objq, v)).max();
+            match maximize(2, &objq, &big) {
+                LpResult::Optimal { value, .. } => prop_assert_eq!(Some(value), best),
+                LpResult::Infeasible(f) => {
+                    prop_assert!(f.verify(&big));
+                    prop_assert_eq!(best, None);
+                }
+                LpResult::Unbounded { .. } => prop_assert!(false, "bounded"),
+            }
+            if let Some(x) = interior_point(2, &big) {
+                prop_assert!(big.iter().all(|h| h.contains_strictly(&x)));
+            }
+        }
 
         #[test]
         fn optimum_matches_brute_force_2d(
