@@ -15,7 +15,11 @@
 //! wrong answer.
 //!
 //! # Algorithm
-//! A dense dictionary (tableau) simplex method in exact rationals:
+//! A dense dictionary (tableau) simplex method, fraction-free: each constraint is scaled
+//! to integers, and the tableau is kept as integers over one common denominator (the
+//! absolute value of the last pivot), updated Bareiss-style with exact divisions, so no
+//! gcd is computed per entry. Integers fitting `i64` use `i128` intermediates; larger ones
+//! use `BigInt`. Rationals ([`Q`]) appear only in the inputs and the answers.
 //!
 //! 1. Each free variable is pivoted into the basis by Gauss–Jordan elimination and never
 //!    leaves it again; its row is then set aside and only used to read off `x` at the end.
@@ -29,10 +33,10 @@
 //!
 //! Pivots use Dantzig's rule (largest coefficient) and switch to Bland's rule (smallest
 //! index) while pivots are degenerate, so the method never cycles. Ties in the ratio test
-//! are always broken by smallest index. The cost is dense: `O(m·d)` rational operations per
-//! pivot for `m` constraints in dimension `d`, with zero entries skipped; it is meant for
-//! the small problems of region analysis (`d <= 16`, tens of constraints), not for large
-//! sparse LPs.
+//! are always broken by smallest index. Each pivot costs `O(m·d)` integer operations for
+//! `m` constraints in dimension `d`; it is meant for the small problems of region analysis
+//! (`d <= 16`, tens of constraints), not for large sparse LPs. Certificates (Farkas
+//! multipliers, rays) are returned divided by the gcd of their entries.
 
 use crate::arith::{Q, dot};
 use crate::linalg::HalfSpace;
