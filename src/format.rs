@@ -16,6 +16,8 @@
 //!
 //! - `relucheck`: the format version, `1`.
 //! - `name`, `description`: optional text.
+//! - `notes`: optional list of texts: caveats every result depends on (import writes them,
+//!   e.g. that a BatchNormalization factor is the exact value of a float32, not exact).
 //! - `input_shape`: `[n]` or `[C, H, W]` (values flattened row-major C, H, W, as in PyTorch).
 //! - `layers`: a list; each has a `type` and the fields below.
 //!
@@ -248,6 +250,9 @@ impl Network {
         if let Some(d) = &self.description {
             top.insert("description".into(), json!(d));
         }
+        if !self.notes.is_empty() {
+            top.insert("notes".into(), json!(self.notes));
+        }
         top.insert(
             "input_shape".into(),
             match self.input_shape() {
@@ -370,7 +375,14 @@ fn from_value(v: &Value, cx: &Ctx) -> Result<Network> {
     let top = cx.object(
         v,
         "",
-        &["relucheck", "name", "description", "input_shape", "layers"],
+        &[
+            "relucheck",
+            "name",
+            "description",
+            "notes",
+            "input_shape",
+            "layers",
+        ],
     )?;
     match top.get("relucheck") {
         None => {
@@ -398,6 +410,21 @@ fn from_value(v: &Value, cx: &Ctx) -> Result<Network> {
     };
     let name = text("name")?;
     let description = text("description")?;
+    let notes = match top.get("notes") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(v) => cx
+            .list(v, "notes", "a list of texts")?
+            .iter()
+            .enumerate()
+            .map(|(i, n)| match n {
+                Value::String(s) => Ok(s.clone()),
+                x => Err(cx.err(
+                    &format!("notes[{i}]"),
+                    format!("expected text, found {}", kind_of(x)),
+                )),
+            })
+            .collect::<Result<Vec<_>>>()?,
+    };
     let shape_v = top
         .get("input_shape")
         .ok_or_else(|| cx.err("", "missing field `input_shape` ([n] or [C, H, W])"))?;
@@ -441,6 +468,7 @@ fn from_value(v: &Value, cx: &Ctx) -> Result<Network> {
     })?;
     net.name = name;
     net.description = description;
+    net.notes = notes;
     Ok(net)
 }
 

@@ -655,6 +655,9 @@ pub struct Network {
     pub name: Option<String>,
     /// What the network teaches or does.
     pub description: Option<String>,
+    /// Caveats a reader of any result must know, e.g. that an imported value is the exact
+    /// rational of a float a runtime computes rather than the exact real it stands for.
+    pub notes: Vec<String>,
     input_shape: Shape,
     layers: Vec<Layer>,
     /// `shapes[i]` is the input shape of layer `i`; the last entry is the output shape.
@@ -690,6 +693,7 @@ impl Network {
         Ok(Network {
             name: None,
             description: None,
+            notes: Vec::new(),
             input_shape,
             layers,
             shapes,
