@@ -229,15 +229,10 @@ impl Network {
         from_value(&v, &Ctx { source })
     }
 
-    /// Reads a network file.
+    /// Reads a network file: `.onnx` and `.nnet` files are imported exactly (see
+    /// [`crate::import`]; NNet with its normalisation), anything else is the native JSON.
     pub fn load(path: impl AsRef<std::path::Path>) -> Result<Network> {
-        let path = path.as_ref();
-        let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: name.clone(),
-            source,
-        })?;
-        Network::from_json_named(&text, &name)
+        crate::import::load(path, crate::import::ImportOptions::default())
     }
 
     /// Writes the network in the native format (pretty-printed, exact numbers).

@@ -8,6 +8,7 @@ mod domain;
 mod error;
 pub mod eval_report;
 pub mod format;
+pub mod import;
 mod linalg;
 mod lp;
 mod network;

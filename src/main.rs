@@ -124,6 +124,20 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Convert an ONNX or NNet model to the native JSON format, exactly.
+    #[command(
+        after_help = "Examples:\n  relucheck import model.onnx -o net.json\n  relucheck import ACASXU_1_1.nnet -o acas.json\n  relucheck import ACASXU_1_1.nnet --no-normalize\n\nEvery float weight becomes the exact rational it denotes; NNet decimals are read exactly.\nA BatchNormalization factor 1/sqrt(var + eps) is taken as the float32 value runtimes compute\n(the output's \"notes\" say so). NNet files: the input normalisation (x - mean)/range and the\noutput de-normalisation y·range + mean become exact affine layers unless --no-normalize; NNet\ninputs are not clamped (pass the suggested --box to region commands).\nEvery command also reads .onnx and .nnet files directly (NNet with normalisation)."
+    )]
+    Import {
+        /// The model: .onnx or .nnet (by extension).
+        model: PathBuf,
+        /// Where to write the native JSON (default: standard output).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// NNet: leave out the input normalisation and output de-normalisation layers.
+        #[arg(long)]
+        no_normalize: bool,
+    },
     /// Enumerate the linear regions exactly: pattern, inequalities, interior point, affine map.
     #[command(
         after_help = "Examples:\n  relucheck regions examples/tent-3.json --box 0:1\n  relucheck regions examples/xor.json --box -1:2 --format md\n  relucheck regions examples/sign-flip.json --count\n  relucheck regions examples/conv-relu.json --slice \"0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0;1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0;0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0\" --box -1:1\n  relucheck regions examples/xor.json --segment \"0,0;1,1\"\n\nDomains: the whole input space by default; --box -1:1 (every coordinate) or --box -1:1,0:2 (one per\ncoordinate); --slice \"ORIGIN;U;V\" for the plane ORIGIN + s·U + t·V (with --box bounding s and t);\n--segment \"FROM;TO\". Numbers are exact: 3, -0.125, 3/8, 1e-3."
@@ -167,6 +181,39 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     Format::Text => print!("{}", eval_report::eval_text(&network, &t, trace)),
                     Format::Json => println!("{}", eval_report::eval_json(&network, &t, trace)),
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import {
+            model,
+            output,
+            no_normalize,
+        } => {
+            let options = relucheck::import::ImportOptions {
+                nnet: relucheck::import::NnetOptions {
+                    normalize: !no_normalize,
+                },
+            };
+            let network = relucheck::import::load(&model, options)?;
+            let json = network.to_json();
+            match &output {
+                Some(path) => std::fs::write(path, &json)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => print!("{json}"),
+            }
+            eprintln!(
+                "imported {}: input {}, {} layers, {} parameters{}",
+                model.display(),
+                network.input_shape(),
+                network.layers().len(),
+                network.parameter_count(),
+                output
+                    .as_ref()
+                    .map(|p| format!(", written to {}", p.display()))
+                    .unwrap_or_default()
+            );
+            for note in &network.notes {
+                eprintln!("note: {note}");
             }
             Ok(ExitCode::SUCCESS)
         }

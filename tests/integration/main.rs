@@ -3,6 +3,7 @@
 mod cli;
 mod examples;
 mod format;
+mod import;
 mod regions;
 
 use std::path::PathBuf;

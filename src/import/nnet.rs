@@ -1,0 +1,318 @@
+//! The NNet text format (the ACAS Xu networks), read exactly.
+//!
+//! ```text
+//! // any number of header comment lines
+//! numLayers, inputSize, outputSize, maxLayerSize,
+//! layerSize_0 (= inputSize), layerSize_1, ..., layerSize_numLayers (= outputSize),
+//! 0,                       (a legacy flag, ignored)
+//! input mins (inputSize values),
+//! input maxes (inputSize values),
+//! means (inputSize values, then the output's),
+//! ranges (inputSize values, then the output's),
+//! then for each layer: layerSize_{k+1} weight rows of layerSize_k values, one per line,
+//! then layerSize_{k+1} biases, one per line.
+//! ```
+//!
+//! Every number is parsed exactly as the decimal it is written as ([`Q::parse`], never
+//! through `f64`). Every hidden layer has a ReLU; the output layer has none.
+//!
+//! With [`NnetOptions::normalize`] (the default) the file's normalisation becomes two exact
+//! affine layers, so the network takes raw inputs and gives raw outputs:
+//! - in front, `x_norm_i = (x_i - mean_i) / range_i`;
+//! - at the end, `y_i = y_norm_i · range_out + mean_out`.
+//!
+//! Without it the network is the bare ReLU network on normalised values.
+//!
+//! The NNet convention also clamps every input to `[min_i, max_i]` before normalising.
+//! relucheck does not clamp (a clamp is not part of the network it analyses); the imported
+//! network records this in [`Network::notes`] together with the `--box` that restricts an
+//! analysis to the file's input region.
+
+use crate::arith::Q;
+use crate::error::{Error, Result};
+use crate::linalg::Matrix;
+use crate::network::{Activation, Layer, Network, Shape};
+
+/// The largest layer size accepted, so a typo cannot exhaust memory.
+const MAX_UNITS: usize = 100_000;
+
+/// How to import an NNet file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NnetOptions {
+    /// Add the file's input normalisation in front and its output de-normalisation at the
+    /// end as exact affine layers (default `true`).
+    pub normalize: bool,
+}
+
+impl Default for NnetOptions {
+    fn default() -> NnetOptions {
+        NnetOptions { normalize: true }
+    }
+}
+
+struct Lines<'a> {
+    source: &'a str,
+    /// `(1-based line number, values)` of every non-empty, non-comment line.
+    lines: Vec<(usize, Vec<&'a str>)>,
+    next: usize,
+}
+
+impl<'a> Lines<'a> {
+    fn err(&self, line: Option<usize>, message: impl Into<String>) -> Error {
+        Error::Format {
+            source_name: self.source.to_string(),
+            path: match line {
+                Some(l) => format!("line {l}"),
+                None => "end of file".into(),
+            },
+            message: message.into(),
+        }
+    }
+
+    /// The next line's values; `what` says what was expected, for errors.
+    fn line(&mut self, what: &str) -> Result<(usize, Vec<&'a str>)> {
+        match self.lines.get(self.next) {
+            Some(l) => {
+                self.next += 1;
+                Ok(l.clone())
+            }
+            None => Err(self.err(
+                None,
+                format!("the file ends where {what} was expected; the file is truncated"),
+            )),
+        }
+    }
+
+    /// The next line, parsed as exactly `n` numbers.
+    fn numbers(&mut self, n: usize, what: &str) -> Result<(usize, Vec<Q>)> {
+        let (no, items) = self.line(what)?;
+        if items.len() != n {
+            return Err(self.err(
+                Some(no),
+                format!(
+                    "expected {what}: {n} comma-separated numbers, found {}",
+                    items.len()
+                ),
+            ));
+        }
+        let values = items
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                Q::parse(t).map_err(|e| self.err(Some(no), format!("{what}, value {}: {e}", i + 1)))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((no, values))
+    }
+
+    fn counts(&mut self, n: Option<usize>, what: &str) -> Result<(usize, Vec<usize>)> {
+        let (no, items) = self.line(what)?;
+        if let Some(n) = n
+            && items.len() != n
+        {
+            return Err(self.err(
+                Some(no),
+                format!(
+                    "expected {what}: {n} integers, found {} values",
+                    items.len()
+                ),
+            ));
+        }
+        let values = items
+            .iter()
+            .map(|t| match t.parse::<usize>() {
+                Ok(v) if (1..=MAX_UNITS).contains(&v) => Ok(v),
+                Ok(v) if v > MAX_UNITS => Err(self.err(
+                    Some(no),
+                    format!("{what}: {v} is larger than the {MAX_UNITS} units accepted"),
+                )),
+                _ => Err(self.err(
+                    Some(no),
+                    format!("{what}: expected a positive integer, found `{t}`"),
+                )),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((no, values))
+    }
+}
+
+/// Reads an NNet file's text; `source` names the file in errors (which give the line).
+pub fn from_nnet_str(text: &str, source: &str, options: NnetOptions) -> Result<Network> {
+    let mut lines = Vec::new();
+    let mut in_header = true;
+    for (i, raw) in text.lines().enumerate() {
+        let t = raw.trim();
+        if t.is_empty() {
+            continue;
+        }
+        if t.starts_with("//") {
+            if in_header {
+                continue;
+            }
+            return Err(Error::Format {
+                source_name: source.into(),
+                path: format!("line {}", i + 1),
+                message: "a `//` comment after the header; comments are allowed only at the top"
+                    .into(),
+            });
+        }
+        in_header = false;
+        let items: Vec<&str> = t.split(',').map(str::trim).collect();
+        // A trailing comma (the usual NNet style) leaves one empty item at the end.
+        let items = match items.split_last() {
+            Some((&"", rest)) => rest.to_vec(),
+            _ => items,
+        };
+        lines.push((i + 1, items));
+    }
+    let mut r = Lines {
+        source,
+        lines,
+        next: 0,
+    };
+    if r.lines.is_empty() {
+        return Err(r.err(
+            None,
+            "no data: an NNet file starts with `numLayers,inputSize,outputSize,maxLayerSize,` after its // comments",
+        ));
+    }
+    let (hno, head) = r.counts(
+        Some(4),
+        "the header numLayers,inputSize,outputSize,maxLayerSize",
+    )?;
+    let (num_layers, input_size, output_size) = (head[0], head[1], head[2]);
+    if num_layers > 1000 {
+        return Err(r.err(
+            Some(hno),
+            format!("{num_layers} layers is more than the 1000 accepted"),
+        ));
+    }
+    let (sno, sizes) = r.counts(
+        Some(num_layers + 1),
+        &format!("{} layer sizes (input, hidden..., output)", num_layers + 1),
+    )?;
+    if sizes[0] != input_size || sizes[num_layers] != output_size {
+        return Err(r.err(
+            Some(sno),
+            format!(
+                "the layer sizes start with {} and end with {}, but the header says inputSize {input_size} and outputSize {output_size}",
+                sizes[0], sizes[num_layers]
+            ),
+        ));
+    }
+    r.line("the legacy flag line (`0,`)")?;
+    let (_, mins) = r.numbers(input_size, "the input minimums")?;
+    let (_, maxes) = r.numbers(input_size, "the input maximums")?;
+    let (_, means) = r.numbers(
+        input_size + 1,
+        "the means (one per input, then the output's)",
+    )?;
+    let (rno, ranges) = r.numbers(
+        input_size + 1,
+        "the ranges (one per input, then the output's)",
+    )?;
+    if options.normalize
+        && let Some(i) = ranges.iter().position(Q::is_zero)
+    {
+        return Err(r.err(
+            Some(rno),
+            format!(
+                "range {} is 0, so (x - mean)/range is undefined; import with --no-normalize (NnetOptions {{ normalize: false }})",
+                i + 1
+            ),
+        ));
+    }
+    let mut layers = Vec::new();
+    if options.normalize {
+        let mut w = Matrix::zeros(input_size, input_size);
+        let mut b = Vec::with_capacity(input_size);
+        for i in 0..input_size {
+            let inv = ranges[i].recip().expect("checked non-zero");
+            b.push(-(&means[i] * &inv));
+            w[(i, i)] = inv;
+        }
+        layers.push(Layer::Dense {
+            weights: w,
+            bias: b,
+        });
+    }
+    for k in 0..num_layers {
+        let (n_in, n_out) = (sizes[k], sizes[k + 1]);
+        let mut rows = Vec::with_capacity(n_out);
+        for j in 0..n_out {
+            let (_, row) = r.numbers(
+                n_in,
+                &format!("layer {} weight row {} ({n_in} weights)", k + 1, j + 1),
+            )?;
+            rows.push(row);
+        }
+        let mut bias = Vec::with_capacity(n_out);
+        for j in 0..n_out {
+            let (_, b) = r.numbers(1, &format!("layer {} bias {}", k + 1, j + 1))?;
+            bias.extend(b);
+        }
+        layers.push(Layer::Dense {
+            weights: Matrix::from_rows(rows).expect("rows have n_in values"),
+            bias,
+        });
+        if k + 1 < num_layers {
+            layers.push(Layer::Activation(Activation::Relu));
+        }
+    }
+    if let Some((no, _)) = r.lines.get(r.next) {
+        return Err(r.err(
+            Some(*no),
+            "extra data after the last layer's biases; check the layer sizes on the second line",
+        ));
+    }
+    if options.normalize {
+        let (m, s) = (&means[input_size], &ranges[input_size]);
+        let mut w = Matrix::zeros(output_size, output_size);
+        for i in 0..output_size {
+            w[(i, i)] = s.clone();
+        }
+        layers.push(Layer::Dense {
+            weights: w,
+            bias: vec![m.clone(); output_size],
+        });
+    }
+    let mut net = Network::new(Shape::Flat(input_size), layers).map_err(|e| Error::Format {
+        source_name: source.into(),
+        path: "layers".into(),
+        message: e.to_string(),
+    })?;
+    let region: Option<Vec<String>> = (0..input_size)
+        .map(|i| {
+            let (lo, hi) = if options.normalize {
+                (mins[i].clone(), maxes[i].clone())
+            } else {
+                (
+                    (&mins[i] - &means[i]).checked_div(&ranges[i])?,
+                    (&maxes[i] - &means[i]).checked_div(&ranges[i])?,
+                )
+            };
+            Some(format!("{lo}:{hi}"))
+        })
+        .collect();
+    net.notes.push(match region {
+        Some(r) => format!(
+            "NNet inputs are clamped to [min, max] by the NNet convention; relucheck does not clamp. To analyse the file's input region, pass --box {}",
+            r.join(",")
+        ),
+        None => "NNet inputs are clamped to [min, max] by the NNet convention; relucheck does not clamp".into(),
+    });
+    if options.normalize {
+        net.notes.push(
+            "the NNet normalisation is included exactly: layer 0 computes (x - mean)/range, the last layer y·range_out + mean_out".into(),
+        );
+    } else {
+        net.notes.push(
+            "imported without normalisation: inputs and outputs are the normalised values (x - mean)/range and (y - mean_out)/range_out".into(),
+        );
+    }
+    net.name = std::path::Path::new(source)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned());
+    net.description = Some(format!("imported from the NNet file {source}"));
+    Ok(net)
+}
