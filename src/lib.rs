@@ -13,6 +13,7 @@ mod lp;
 mod network;
 mod points;
 mod polytope;
+mod properties;
 mod regions;
 pub mod regions_output;
 pub mod testing;
@@ -25,6 +26,9 @@ pub use lp::{Farkas, Feasibility, LpResult, feasible, interior_point, maximize};
 pub use network::{Activation, Form, Layer, LayerTrace, Network, Pattern, Piece, Shape, Trace};
 pub use points::{format_point, parse_point, parse_points};
 pub use polytope::Polytope;
+pub use properties::{
+    Checker, Counterexample, Method, Outcome, Property, Verdict, check_json, odd_sum_network,
+};
 pub use regions::{Enumerator, Facet, Progress, Region, Regions, StopReason};
 
 /// README's examples, compiled and run by `cargo test` as doctests.

@@ -6,7 +6,8 @@
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use relucheck::{
-    Domain, Enumerator, Network, eval_report, parse_point, parse_points, regions_output,
+    Checker, Domain, Enumerator, Network, Outcome, Property, check_json, eval_report, parse_point,
+    parse_points, regions_output,
 };
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -81,6 +82,19 @@ struct BudgetArgs {
 }
 
 impl BudgetArgs {
+    fn checker<'a>(&self, mut c: Checker<'a>) -> Result<Checker<'a>> {
+        if let Some(n) = self.max_regions {
+            c = c.with_max_regions(n);
+        }
+        if let Some(t) = self.time_limit {
+            let d = Duration::try_from_secs_f64(t).map_err(|_| {
+                anyhow::anyhow!("--time-limit {t}: give a non-negative number of seconds")
+            })?;
+            c = c.with_time_limit(d);
+        }
+        Ok(c)
+    }
+
     fn apply<'a>(&self, mut e: Enumerator<'a>) -> Result<Enumerator<'a>> {
         if let Some(n) = self.max_regions {
             e = e.with_max_regions(n);
@@ -142,7 +156,51 @@ enum Command {
         #[command(flatten)]
         budget: BudgetArgs,
     },
+    /// Decide a property exactly (additivity, homogeneity, oddness, affinity, linearity).
+    #[command(after_help = CHECK_HELP)]
+    Check {
+        /// The network file.
+        net: PathBuf,
+        /// The property: additivity, positive-homogeneity, homogeneity, odd, affine, linear, all.
+        #[arg(long, short)]
+        property: String,
+        #[command(flatten)]
+        domain: DomainArgs,
+        /// The non-negative orthant x >= 0 (the learner's case).
+        #[arg(long)]
+        orthant: bool,
+        /// Also search for a counterexample with proptest.
+        #[arg(long)]
+        search: bool,
+        /// Cases for --search.
+        #[arg(long, default_value_t = 1000)]
+        cases: u32,
+        /// Seed for --search (the run is reproducible with the same seed).
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        #[command(flatten)]
+        budget: BudgetArgs,
+    },
 }
+
+const CHECK_HELP: &str = "Examples:
+  relucheck check examples/xor.json --property additivity
+  relucheck check examples/forum-question.json --property affine --orthant
+  relucheck check examples/sign-flip.json --property all --orthant
+  relucheck check examples/leaky.json --property additivity --search --cases 500 --seed 7
+  relucheck check examples/leaky.json --property positive-homogeneity --certificate cert.json
+
+Properties: additivity, positive-homogeneity, homogeneity, odd, affine, linear, all.
+additivity and positive-homogeneity are decided on R^d or the orthant (--orthant);
+homogeneity and odd on R^d; affine and linear on any domain (--box, --slice, --segment,
+--orthant). The decision is exact (from the linear regions); --search adds a proptest
+search, which can only find counterexamples and must agree with the exact decision.
+
+Exit codes: 0 holds, 2 fails (counterexample found), 1 usage or input error (or unknown:
+a budget ran out before the answer was established).";
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
@@ -199,6 +257,74 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             print!("{out}");
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Check {
+            net,
+            property,
+            domain,
+            orthant,
+            search,
+            cases,
+            seed,
+            format,
+            budget,
+        } => {
+            let network = Network::load(&net)?;
+            let dom = domain.domain(&network, orthant)?;
+            let checker = budget.checker(Checker::new(&network, dom.clone()))?;
+            let mut verdicts = if property == "all" {
+                checker.check_all()?
+            } else {
+                vec![checker.check(Property::parse(&property)?)?]
+            };
+            if search {
+                let mut found = Vec::new();
+                for v in &verdicts {
+                    let s = checker.search(v.property, cases, seed)?;
+                    if s.holds() == Some(false) && v.holds() == Some(true) {
+                        anyhow::bail!(
+                            "internal error: the search contradicts the exact decision for {} ({}); please report this network",
+                            v.property,
+                            s.counterexample().map(|c| c.describe()).unwrap_or_default()
+                        );
+                    }
+                    found.push(s);
+                }
+                verdicts.extend(found);
+            }
+            for v in &verdicts {
+                if let Some(c) = v.counterexample()
+                    && !c.recheck(&network, &dom)
+                {
+                    anyhow::bail!("internal error: a counterexample failed its exact re-check");
+                }
+            }
+            match format {
+                Format::Text => {
+                    println!("network: {}", network.name.as_deref().unwrap_or("unnamed"));
+                    println!("domain: {}", dom.describe());
+                    for v in &verdicts {
+                        println!("{}", v.describe());
+                    }
+                }
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&check_json(&network, &dom, &verdicts))?
+                ),
+            }
+            let fails = verdicts
+                .iter()
+                .any(|v| matches!(v.outcome, Outcome::Fails(_)));
+            let unknown = verdicts.iter().any(|v| {
+                matches!(v.outcome, Outcome::Unknown(_)) && v.method == relucheck::Method::Exact
+            });
+            Ok(ExitCode::from(if fails {
+                2
+            } else if unknown {
+                1
+            } else {
+                0
+            }))
         }
     }
 }

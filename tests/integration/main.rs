@@ -3,6 +3,7 @@
 mod cli;
 mod examples;
 mod format;
+mod properties;
 mod regions;
 
 use std::path::PathBuf;
