@@ -4,6 +4,7 @@
 #![allow(clippy::needless_range_loop)]
 
 mod arith;
+pub mod certificate;
 mod domain;
 mod error;
 pub mod eval_report;

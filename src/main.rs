@@ -5,6 +5,8 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
+use relucheck::certificate::{self, Certificate};
+use relucheck::format::write_atomic;
 use relucheck::{
     Checker, Domain, Enumerator, Network, Outcome, Property, check_json, eval_report, parse_point,
     parse_points, regions_output,
@@ -181,8 +183,22 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        /// When the property holds, write a certificate (JSON) that `relucheck verify` re-checks.
+        #[arg(long, value_name = "FILE")]
+        certificate: Option<PathBuf>,
         #[command(flatten)]
         budget: BudgetArgs,
+    },
+    /// Re-check a certificate against a network with exact arithmetic only (no enumeration).
+    #[command(
+        after_help = "Example:\n  relucheck check examples/leaky.json -p positive-homogeneity --certificate cert.json\n  relucheck verify cert.json --network examples/leaky.json\n\nExit codes: 0 the certificate is valid, 2 it is rejected (the failing fact is printed),\n1 usage or input error."
+    )]
+    Verify {
+        /// The certificate file.
+        cert: PathBuf,
+        /// The network it is about.
+        #[arg(long)]
+        network: PathBuf,
     },
 }
 
@@ -267,10 +283,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             cases,
             seed,
             format,
+            certificate,
             budget,
         } => {
             let network = Network::load(&net)?;
             let dom = domain.domain(&network, orthant)?;
+            if certificate.is_some() && property == "all" {
+                anyhow::bail!("--certificate needs one property, not all");
+            }
             let checker = budget.checker(Checker::new(&network, dom.clone()))?;
             let mut verdicts = if property == "all" {
                 checker.check_all()?
@@ -312,6 +332,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     serde_json::to_string_pretty(&check_json(&network, &dom, &verdicts))?
                 ),
             }
+            if let Some(path) = &certificate {
+                match verdicts[0].outcome {
+                    Outcome::Holds => {
+                        let regions = checker.regions()?;
+                        let cert =
+                            Certificate::build(&network, verdicts[0].property, &dom, &regions)?;
+                        let mut text = serde_json::to_string_pretty(&cert.to_json())?;
+                        text.push('\n');
+                        write_atomic(path, text.as_bytes())?;
+                        eprintln!("certificate written to {}", path.display());
+                    }
+                    _ => eprintln!(
+                        "no certificate written: the property does not hold (or is unknown)"
+                    ),
+                }
+            }
             let fails = verdicts
                 .iter()
                 .any(|v| matches!(v.outcome, Outcome::Fails(_)));
@@ -325,6 +361,35 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 0
             }))
+        }
+        Command::Verify { cert, network } => {
+            let net = Network::load(&network)?;
+            let text = std::fs::read_to_string(&cert)
+                .with_context(|| format!("cannot read the certificate {}", cert.display()))?;
+            let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}:{}:{}: invalid JSON: {e}",
+                    cert.display(),
+                    e.line(),
+                    e.column()
+                )
+            })?;
+            match certificate::verify(&value, &net) {
+                Ok(r) => {
+                    println!(
+                        "certificate valid: {} holds for {} ({} regions and {} excluded branches checked exactly)",
+                        r.property,
+                        net.name.as_deref().unwrap_or("the network"),
+                        r.regions,
+                        r.exclusions
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    println!("{e}");
+                    Ok(ExitCode::from(2))
+                }
+            }
         }
     }
 }

@@ -709,7 +709,11 @@ impl<'a> Checker<'a> {
                     .unwrap_or_default();
                 Ok(exact(
                     Outcome::Holds,
-                    format!("all {n} regions carry the same map: {map}"),
+                    if n == 1 {
+                        format!("the domain is a single region, with the map {map}")
+                    } else {
+                        format!("all {n} regions carry the same map: {map}")
+                    },
                 ))
             }
         }

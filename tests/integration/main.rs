@@ -1,5 +1,6 @@
 //! Integration tests: one binary, one module per topic.
 
+mod certificates;
 mod cli;
 mod examples;
 mod format;
