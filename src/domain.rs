@@ -356,6 +356,64 @@ impl Domain {
         }
     }
 
+    /// Reads a domain back from [`Domain::to_json`] (for a network with `input_dim`
+    /// inputs); every error says what is wrong.
+    pub fn from_json(v: &serde_json::Value, input_dim: usize) -> Result<Domain> {
+        let bad = |s: &str| Error::Invalid(format!("domain: {s}"));
+        let qs = |key: &str| -> Result<Vec<Q>> {
+            v.get(key)
+                .and_then(|x| x.as_array())
+                .ok_or_else(|| bad(&format!("`{key}` must be a list of numbers")))?
+                .iter()
+                .map(|x| {
+                    let t = match x {
+                        serde_json::Value::String(s) => s.clone(),
+                        serde_json::Value::Number(n) => n.to_string(),
+                        _ => return Err(bad(&format!("`{key}` has a non-number"))),
+                    };
+                    Q::parse(&t).map_err(|e| bad(&e.to_string()))
+                })
+                .collect()
+        };
+        let dim = || -> Result<usize> {
+            let d = v
+                .get("dim")
+                .and_then(|d| d.as_u64())
+                .ok_or_else(|| bad("missing `dim`"))?;
+            if d as usize != input_dim {
+                return Err(bad(&format!(
+                    "dim {d} but the network takes {input_dim} inputs"
+                )));
+            }
+            Ok(input_dim)
+        };
+        let dom = match v.get("kind").and_then(|k| k.as_str()) {
+            Some("whole") => Domain::whole(dim()?),
+            Some("orthant") => Domain::orthant(dim()?),
+            Some("box") => Domain::boxed(qs("lo")?, qs("hi")?)?,
+            Some("segment") => Domain::segment(qs("from")?, qs("to")?)?,
+            Some("slice") => {
+                let bounds = match v.get("bounds") {
+                    None | Some(serde_json::Value::Null) => None,
+                    Some(b) => {
+                        let inner = Domain::from_json(
+                            &serde_json::json!({"kind": "box", "lo": b.get("lo"), "hi": b.get("hi")}),
+                            2,
+                        )?;
+                        match inner.kind {
+                            DomainKind::Box { lo, hi } => Some((lo, hi)),
+                            _ => return Err(bad("slice bounds must be a box")),
+                        }
+                    }
+                };
+                Domain::slice(qs("origin")?, qs("u")?, qs("v")?, bounds)?
+            }
+            _ => return Err(bad("`kind` must be whole, orthant, box, slice or segment")),
+        };
+        dom.check_input_dim(input_dim)?;
+        Ok(dom)
+    }
+
     /// Names of the domain coordinates: `x1, x2, ...` for input-space domains, `s, t` on a
     /// slice, `s` on a segment.
     pub fn coordinate_names(&self) -> Vec<String> {

@@ -655,3 +655,26 @@ fn layer_from_value(v: &Value, path: &str, cx: &Ctx) -> Result<Layer> {
         _ => unreachable!("checked above"),
     })
 }
+
+/// Writes a file atomically: to a temporary file beside it, then renamed over it, so an
+/// interrupted run leaves the old file or none, never a truncated one.
+pub fn write_atomic(path: &std::path::Path, contents: &[u8]) -> Result<()> {
+    let io = |source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, contents).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io(e)
+    })
+}

@@ -4,6 +4,7 @@
 #![allow(clippy::needless_range_loop)]
 
 mod arith;
+pub mod certificate;
 mod domain;
 mod error;
 pub mod eval_report;
@@ -14,6 +15,7 @@ mod lp;
 mod network;
 mod points;
 mod polytope;
+mod properties;
 mod regions;
 mod vrep;
 pub mod regions_output;
@@ -27,6 +29,9 @@ pub use lp::{Farkas, Feasibility, LpResult, feasible, interior_point, maximize};
 pub use network::{Activation, Form, Layer, LayerTrace, Network, Pattern, Piece, Shape, Trace};
 pub use points::{format_point, parse_point, parse_points};
 pub use polytope::Polytope;
+pub use properties::{
+    Checker, Counterexample, Method, Outcome, Property, Verdict, check_json, odd_sum_network,
+};
 pub use regions::{Enumerator, Facet, Progress, Region, Regions, StopReason};
 
 /// README's examples, compiled and run by `cargo test` as doctests.

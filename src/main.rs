@@ -5,8 +5,11 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
+use relucheck::certificate::{self, Certificate};
+use relucheck::format::write_atomic;
 use relucheck::{
-    Domain, Enumerator, Network, eval_report, parse_point, parse_points, regions_output,
+    Checker, Domain, Enumerator, Network, Outcome, Property, check_json, eval_report, parse_point,
+    parse_points, regions_output,
 };
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -81,6 +84,19 @@ struct BudgetArgs {
 }
 
 impl BudgetArgs {
+    fn checker<'a>(&self, mut c: Checker<'a>) -> Result<Checker<'a>> {
+        if let Some(n) = self.max_regions {
+            c = c.with_max_regions(n);
+        }
+        if let Some(t) = self.time_limit {
+            let d = Duration::try_from_secs_f64(t).map_err(|_| {
+                anyhow::anyhow!("--time-limit {t}: give a non-negative number of seconds")
+            })?;
+            c = c.with_time_limit(d);
+        }
+        Ok(c)
+    }
+
     fn apply<'a>(&self, mut e: Enumerator<'a>) -> Result<Enumerator<'a>> {
         if let Some(n) = self.max_regions {
             e = e.with_max_regions(n);
@@ -156,7 +172,65 @@ enum Command {
         #[command(flatten)]
         budget: BudgetArgs,
     },
+    /// Decide a property exactly (additivity, homogeneity, oddness, affinity, linearity).
+    #[command(after_help = CHECK_HELP)]
+    Check {
+        /// The network file.
+        net: PathBuf,
+        /// The property: additivity, positive-homogeneity, homogeneity, odd, affine, linear, all.
+        #[arg(long, short)]
+        property: String,
+        #[command(flatten)]
+        domain: DomainArgs,
+        /// The non-negative orthant x >= 0 (the learner's case).
+        #[arg(long)]
+        orthant: bool,
+        /// Also search for a counterexample with proptest.
+        #[arg(long)]
+        search: bool,
+        /// Cases for --search.
+        #[arg(long, default_value_t = 1000)]
+        cases: u32,
+        /// Seed for --search (the run is reproducible with the same seed).
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// When the property holds, write a certificate (JSON) that `relucheck verify` re-checks.
+        #[arg(long, value_name = "FILE")]
+        certificate: Option<PathBuf>,
+        #[command(flatten)]
+        budget: BudgetArgs,
+    },
+    /// Re-check a certificate against a network with exact arithmetic only (no enumeration).
+    #[command(
+        after_help = "Example:\n  relucheck check examples/leaky.json -p positive-homogeneity --certificate cert.json\n  relucheck verify cert.json --network examples/leaky.json\n\nExit codes: 0 the certificate is valid, 2 it is rejected (the failing fact is printed),\n1 usage or input error."
+    )]
+    Verify {
+        /// The certificate file.
+        cert: PathBuf,
+        /// The network it is about.
+        #[arg(long)]
+        network: PathBuf,
+    },
 }
+
+const CHECK_HELP: &str = "Examples:
+  relucheck check examples/xor.json --property additivity
+  relucheck check examples/forum-question.json --property affine --orthant
+  relucheck check examples/sign-flip.json --property all --orthant
+  relucheck check examples/leaky.json --property additivity --search --cases 500 --seed 7
+  relucheck check examples/leaky.json --property positive-homogeneity --certificate cert.json
+
+Properties: additivity, positive-homogeneity, homogeneity, odd, affine, linear, all.
+additivity and positive-homogeneity are decided on R^d or the orthant (--orthant);
+homogeneity and odd on R^d; affine and linear on any domain (--box, --slice, --segment,
+--orthant). The decision is exact (from the linear regions); --search adds a proptest
+search, which can only find counterexamples and must agree with the exact decision.
+
+Exit codes: 0 holds, 2 fails (counterexample found), 1 usage or input error (or unknown:
+a budget ran out before the answer was established).";
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
@@ -246,6 +320,123 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             print!("{out}");
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Check {
+            net,
+            property,
+            domain,
+            orthant,
+            search,
+            cases,
+            seed,
+            format,
+            certificate,
+            budget,
+        } => {
+            let network = Network::load(&net)?;
+            let dom = domain.domain(&network, orthant)?;
+            if certificate.is_some() && property == "all" {
+                anyhow::bail!("--certificate needs one property, not all");
+            }
+            let checker = budget.checker(Checker::new(&network, dom.clone()))?;
+            let mut verdicts = if property == "all" {
+                checker.check_all()?
+            } else {
+                vec![checker.check(Property::parse(&property)?)?]
+            };
+            if search {
+                let mut found = Vec::new();
+                for v in &verdicts {
+                    let s = checker.search(v.property, cases, seed)?;
+                    if s.holds() == Some(false) && v.holds() == Some(true) {
+                        anyhow::bail!(
+                            "internal error: the search contradicts the exact decision for {} ({}); please report this network",
+                            v.property,
+                            s.counterexample().map(|c| c.describe()).unwrap_or_default()
+                        );
+                    }
+                    found.push(s);
+                }
+                verdicts.extend(found);
+            }
+            for v in &verdicts {
+                if let Some(c) = v.counterexample()
+                    && !c.recheck(&network, &dom)
+                {
+                    anyhow::bail!("internal error: a counterexample failed its exact re-check");
+                }
+            }
+            match format {
+                Format::Text => {
+                    println!("network: {}", network.name.as_deref().unwrap_or("unnamed"));
+                    println!("domain: {}", dom.describe());
+                    for v in &verdicts {
+                        println!("{}", v.describe());
+                    }
+                }
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&check_json(&network, &dom, &verdicts))?
+                ),
+            }
+            if let Some(path) = &certificate {
+                match verdicts[0].outcome {
+                    Outcome::Holds => {
+                        let regions = checker.regions()?;
+                        let cert =
+                            Certificate::build(&network, verdicts[0].property, &dom, &regions)?;
+                        let mut text = serde_json::to_string_pretty(&cert.to_json())?;
+                        text.push('\n');
+                        write_atomic(path, text.as_bytes())?;
+                        eprintln!("certificate written to {}", path.display());
+                    }
+                    _ => eprintln!(
+                        "no certificate written: the property does not hold (or is unknown)"
+                    ),
+                }
+            }
+            let fails = verdicts
+                .iter()
+                .any(|v| matches!(v.outcome, Outcome::Fails(_)));
+            let unknown = verdicts.iter().any(|v| {
+                matches!(v.outcome, Outcome::Unknown(_)) && v.method == relucheck::Method::Exact
+            });
+            Ok(ExitCode::from(if fails {
+                2
+            } else if unknown {
+                1
+            } else {
+                0
+            }))
+        }
+        Command::Verify { cert, network } => {
+            let net = Network::load(&network)?;
+            let text = std::fs::read_to_string(&cert)
+                .with_context(|| format!("cannot read the certificate {}", cert.display()))?;
+            let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}:{}:{}: invalid JSON: {e}",
+                    cert.display(),
+                    e.line(),
+                    e.column()
+                )
+            })?;
+            match certificate::verify(&value, &net) {
+                Ok(r) => {
+                    println!(
+                        "certificate valid: {} holds for {} ({} regions and {} excluded branches checked exactly)",
+                        r.property,
+                        net.name.as_deref().unwrap_or("the network"),
+                        r.regions,
+                        r.exclusions
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    println!("{e}");
+                    Ok(ExitCode::from(2))
+                }
+            }
         }
     }
 }

@@ -1,9 +1,11 @@
 //! Integration tests: one binary, one module per topic.
 
+mod certificates;
 mod cli;
 mod examples;
 mod format;
 mod import;
+mod properties;
 mod regions;
 
 use std::path::PathBuf;

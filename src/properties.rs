@@ -1,0 +1,1275 @@
+//! Properties decided exactly from the linear regions, with counterexamples that anyone can
+//! re-check, and a proptest search that can only miss, never contradict.
+//!
+//! # The exact decisions
+//! Let `f` be continuous and piecewise affine (every network of affine, convolution,
+//! pooling and piecewise-linear activation layers is), and let `R_1, ..., R_n` be its
+//! full-dimensional activation regions on the domain, with maps `f(x) = A_i x + c_i` on
+//! `R_i`. Maps on lower-dimensional cells may differ and are ignored: by continuity `f` is
+//! determined by its values on the full-dimensional regions.
+//!
+//! - **Positive homogeneity** on a cone `D` (`R^d` or the orthant): `f(a x) = a f(x)` for all
+//!   `a >= 0` iff every `c_i = 0`. *If*: along a ray, `a ↦ f(a x)` is continuous and
+//!   piecewise of the form `a·A_i x`, so at every breakpoint the slopes agree and it is
+//!   linear in `a`; also `f(0) = 0` by continuity. *Only if*: for `p` inside `R_i` and `a`
+//!   near 1, `a p` stays in `R_i`, so `A_i a p + c_i = a (A_i p + c_i)` forces `c_i = 0`.
+//!   (Hence `f(2x) = 2f(x)` for all `x` already suffices.)
+//! - **Additivity** on a cone: `f(x + y) = f(x) + f(y)` iff `f` is linear there iff every
+//!   region has the same map `(A, 0)`. For continuous `f`, additivity gives `f(q x) = q f(x)`
+//!   for rational `q >= 0` and then, by continuity, for real `q`; an additive positively
+//!   homogeneous `f` on the orthant is `f(x) = Σ x_j f(e_j)`.
+//! - **Oddness** on `R^d`: `f(-x) = -f(x)` iff the network `g(x) = f(x) + f(-x)`
+//!   ([`odd_sum_network`]) is identically zero, i.e. every region of `g` has the map `(0, 0)`.
+//! - **Homogeneity** (all real `a`) iff positively homogeneous and odd: `f(a x) = a f(x)`
+//!   for `a < 0` is `f(|a|·(-x)) = |a| f(-x) = -|a| f(x)`.
+//! - **Affinity** on a domain: one affine map on the whole domain iff every region has the
+//!   same map (the domain is connected, so this is one linear piece).
+//! - **Linearity** on a domain: affine with zero offset.
+//!
+//! # Counterexamples
+//! A failed property comes with exact rational inputs at which the two sides differ, built
+//! from the regions (a point on a facet between two regions with different maps, moved
+//! across it; a point in a region with non-zero offset), then shrunk — numerators and
+//! denominators made small while it still fails — and re-evaluated exactly before it is
+//! reported.
+
+use crate::arith::Q;
+use crate::domain::{Domain, DomainKind};
+use crate::error::{Error, Result};
+use crate::format::qs_to_strings;
+use crate::linalg::Matrix;
+use crate::network::{Activation, Layer, Network, Shape};
+use crate::points::format_point;
+use crate::regions::{Enumerator, Regions, StopReason};
+use serde_json::{Value, json};
+use std::fmt;
+use std::time::Duration;
+
+/// A property of a network on a domain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Property {
+    /// `f(x + y) = f(x) + f(y)`.
+    Additivity,
+    /// `f(a x) = a f(x)` for `a >= 0`.
+    PositiveHomogeneity,
+    /// `f(a x) = a f(x)` for every real `a`.
+    Homogeneity,
+    /// `f(-x) = -f(x)`.
+    Odd,
+    /// One affine map on the whole domain.
+    Affine,
+    /// One linear map (affine with zero offset) on the whole domain.
+    Linear,
+}
+
+impl Property {
+    /// Every property, in the order of the `all` table.
+    pub const ALL: [Property; 6] = [
+        Property::Additivity,
+        Property::PositiveHomogeneity,
+        Property::Homogeneity,
+        Property::Odd,
+        Property::Affine,
+        Property::Linear,
+    ];
+
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Property::Additivity => "additivity",
+            Property::PositiveHomogeneity => "positive-homogeneity",
+            Property::Homogeneity => "homogeneity",
+            Property::Odd => "odd",
+            Property::Affine => "affine",
+            Property::Linear => "linear",
+        }
+    }
+
+    /// Parses a command-line name.
+    pub fn parse(s: &str) -> Result<Property> {
+        Property::ALL
+            .into_iter()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| {
+                Error::Invalid(format!(
+                    "unknown property `{s}`; valid: {}, all",
+                    Property::ALL.map(Property::name).join(", ")
+                ))
+            })
+    }
+
+    /// The statement, e.g. `f(x + y) = f(x) + f(y) for all x, y`.
+    pub fn statement(self) -> &'static str {
+        match self {
+            Property::Additivity => "f(x + y) = f(x) + f(y) for all x, y",
+            Property::PositiveHomogeneity => "f(a·x) = a·f(x) for all x and all a >= 0",
+            Property::Homogeneity => "f(a·x) = a·f(x) for all x and all real a",
+            Property::Odd => "f(-x) = -f(x) for all x",
+            Property::Affine => "f(x) = A·x + c, one affine map on the whole domain",
+            Property::Linear => "f(x) = A·x, one linear map on the whole domain",
+        }
+    }
+
+    /// Checks that the property makes sense on the domain: additivity and positive
+    /// homogeneity need a cone (`R^d` or the orthant), oddness and homogeneity all of `R^d`.
+    pub fn check_domain(self, domain: &Domain) -> Result<()> {
+        let kind = domain.kind();
+        let ok = match self {
+            Property::Additivity | Property::PositiveHomogeneity => {
+                matches!(kind, DomainKind::Whole | DomainKind::Orthant)
+            }
+            Property::Homogeneity | Property::Odd => matches!(kind, DomainKind::Whole),
+            Property::Affine | Property::Linear => true,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::Invalid(format!(
+                "{} is a property of {}; it is not defined on {} (use affine or linear there)",
+                self.name(),
+                match self {
+                    Property::Additivity | Property::PositiveHomogeneity =>
+                        "the whole input space or the orthant (--orthant)",
+                    _ => "the whole input space (no domain option)",
+                },
+                domain.describe()
+            )))
+        }
+    }
+}
+
+impl fmt::Display for Property {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Exact inputs at which a property fails, with both sides computed exactly.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Counterexample {
+    /// `f(x) + f(y) != f(x + y)`.
+    Additivity {
+        /// First input.
+        x: Vec<Q>,
+        /// Second input.
+        y: Vec<Q>,
+        /// `f(x) + f(y)`.
+        sum_of_values: Vec<Q>,
+        /// `f(x + y)`.
+        value_of_sum: Vec<Q>,
+    },
+    /// `f(a·x) != a·f(x)`.
+    Homogeneity {
+        /// The scalar.
+        a: Q,
+        /// The input.
+        x: Vec<Q>,
+        /// `a·f(x)`.
+        scaled_value: Vec<Q>,
+        /// `f(a·x)`.
+        value_of_scaled: Vec<Q>,
+    },
+    /// `f(-x) != -f(x)`.
+    Odd {
+        /// The input.
+        x: Vec<Q>,
+        /// `-f(x)`.
+        negated_value: Vec<Q>,
+        /// `f(-x)`.
+        value_of_negated: Vec<Q>,
+    },
+    /// `f((x + y)/2) != (f(x) + f(y))/2`: no single affine map fits `x`, `y` and their
+    /// midpoint.
+    Affine {
+        /// First input.
+        x: Vec<Q>,
+        /// Second input.
+        y: Vec<Q>,
+        /// `(f(x) + f(y))/2`.
+        mean_of_values: Vec<Q>,
+        /// `f((x + y)/2)`.
+        value_at_midpoint: Vec<Q>,
+    },
+}
+
+fn add(a: &[Q], b: &[Q]) -> Vec<Q> {
+    a.iter().zip(b).map(|(x, y)| x + y).collect()
+}
+
+fn scale(a: &Q, v: &[Q]) -> Vec<Q> {
+    v.iter().map(|x| a * x).collect()
+}
+
+/// `f` in domain coordinates: `f(E(y))`.
+fn eval_dom(net: &Network, dom: &Domain, y: &[Q]) -> Vec<Q> {
+    net.eval(&dom.to_input(y))
+        .expect("domain points have the network's input size")
+}
+
+impl Counterexample {
+    /// Recomputes both sides exactly at the stored inputs (in domain coordinates of `dom`)
+    /// and builds the counterexample, or `None` when the property holds there.
+    fn build(kind: Kind, net: &Network, dom: &Domain, a: &Q, x: &[Q], y: &[Q]) -> Option<Self> {
+        let f = |p: &[Q]| eval_dom(net, dom, p);
+        // Both sides are symmetric in x and y: write the smaller input first.
+        let (x, y) = if matches!(kind, Kind::Additive | Kind::Midpoint) && y < x {
+            (y, x)
+        } else {
+            (x, y)
+        };
+        let c = match kind {
+            Kind::Additive => {
+                let s = add(&f(x), &f(y));
+                let v = f(&add(x, y));
+                Counterexample::Additivity {
+                    x: x.to_vec(),
+                    y: y.to_vec(),
+                    sum_of_values: s,
+                    value_of_sum: v,
+                }
+            }
+            Kind::Scale => Counterexample::Homogeneity {
+                a: a.clone(),
+                x: x.to_vec(),
+                scaled_value: scale(a, &f(x)),
+                value_of_scaled: f(&scale(a, x)),
+            },
+            Kind::Odd => Counterexample::Odd {
+                x: x.to_vec(),
+                negated_value: scale(&-Q::ONE, &f(x)),
+                value_of_negated: f(&scale(&-Q::ONE, x)),
+            },
+            Kind::Midpoint => {
+                let half = Q::new(1, 2);
+                Counterexample::Affine {
+                    x: x.to_vec(),
+                    y: y.to_vec(),
+                    mean_of_values: scale(&half, &add(&f(x), &f(y))),
+                    value_at_midpoint: f(&scale(&half, &add(x, y))),
+                }
+            }
+        };
+        (!c.sides_agree()).then_some(c)
+    }
+
+    fn sides_agree(&self) -> bool {
+        let (l, r) = self.sides();
+        l == r
+    }
+
+    /// The two sides that differ.
+    pub fn sides(&self) -> (&[Q], &[Q]) {
+        match self {
+            Counterexample::Additivity {
+                sum_of_values,
+                value_of_sum,
+                ..
+            } => (sum_of_values, value_of_sum),
+            Counterexample::Homogeneity {
+                scaled_value,
+                value_of_scaled,
+                ..
+            } => (scaled_value, value_of_scaled),
+            Counterexample::Odd {
+                negated_value,
+                value_of_negated,
+                ..
+            } => (negated_value, value_of_negated),
+            Counterexample::Affine {
+                mean_of_values,
+                value_at_midpoint,
+                ..
+            } => (mean_of_values, value_at_midpoint),
+        }
+    }
+
+    /// Re-evaluates the network exactly and confirms that this is a counterexample with the
+    /// stated values (`dom` gives the coordinates the inputs are written in).
+    pub fn recheck(&self, net: &Network, dom: &Domain) -> bool {
+        let (kind, a, x, y) = self.parts();
+        Counterexample::build(kind, net, dom, &a, &x, &y).as_ref() == Some(self)
+    }
+
+    fn parts(&self) -> (Kind, Q, Vec<Q>, Vec<Q>) {
+        match self {
+            Counterexample::Additivity { x, y, .. } => {
+                (Kind::Additive, Q::ZERO, x.clone(), y.clone())
+            }
+            Counterexample::Homogeneity { a, x, .. } => (Kind::Scale, a.clone(), x.clone(), vec![]),
+            Counterexample::Odd { x, .. } => (Kind::Odd, Q::ZERO, x.clone(), vec![]),
+            Counterexample::Affine { x, y, .. } => (Kind::Midpoint, Q::ZERO, x.clone(), y.clone()),
+        }
+    }
+
+    /// One line, e.g. `x = [-1], y = [1]: f(x)+f(y) = [1], f(x+y) = [0]`.
+    pub fn describe(&self) -> String {
+        let p = |v: &[Q]| format_point(v);
+        match self {
+            Counterexample::Additivity {
+                x,
+                y,
+                sum_of_values,
+                value_of_sum,
+            } => format!(
+                "x = {}, y = {}: f(x)+f(y) = {}, f(x+y) = {}",
+                p(x),
+                p(y),
+                p(sum_of_values),
+                p(value_of_sum)
+            ),
+            Counterexample::Homogeneity {
+                a,
+                x,
+                scaled_value,
+                value_of_scaled,
+            } => format!(
+                "a = {a}, x = {}: a·f(x) = {}, f(a·x) = {}",
+                p(x),
+                p(scaled_value),
+                p(value_of_scaled)
+            ),
+            Counterexample::Odd {
+                x,
+                negated_value,
+                value_of_negated,
+            } => format!(
+                "x = {}: -f(x) = {}, f(-x) = {}",
+                p(x),
+                p(negated_value),
+                p(value_of_negated)
+            ),
+            Counterexample::Affine {
+                x,
+                y,
+                mean_of_values,
+                value_at_midpoint,
+            } => format!(
+                "x = {}, y = {}: (f(x)+f(y))/2 = {}, f((x+y)/2) = {}",
+                p(x),
+                p(y),
+                p(mean_of_values),
+                p(value_at_midpoint)
+            ),
+        }
+    }
+
+    /// As JSON: inputs under `x` and `y` (additivity, affinity), `a` and `x` (homogeneity),
+    /// `x` (oddness), and the two sides, as exact strings.
+    pub fn to_json(&self) -> Value {
+        let s = |v: &[Q]| qs_to_strings(v);
+        match self {
+            Counterexample::Additivity {
+                x,
+                y,
+                sum_of_values,
+                value_of_sum,
+            } => {
+                json!({"x": s(x), "y": s(y), "f(x)+f(y)": s(sum_of_values), "f(x+y)": s(value_of_sum)})
+            }
+            Counterexample::Homogeneity {
+                a,
+                x,
+                scaled_value,
+                value_of_scaled,
+            } => {
+                json!({"a": a.to_string(), "x": s(x), "a*f(x)": s(scaled_value), "f(a*x)": s(value_of_scaled)})
+            }
+            Counterexample::Odd {
+                x,
+                negated_value,
+                value_of_negated,
+            } => json!({"x": s(x), "-f(x)": s(negated_value), "f(-x)": s(value_of_negated)}),
+            Counterexample::Affine {
+                x,
+                y,
+                mean_of_values,
+                value_at_midpoint,
+            } => {
+                json!({"x": s(x), "y": s(y), "(f(x)+f(y))/2": s(mean_of_values), "f((x+y)/2)": s(value_at_midpoint)})
+            }
+        }
+    }
+
+    /// A measure of simplicity (smaller is simpler): the sizes of all input numbers.
+    fn complexity(&self) -> u64 {
+        let (_, a, x, y) = self.parts();
+        std::iter::once(&a)
+            .chain(&x)
+            .chain(&y)
+            .map(|v| if v.is_zero() { 0 } else { v.bits() + 1 })
+            .sum()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Additive,
+    Scale,
+    Odd,
+    Midpoint,
+}
+
+/// How a verdict was reached.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// From the exact linear regions.
+    Exact,
+    /// From a proptest search with this many cases and seed (can only find failures).
+    Search {
+        /// Cases tried.
+        cases: u32,
+        /// The seed that reproduces the run.
+        seed: u64,
+    },
+}
+
+/// The answer for one property.
+#[derive(Clone, Debug)]
+pub enum Outcome {
+    /// The property holds (decided exactly).
+    Holds,
+    /// The property fails, with a re-checked counterexample.
+    Fails(Counterexample),
+    /// Not established: the budget ran out before the regions were complete, or a search
+    /// found nothing (a search cannot prove a property).
+    Unknown(String),
+}
+
+/// A property's verdict on a network and domain.
+#[derive(Clone, Debug)]
+pub struct Verdict {
+    /// The property.
+    pub property: Property,
+    /// The outcome.
+    pub outcome: Outcome,
+    /// How it was reached.
+    pub method: Method,
+    /// Why, in one sentence.
+    pub reason: String,
+}
+
+impl Verdict {
+    /// `Some(true)` holds, `Some(false)` fails, `None` unknown.
+    pub fn holds(&self) -> Option<bool> {
+        match self.outcome {
+            Outcome::Holds => Some(true),
+            Outcome::Fails(_) => Some(false),
+            Outcome::Unknown(_) => None,
+        }
+    }
+
+    /// The counterexample, if the property fails.
+    pub fn counterexample(&self) -> Option<&Counterexample> {
+        match &self.outcome {
+            Outcome::Fails(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The verdict as JSON (`{"relucheck_check": 1, "property": ..., "holds": ...}`); see
+    /// [`check_json`].
+    pub fn to_json(&self) -> Value {
+        let mut v = json!({
+            "property": self.property.name(),
+            "statement": self.property.statement(),
+            "holds": self.holds(),
+            "method": match self.method { Method::Exact => "exact", Method::Search { .. } => "search" },
+            "reason": self.reason,
+        });
+        if let Method::Search { cases, seed } = self.method {
+            v["search"] = json!({"cases": cases, "seed": seed});
+        }
+        if let Some(c) = self.counterexample() {
+            v["counterexample"] = c.to_json();
+        }
+        v
+    }
+
+    /// One line for humans.
+    pub fn describe(&self) -> String {
+        let how = match &self.method {
+            Method::Exact => "exact".to_string(),
+            Method::Search { cases, seed } => format!("search, {cases} cases, seed {seed}"),
+        };
+        match &self.outcome {
+            Outcome::Holds => format!("{}: holds ({how}): {}", self.property, self.reason),
+            Outcome::Fails(c) => format!(
+                "{}: FAILS ({how}): {}\n  counterexample: {}",
+                self.property,
+                self.reason,
+                c.describe()
+            ),
+            Outcome::Unknown(why) => format!("{}: unknown ({how}): {why}", self.property),
+        }
+    }
+}
+
+/// The JSON `relucheck check` prints for one property:
+/// `{"relucheck_check": 1, "network": ..., "domain": {...}, "property": "additivity",
+/// "statement": ..., "holds": false, "method": "exact", "reason": ...,
+/// "counterexample": {"x": [...], "y": [...], "f(x)+f(y)": [...], "f(x+y)": [...]}}`.
+/// `holds` is `null` when unknown. For `--property all`, `"verdicts"` holds a list of these
+/// objects (without the version field).
+pub fn check_json(net: &Network, domain: &Domain, verdicts: &[Verdict]) -> Value {
+    let mut top = json!({
+        "relucheck_check": 1,
+        "network": net.name,
+        "domain": domain.to_json(),
+        "coordinates": domain.coordinate_names(),
+    });
+    if let [v] = verdicts {
+        for (k, val) in v.to_json().as_object().expect("object") {
+            top[k] = val.clone();
+        }
+    } else {
+        top["verdicts"] = Value::Array(verdicts.iter().map(Verdict::to_json).collect());
+    }
+    top
+}
+
+/// Settings for [`Checker`].
+pub struct Checker<'a> {
+    net: &'a Network,
+    domain: Domain,
+    max_regions: Option<usize>,
+    time_limit: Option<Duration>,
+}
+
+impl<'a> Checker<'a> {
+    /// Decides properties of `net` on `domain`.
+    ///
+    /// ```
+    /// use relucheck::{Checker, Domain, Network, Property};
+    /// let relu = Network::from_json_str(
+    ///     r#"{"relucheck": 1, "input_shape": [1], "layers": [{"type": "relu"}]}"#).unwrap();
+    /// let v = Checker::new(&relu, Domain::whole(1)).check(Property::Additivity).unwrap();
+    /// assert_eq!(v.holds(), Some(false));
+    /// assert_eq!(v.counterexample().unwrap().describe(),
+    ///            "x = [-1], y = [1]: f(x)+f(y) = [1], f(x+y) = [0]");
+    /// ```
+    pub fn new(net: &'a Network, domain: Domain) -> Checker<'a> {
+        Checker {
+            net,
+            domain,
+            max_regions: None,
+            time_limit: None,
+        }
+    }
+
+    /// Region budget for the enumeration behind each decision.
+    pub fn with_max_regions(mut self, n: usize) -> Self {
+        self.max_regions = Some(n);
+        self
+    }
+
+    /// Time budget for the enumeration behind each decision.
+    pub fn with_time_limit(mut self, d: Duration) -> Self {
+        self.time_limit = Some(d);
+        self
+    }
+
+    fn enumerate(&self, net: &Network, domain: Domain) -> Result<Regions> {
+        let mut e = Enumerator::new(net, domain);
+        if let Some(n) = self.max_regions {
+            e = e.with_max_regions(n);
+        }
+        if let Some(t) = self.time_limit {
+            e = e.with_time_limit(t);
+        }
+        e.run()
+    }
+
+    /// The regions of `f` on the checker's domain (shared by several decisions).
+    pub fn regions(&self) -> Result<Regions> {
+        self.enumerate(self.net, self.domain.clone())
+    }
+
+    /// Decides one property exactly.
+    pub fn check(&self, property: Property) -> Result<Verdict> {
+        property.check_domain(&self.domain)?;
+        let regions = self.regions()?;
+        self.check_with(property, &regions)
+    }
+
+    /// Decides every applicable property (the `all` table) from one enumeration.
+    pub fn check_all(&self) -> Result<Vec<Verdict>> {
+        let regions = self.regions()?;
+        Property::ALL
+            .into_iter()
+            .filter(|p| p.check_domain(&self.domain).is_ok())
+            .map(|p| self.check_with(p, &regions))
+            .collect()
+    }
+
+    /// Decides one property from already enumerated regions of `f` on the domain.
+    pub fn check_with(&self, property: Property, regions: &Regions) -> Result<Verdict> {
+        property.check_domain(&self.domain)?;
+        let exact = |outcome: Outcome, reason: String| Verdict {
+            property,
+            outcome,
+            method: Method::Exact,
+            reason,
+        };
+        let incomplete = |stop: &StopReason| {
+            exact(
+                Outcome::Unknown(format!(
+                    "not established: region enumeration {}",
+                    stop.describe()
+                )),
+                "the regions are incomplete".into(),
+            )
+        };
+        let net = self.net;
+        let dom = &self.domain;
+        let n = regions.regions.len();
+        let with_offset = regions.regions.iter().find(|r| !r.map.is_linear());
+        let distinct_maps = regions
+            .regions
+            .iter()
+            .any(|r| r.map != regions.regions[0].map);
+        let fail = |c: Option<Counterexample>, reason: String| match c {
+            Some(c) => Ok(exact(Outcome::Fails(c), reason)),
+            None => Err(Error::Invalid(format!(
+                "internal error: {} fails ({reason}) but no counterexample could be built; please report this network",
+                property.name()
+            ))),
+        };
+        match property {
+            Property::PositiveHomogeneity | Property::Homogeneity => {
+                if let Some(r) = with_offset {
+                    let c = self.scale_counterexample(regions, r.id);
+                    return fail(
+                        c,
+                        format!(
+                            "region {} (pattern {}) has a non-zero offset",
+                            r.id, r.pattern
+                        ),
+                    );
+                }
+                if !regions.is_complete() {
+                    return Ok(incomplete(&regions.stop));
+                }
+                if property == Property::PositiveHomogeneity {
+                    return Ok(exact(
+                        Outcome::Holds,
+                        format!("every one of the {n} regions has offset 0"),
+                    ));
+                }
+                let odd = self.check_odd()?;
+                Ok(match odd.outcome {
+                    Outcome::Holds => exact(
+                        Outcome::Holds,
+                        format!(
+                            "positively homogeneous (every one of the {n} regions has offset 0) and odd"
+                        ),
+                    ),
+                    Outcome::Fails(Counterexample::Odd { x, .. }) => {
+                        let c = Counterexample::build(Kind::Scale, net, dom, &-Q::ONE, &x, &[]);
+                        return fail(
+                            c,
+                            "positively homogeneous but not odd, so a = -1 fails".into(),
+                        );
+                    }
+                    other => exact(other, odd.reason),
+                })
+            }
+            Property::Odd => self.check_odd(),
+            Property::Additivity | Property::Linear | Property::Affine => {
+                let needs_zero_offset = property != Property::Affine;
+                if distinct_maps {
+                    let c = self.midpoint_or_additive(regions, property);
+                    return fail(
+                        c,
+                        "two adjacent regions carry different affine maps".to_string(),
+                    );
+                }
+                if needs_zero_offset && let Some(r) = with_offset {
+                    let c = if property == Property::Additivity {
+                        self.additive_from_offset(regions, r.id)
+                    } else {
+                        self.scale_counterexample(regions, r.id)
+                    };
+                    return fail(
+                        c,
+                        format!(
+                            "f is affine here but its offset is {}",
+                            format_point(&r.map.c)
+                        ),
+                    );
+                }
+                if !regions.is_complete() {
+                    return Ok(incomplete(&regions.stop));
+                }
+                let map = regions
+                    .regions
+                    .first()
+                    .map(|r| {
+                        crate::regions_output::map_formulas(r, &dom.coordinate_names()).join("; ")
+                    })
+                    .unwrap_or_default();
+                Ok(exact(
+                    Outcome::Holds,
+                    if n == 1 {
+                        format!("the domain is a single region, with the map {map}")
+                    } else {
+                        format!("all {n} regions carry the same map: {map}")
+                    },
+                ))
+            }
+        }
+    }
+
+    fn check_odd(&self) -> Result<Verdict> {
+        let g = odd_sum_network(self.net);
+        let gr = self.enumerate(&g, self.domain.clone())?;
+        let bad = gr.regions.iter().find(|r| {
+            r.map.c.iter().any(|v| !v.is_zero())
+                || r.map.a.iter_rows().flatten().any(|v| !v.is_zero())
+        });
+        let exact = |outcome, reason| Verdict {
+            property: Property::Odd,
+            outcome,
+            method: Method::Exact,
+            reason,
+        };
+        if let Some(r) = bad {
+            // g is a non-zero affine map on r: it is non-zero at the interior point or at
+            // one of its small moves along the axes.
+            let p = &r.interior_point;
+            let mut candidates = vec![p.clone()];
+            let step = step_inside(&r.polytope, p);
+            for j in 0..p.len() {
+                let mut q = p.clone();
+                q[j] += &step;
+                candidates.push(q);
+            }
+            let c = self
+                .best(candidates.into_iter().filter_map(|x| {
+                    Counterexample::build(Kind::Odd, self.net, &self.domain, &Q::ZERO, &x, &[])
+                }))
+                .map(|c| self.shrink(c));
+            return match c {
+                Some(c) => Ok(exact(
+                    Outcome::Fails(c),
+                    format!(
+                        "f(x) + f(-x) is not identically 0 (pattern {} of the sum network)",
+                        r.pattern
+                    ),
+                )),
+                None => Err(Error::Invalid(
+                    "internal error: oddness fails but no witness was found".into(),
+                )),
+            };
+        }
+        if !gr.is_complete() {
+            return Ok(exact(
+                Outcome::Unknown(format!(
+                    "not established: region enumeration {}",
+                    gr.stop.describe()
+                )),
+                "the regions are incomplete".into(),
+            ));
+        }
+        Ok(exact(
+            Outcome::Holds,
+            format!(
+                "f(x) + f(-x) is 0 on all {} of its regions",
+                gr.regions.len()
+            ),
+        ))
+    }
+
+    /// `(a, x)` with `f(a x) != a f(x)`, from a region with a non-zero offset.
+    fn scale_counterexample(&self, regions: &Regions, id: usize) -> Option<Counterexample> {
+        let r = &regions.regions[id];
+        let p = &r.interior_point;
+        let dom = &self.domain;
+        let in_dom =
+            |a: &Q, x: &[Q]| dom.polytope().contains(x) && dom.polytope().contains(&scale(a, x));
+        let mut cands = vec![];
+        // a close to 1 keeps a·p inside the region, where f(a p) - a f(p) = (1 - a) c != 0.
+        let delta = step_inside_along(&r.polytope, p, p);
+        for a in [
+            Q::ZERO,
+            Q::from_int(2),
+            Q::new(1, 2),
+            &Q::ONE + &delta,
+            &Q::ONE - &delta,
+        ] {
+            if !a.is_negative() && in_dom(&a, p) {
+                cands.push((a, p.clone()));
+            }
+        }
+        if dom.polytope().contains(&vec![Q::ZERO; p.len()]) {
+            cands.push((Q::ZERO, vec![Q::ZERO; p.len()]));
+        }
+        let net = self.net;
+        let c = self.best(
+            cands
+                .into_iter()
+                .filter_map(|(a, x)| Counterexample::build(Kind::Scale, net, dom, &a, &x, &[])),
+        )?;
+        Some(self.shrink(c))
+    }
+
+    /// Additivity fails on a positively non-homogeneous f: `(x, y)` from a region with a
+    /// non-zero offset.
+    fn additive_from_offset(&self, regions: &Regions, id: usize) -> Option<Counterexample> {
+        let dom = &self.domain;
+        let net = self.net;
+        let k = dom.dim();
+        let zero = vec![Q::ZERO; k];
+        let mut cands: Vec<(Vec<Q>, Vec<Q>)> = vec![(zero.clone(), zero.clone())];
+        let p = regions.regions[id].interior_point.clone();
+        cands.push((p.clone(), p.clone()));
+        cands.push((p.clone(), zero.clone()));
+        // Along the ray through p the map a ↦ f(a p) starts linear (f(0) = 0 here) and
+        // bends at a first breakpoint a1 < 1; x = y = (a/2) p with a just past a1 fails.
+        if let Ok(seg) = Domain::segment(dom.to_input(&zero), dom.to_input(&p))
+            && let Ok(r) = Enumerator::new(net, seg).with_details(false).run()
+            && r.regions.len() >= 2
+        {
+            let upper = |i: usize| -> Option<Q> {
+                r.regions[i]
+                    .polytope
+                    .constraints()
+                    .iter()
+                    .filter(|h| h.a[0].is_positive())
+                    .map(|h| &h.b / &h.a[0])
+                    .min()
+            };
+            if let (Some(a1), Some(a2)) = (upper(0), upper(1)) {
+                let eta = (a1.clone().min(&a2 - &a1)) / Q::from_int(2);
+                let a = &a1 + &eta;
+                let x = scale(&(&a / Q::from_int(2)), &p);
+                cands.push((x.clone(), x));
+            }
+        }
+        let c = self.best(
+            cands
+                .into_iter()
+                .filter(|(x, y)| dom.polytope().contains(x) && dom.polytope().contains(y))
+                .filter_map(|(x, y)| {
+                    Counterexample::build(Kind::Additive, net, dom, &Q::ZERO, &x, &y)
+                }),
+        )?;
+        Some(self.shrink(c))
+    }
+
+    /// Two adjacent regions with different maps: a facet point moved across it both ways.
+    fn midpoint_or_additive(
+        &self,
+        regions: &Regions,
+        property: Property,
+    ) -> Option<Counterexample> {
+        let kind = if property == Property::Additivity {
+            Kind::Additive
+        } else {
+            Kind::Midpoint
+        };
+        let dom = &self.domain;
+        let net = self.net;
+        let mut cands = vec![];
+        'outer: for r in &regions.regions {
+            for (fi, f) in r.facets.iter().enumerate() {
+                for &nb in &f.neighbours {
+                    let other = &regions.regions[nb];
+                    if other.map == r.map || nb < r.id {
+                        continue;
+                    }
+                    let Some(f0) = r.polytope.facet_point(fi) else {
+                        continue;
+                    };
+                    let n = &f.constraint.a;
+                    let mut eps = Q::ONE;
+                    for _ in 0..64 {
+                        let x: Vec<Q> = f0.iter().zip(n).map(|(a, b)| a + &eps * b).collect();
+                        let y: Vec<Q> = f0.iter().zip(n).map(|(a, b)| a - &eps * b).collect();
+                        if other.polytope.contains_strictly(&x) && r.polytope.contains_strictly(&y)
+                        {
+                            // (f(x) + f(y))/2 - f(f0) = eps·(A2 - A1)·n/2 != 0, and for a
+                            // positively homogeneous f, f(x + y) = f(2 f0) = 2 f(f0).
+                            cands.push((x, y));
+                            break;
+                        }
+                        eps /= Q::from_int(2);
+                    }
+                    if cands.len() >= 8 {
+                        break 'outer;
+                    }
+                }
+            }
+        }
+        if kind == Kind::Additive {
+            // Additivity also fails wherever positive homogeneity does.
+            if let Some(r) = regions.regions.iter().find(|r| !r.map.is_linear())
+                && let Some(c) = self.additive_from_offset(regions, r.id)
+            {
+                let (_, _, x, y) = c.parts();
+                cands.push((x, y));
+            }
+        }
+        let c = self.best(
+            cands
+                .into_iter()
+                .filter_map(|(x, y)| Counterexample::build(kind, net, dom, &Q::ZERO, &x, &y)),
+        )?;
+        Some(self.shrink(c))
+    }
+
+    fn best(&self, it: impl Iterator<Item = Counterexample>) -> Option<Counterexample> {
+        it.min_by_key(Counterexample::complexity)
+    }
+
+    /// Makes a counterexample small: simpler numbers while it still fails, exactly checked.
+    fn shrink(&self, c: Counterexample) -> Counterexample {
+        let (kind, a, x, y) = c.parts();
+        let dom = &self.domain;
+        let mut vals: Vec<Q> = std::iter::once(a)
+            .chain(x.iter().cloned())
+            .chain(y.iter().cloned())
+            .collect();
+        let k = x.len();
+        let rebuild = |v: &[Q]| -> Option<Counterexample> {
+            let a = &v[0];
+            let x = &v[1..1 + k];
+            let y = &v[1 + k..];
+            let ok_dom = dom.polytope().contains(x)
+                && (y.is_empty() || dom.polytope().contains(y))
+                && match kind {
+                    Kind::Scale => {
+                        (!a.is_negative() || c_allows_negative(&c))
+                            && dom.polytope().contains(&scale(a, x))
+                    }
+                    _ => true,
+                };
+            if !ok_dom {
+                return None;
+            }
+            Counterexample::build(kind, self.net, dom, a, x, y)
+        };
+        let mut best = c.clone();
+        let first = if kind == Kind::Scale { 0 } else { 1 };
+        for _round in 0..6 {
+            let mut changed = false;
+            for i in first..vals.len() {
+                for cand in simpler(&vals[i]) {
+                    let mut v = vals.clone();
+                    v[i] = cand;
+                    if let Some(c2) = rebuild(&v)
+                        && c2.complexity() < best.complexity()
+                    {
+                        best = c2;
+                        vals = v;
+                        changed = true;
+                        break;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        best
+    }
+}
+
+fn c_allows_negative(c: &Counterexample) -> bool {
+    matches!(c, Counterexample::Homogeneity { a, .. } if a.is_negative())
+}
+
+/// Simpler numbers near `v`, simplest first: 0, ±1, nearby integers, nearby fractions
+/// with small denominators.
+fn simpler(v: &Q) -> Vec<Q> {
+    let mut out = vec![Q::ZERO];
+    let s = if v.is_negative() { -Q::ONE } else { Q::ONE };
+    out.push(s.clone());
+    out.push(v.floor());
+    out.push(v.ceil());
+    for den in [2i64, 3, 4, 8, 10, 16, 100] {
+        let d = Q::from_int(den);
+        let t = v * &d;
+        out.push(t.floor() / &d);
+        out.push(t.ceil() / &d);
+    }
+    out.push(v / Q::from_int(2));
+    out.retain(|c| c != v);
+    out.dedup();
+    out
+}
+
+/// A positive step `t` such that `p + t·e_j` and `p - t·e_j` stay strictly inside (for
+/// every axis `j`).
+fn step_inside(poly: &crate::polytope::Polytope, p: &[Q]) -> Q {
+    let mut t = Q::ONE;
+    for h in poly.constraints() {
+        let slack = h.slack(p);
+        let m = h.a.iter().map(Q::abs).max().unwrap_or(Q::ZERO);
+        if m.is_positive() {
+            let bound = slack / (Q::from_int(2) * m);
+            if bound < t {
+                t = bound;
+            }
+        }
+    }
+    t
+}
+
+/// A positive `t` such that `p ± t·v` stays strictly inside.
+fn step_inside_along(poly: &crate::polytope::Polytope, p: &[Q], v: &[Q]) -> Q {
+    let mut t = Q::new(1, 2);
+    for h in poly.constraints() {
+        let slack = h.slack(p);
+        let av = crate::arith::dot(&h.a, v).abs();
+        if av.is_positive() {
+            let bound = slack / (Q::from_int(2) * av);
+            if bound < t {
+                t = bound;
+            }
+        }
+    }
+    t
+}
+
+/// The network `g(x) = f(x) + f(-x)`: two copies of `f` side by side (block-diagonal dense
+/// and convolution layers, doubled channels for pooling and activations) fed `x` and `-x`,
+/// summed at the end. `f` is odd iff `g` is identically zero.
+pub fn odd_sum_network(net: &Network) -> Network {
+    let mut layers = Vec::new();
+    let lead = match net.input_shape() {
+        Shape::Flat(d) => {
+            let mut w = Matrix::zeros(2 * d, d);
+            for i in 0..d {
+                w[(i, i)] = Q::ONE;
+                w[(d + i, i)] = -Q::ONE;
+            }
+            Layer::Dense {
+                weights: w,
+                bias: vec![Q::ZERO; 2 * d],
+            }
+        }
+        Shape::Chw(c, _, _) => {
+            let mut w = vec![Q::ZERO; 2 * c * c];
+            for i in 0..c {
+                w[i * c + i] = Q::ONE;
+                w[(c + i) * c + i] = -Q::ONE;
+            }
+            Layer::Conv2d {
+                weights: w,
+                out_channels: 2 * c,
+                in_channels: c,
+                kernel: (1, 1),
+                bias: vec![Q::ZERO; 2 * c],
+                stride: (1, 1),
+                padding: (0, 0),
+            }
+        }
+    };
+    layers.push(lead);
+    for (layer, shape) in net.layers().iter().zip(net.shapes()) {
+        layers.push(match layer {
+            Layer::Dense { weights, bias } => {
+                let (m, n) = (weights.rows(), weights.cols());
+                let mut w = Matrix::zeros(2 * m, 2 * n);
+                for i in 0..m {
+                    for j in 0..n {
+                        w[(i, j)] = weights[(i, j)].clone();
+                        w[(m + i, n + j)] = weights[(i, j)].clone();
+                    }
+                }
+                Layer::Dense {
+                    weights: w,
+                    bias: bias.iter().chain(bias).cloned().collect(),
+                }
+            }
+            Layer::Conv2d {
+                weights,
+                out_channels,
+                in_channels,
+                kernel,
+                bias,
+                stride,
+                padding,
+            } => {
+                let (o, i, kk) = (*out_channels, *in_channels, kernel.0 * kernel.1);
+                let mut w = vec![Q::ZERO; 4 * o * i * kk];
+                for oc in 0..o {
+                    for ic in 0..i {
+                        for t in 0..kk {
+                            let v = &weights[(oc * i + ic) * kk + t];
+                            w[(oc * 2 * i + ic) * kk + t] = v.clone();
+                            w[((o + oc) * 2 * i + i + ic) * kk + t] = v.clone();
+                        }
+                    }
+                }
+                Layer::Conv2d {
+                    weights: w,
+                    out_channels: 2 * o,
+                    in_channels: 2 * i,
+                    kernel: *kernel,
+                    bias: bias.iter().chain(bias).cloned().collect(),
+                    stride: *stride,
+                    padding: *padding,
+                }
+            }
+            Layer::Activation(Activation::PRelu { alpha }) if alpha.len() > 1 => {
+                let _ = shape;
+                Layer::Activation(Activation::PRelu {
+                    alpha: alpha.iter().chain(alpha).cloned().collect(),
+                })
+            }
+            other => other.clone(),
+        });
+    }
+    let m = net.output_dim();
+    let mut sum = Matrix::zeros(m, 2 * m);
+    for i in 0..m {
+        sum[(i, i)] = Q::ONE;
+        sum[(i, m + i)] = Q::ONE;
+    }
+    layers.push(Layer::Dense {
+        weights: sum,
+        bias: vec![Q::ZERO; m],
+    });
+    let input = net.input_shape();
+    // Pooling and activations act per channel, so doubling the channels keeps the copies
+    // apart; flatten keeps copy 1 before copy 2.
+    Network::new(input, layers)
+        .expect("doubling a valid network gives a valid network")
+        .with_name(format!(
+            "f(x) + f(-x) for {}",
+            net.name.as_deref().unwrap_or("the network")
+        ))
+}
+
+impl Checker<'_> {
+    /// Searches for a counterexample with proptest (`cases` random cases from `seed`,
+    /// shrunk toward small numerators and denominators). A search can find a failure, which
+    /// is then re-checked exactly, but it cannot prove a property: when it finds nothing the
+    /// outcome is [`Outcome::Unknown`].
+    ///
+    /// ```
+    /// use relucheck::{Checker, Domain, Network, Property};
+    /// let relu = Network::from_json_str(
+    ///     r#"{"relucheck": 1, "input_shape": [1], "layers": [{"type": "relu"}]}"#).unwrap();
+    /// let v = Checker::new(&relu, Domain::whole(1)).search(Property::Additivity, 256, 7).unwrap();
+    /// assert_eq!(v.holds(), Some(false));
+    /// ```
+    pub fn search(&self, property: Property, cases: u32, seed: u64) -> Result<Verdict> {
+        use proptest::strategy::{Just, Strategy};
+        use proptest::test_runner::{
+            Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner,
+        };
+        property.check_domain(&self.domain)?;
+        let dom = &self.domain;
+        let net = self.net;
+        let pts = point_strategy(dom);
+        let scalars = crate::testing::rational_in(6, 6);
+        let (kinds, strat): (Vec<Kind>, Cases) = match property {
+            Property::Additivity => (
+                vec![Kind::Additive],
+                (Just(Q::ZERO), pts.clone(), pts).boxed(),
+            ),
+            Property::PositiveHomogeneity => (
+                vec![Kind::Scale],
+                (scalars.prop_map(|a| a.abs()), pts, Just(vec![])).boxed(),
+            ),
+            Property::Homogeneity => (vec![Kind::Scale], (scalars, pts, Just(vec![])).boxed()),
+            Property::Odd => (vec![Kind::Odd], (Just(Q::ZERO), pts, Just(vec![])).boxed()),
+            Property::Affine => (
+                vec![Kind::Midpoint],
+                (Just(Q::ZERO), pts.clone(), pts).boxed(),
+            ),
+            Property::Linear => (
+                vec![Kind::Midpoint, Kind::Scale],
+                (scalars.prop_map(|a| a.abs()), pts.clone(), pts).boxed(),
+            ),
+        };
+        let find = |(a, x, y): &(Q, Vec<Q>, Vec<Q>)| -> Option<Counterexample> {
+            kinds.iter().find_map(|&kind| {
+                if kind == Kind::Scale && !dom.polytope().contains(&scale(a, x)) {
+                    return None;
+                }
+                Counterexample::build(kind, net, dom, a, x, y)
+            })
+        };
+        let mut bytes = [0u8; 32];
+        for (i, b) in bytes.iter_mut().enumerate() {
+            *b = (seed >> ((i % 8) * 8)) as u8 ^ (i as u8).wrapping_mul(37);
+        }
+        let config = Config {
+            cases,
+            failure_persistence: None,
+            ..Config::default()
+        };
+        let mut runner =
+            TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes));
+        let result = runner.run(&strat, |v| match find(&v) {
+            Some(c) => Err(TestCaseError::fail(c.describe())),
+            None => Ok(()),
+        });
+        let method = Method::Search { cases, seed };
+        Ok(match result {
+            Ok(()) => Verdict {
+                property,
+                outcome: Outcome::Unknown(format!(
+                    "no counterexample in {cases} random cases (a search cannot prove a property; drop --search for the exact decision)"
+                )),
+                method,
+                reason: "search found nothing".into(),
+            },
+            Err(TestError::Fail(_, v)) => match find(&v) {
+                Some(c) => Verdict {
+                    property,
+                    outcome: Outcome::Fails(c),
+                    method,
+                    reason: "proptest found and shrank a counterexample, re-checked exactly".into(),
+                },
+                None => {
+                    return Err(Error::Invalid(
+                        "internal error: the shrunk search case no longer fails".into(),
+                    ));
+                }
+            },
+            Err(TestError::Abort(why)) => Verdict {
+                property,
+                outcome: Outcome::Unknown(format!("search aborted: {why}")),
+                method,
+                reason: "search aborted".into(),
+            },
+        })
+    }
+}
+
+/// Search cases: a scalar and two points.
+type Cases = proptest::strategy::BoxedStrategy<(Q, Vec<Q>, Vec<Q>)>;
+
+/// Random points of a domain (in domain coordinates) that shrink toward simple values.
+fn point_strategy(dom: &Domain) -> proptest::strategy::BoxedStrategy<Vec<Q>> {
+    use proptest::strategy::Strategy;
+    let k = dom.dim();
+    let unit = || (0i64..=64, 0i64..6).prop_map(|(n, e)| Q::new(n.min(1 << e), 1 << e));
+    let in_box = |lo: Vec<Q>, hi: Vec<Q>| {
+        proptest::collection::vec(unit(), lo.len())
+            .prop_map(move |t| {
+                t.iter()
+                    .zip(lo.iter().zip(&hi))
+                    .map(|(t, (l, h))| l + t * (h - l))
+                    .collect()
+            })
+            .boxed()
+    };
+    match dom.kind() {
+        DomainKind::Whole => crate::testing::vector(k).boxed(),
+        DomainKind::Orthant => crate::testing::vector(k)
+            .prop_map(|v| v.into_iter().map(|x| x.abs()).collect())
+            .boxed(),
+        DomainKind::Box { lo, hi } => in_box(lo.clone(), hi.clone()),
+        DomainKind::Slice {
+            bounds: Some((lo, hi)),
+            ..
+        } => in_box(lo.clone(), hi.clone()),
+        DomainKind::Slice { bounds: None, .. } => crate::testing::vector(2).boxed(),
+        DomainKind::Segment { .. } => in_box(vec![Q::ZERO], vec![Q::ONE]),
+    }
+}
