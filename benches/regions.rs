@@ -5,12 +5,35 @@ use divan::{Bencher, black_box};
 use relucheck::{Activation, Domain, Enumerator, Layer, Matrix, Network, Q, Shape};
 
 fn main() {
-    for (name, net, dom) in suite() {
-        let r = Enumerator::new(&net, dom)
-            .with_details(false)
-            .run()
-            .unwrap();
-        println!("{name}: {} regions", r.regions.len());
+    // One timed run of each case first (a quick look: `cargo bench --bench regions -- none`
+    // skips the divan runs).
+    // REGIONS_CASE=3 times one case only, REGIONS_DETAILS=0 skips details.
+    let only: Option<usize> = std::env::var("REGIONS_CASE")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let with_details = std::env::var("REGIONS_DETAILS").map_or(true, |v| v != "0");
+    for (i, (name, net, dom)) in suite().into_iter().enumerate() {
+        if only.is_some_and(|c| c != i) {
+            continue;
+        }
+        for details in [false, true] {
+            if details && !with_details {
+                continue;
+            }
+            let t = std::time::Instant::now();
+            let r = Enumerator::new(&net, dom.clone())
+                .with_details(details)
+                .run()
+                .unwrap();
+            let s = t.elapsed().as_secs_f64();
+            println!(
+                "{name}{}: {} regions in {:.3} s ({:.0} regions/s)",
+                if details { " with details" } else { "" },
+                r.regions.len(),
+                s,
+                r.regions.len() as f64 / s
+            );
+        }
     }
     divan::main();
 }

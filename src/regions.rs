@@ -550,6 +550,13 @@ impl<'a> Enumerator<'a> {
                 });
             }
         }
+        // Vertex boxes of the facets in general dimension (a filter before the LP).
+        let boxes: Vec<Vec<Option<Vec<(Q, Q)>>>> = (0..n)
+            .map(|i| match &cells[i] {
+                Some(v) if k > 2 => facet_ids[i].iter().map(|&id| v.facet_box(id)).collect(),
+                _ => vec![None; out.regions[i].polytope.constraints().len()],
+            })
+            .collect();
         // Index facets by their hyperplane, oriented.
         let mut by_plane: HashMap<HalfSpace, Vec<(usize, usize)>> = HashMap::new();
         for r in &out.regions {
@@ -578,6 +585,19 @@ impl<'a> Enumerator<'a> {
                                 if k == 1 || lo1.max(lo2) < hi1.min(hi2) {
                                     neighbours.push(nid);
                                 }
+                                continue;
+                            }
+                        }
+                        if let (Some(a), Some(b)) = (&boxes[r.id][fi], &boxes[nid][nfi]) {
+                            // Facets whose vertex boxes meet in a slab x_c = const (for a
+                            // coordinate not constant on the hyperplane) meet in less than a
+                            // facet: not neighbours. Otherwise the LP decides.
+                            let apart = (0..k).any(|c| {
+                                h.a.iter().enumerate().any(|(j, v)| j != c && !v.is_zero())
+                                    && a[c].0.clone().max(b[c].0.clone())
+                                        >= a[c].1.clone().min(b[c].1.clone())
+                            });
+                            if apart {
                                 continue;
                             }
                         }

@@ -53,7 +53,12 @@ pub(crate) enum VCell {
     },
     /// Counter-clockwise vertices; edge `i` joins vertex `i` to vertex `i + 1` (cyclically)
     /// and lies on constraint `edges[i]`.
-    Polygon { pts: Vec<[Q; 2]>, edges: Vec<u32> },
+    /// `ints` holds each vertex over a common denominator, `[x, y, den]`, when it fits.
+    Polygon {
+        pts: Vec<[Q; 2]>,
+        ints: Vec<Option<[i128; 3]>>,
+        edges: Vec<u32>,
+    },
     /// Vertices (flat, `dim` coordinates each) and incidence bitsets (`words` each).
     General(General),
 }
@@ -63,6 +68,9 @@ pub(crate) struct General {
     dim: usize,
     words: usize,
     verts: Vec<Q>,
+    /// Each vertex over a common denominator (numerators, then the denominator), when it
+    /// fits `i128`.
+    ints: Vec<Option<Vec<i128>>>,
     inc: Vec<u64>,
 }
 
@@ -93,6 +101,147 @@ fn eval(row: &[Q], off: &Q, p: &[Q]) -> Q {
         }
     }
     acc
+}
+
+/// `x` over a common denominator: `(numerators, denominator)` flattened as `[n.., den]`,
+/// `None` when it does not fit `i128` (then the caller computes with [`Q`]).
+fn int_form(x: &[Q]) -> Option<Vec<i128>> {
+    let mut den: i128 = 1;
+    let mut parts = Vec::with_capacity(x.len());
+    for v in x {
+        let (n, d) = v.to_i64_pair()?;
+        let (n, d) = (n as i128, d as i128);
+        let g = gcd(den, d);
+        den = den.checked_mul(d / g)?;
+        parts.push((n, d));
+    }
+    let mut out = Vec::with_capacity(x.len() + 1);
+    for (n, d) in parts {
+        out.push(n.checked_mul(den / d)?);
+    }
+    out.push(den);
+    Some(out)
+}
+
+fn int2(p: &[Q; 2]) -> Option<[i128; 3]> {
+    int_form(p).map(|v| [v[0], v[1], v[2]])
+}
+
+fn gcd(mut a: i128, mut b: i128) -> i128 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a.abs()
+}
+
+/// The sign of `row·x + off` from integer forms (`plane = [A.., B]` a positive multiple of
+/// `[row.., off]`, `point = [N.., D]` with `x = N / D`), `None` on overflow.
+fn int_sign(plane: &[i128], point: &[i128]) -> Option<i32> {
+    let mut acc: i128 = 0;
+    for (a, x) in plane.iter().zip(point) {
+        acc = acc.checked_add(a.checked_mul(*x)?)?;
+    }
+    Some(acc.signum() as i32)
+}
+
+/// The integer form of the plane `row·y + off` (a positive multiple).
+fn int_plane(row: &[Q], off: &Q) -> Option<Vec<i128>> {
+    let mut all = Vec::with_capacity(row.len() + 1);
+    all.extend_from_slice(row);
+    all.push(off.clone());
+    let mut v = int_form(&all)?;
+    v.pop();
+    Some(v)
+}
+
+/// The exact sign of `row·p + off`, in integers when both forms fit.
+fn sign_at(plane: Option<&[i128]>, int: Option<&[i128]>, row: &[Q], off: &Q, p: &[Q]) -> i32 {
+    if let (Some(a), Some(x)) = (plane, int)
+        && let Some(s) = int_sign(a, x)
+    {
+        return s;
+    }
+    eval(row, off, p).signum()
+}
+
+/// In integers: the point where the plane (`[A.., B]`) meets the segment between the
+/// points `u`, `v` (`[N.., D]` forms, on strictly opposite sides), reduced, with its exact
+/// coordinates; `None` on overflow.
+fn int_crossing(plane: &[i128], u: &[i128], v: &[i128]) -> Option<(Vec<i128>, Vec<Q>)> {
+    let dot = |x: &[i128]| -> Option<i128> {
+        let mut acc: i128 = 0;
+        for (a, b) in plane.iter().zip(x) {
+            acc = acc.checked_add(a.checked_mul(*b)?)?;
+        }
+        Some(acc)
+    };
+    let (su, sv) = (dot(u)?, dot(v)?);
+    let mut w = Vec::with_capacity(u.len());
+    for (a, b) in u.iter().zip(v) {
+        w.push(su.checked_mul(*b)?.checked_sub(sv.checked_mul(*a)?)?);
+    }
+    let den = *w.last()?;
+    if den == 0 {
+        return None;
+    }
+    let mut g = 0;
+    for x in &w {
+        g = gcd(g, *x);
+    }
+    let g = if den < 0 { -g } else { g };
+    for x in w.iter_mut() {
+        *x /= g;
+    }
+    let den = *w.last()?;
+    let mut q = Vec::with_capacity(w.len() - 1);
+    for n in &w[..w.len() - 1] {
+        let g = gcd(*n, den).max(1);
+        q.push(Q::new(
+            i64::try_from(n / g).ok()?,
+            i64::try_from(den / g).ok()?,
+        ));
+    }
+    Some((w, q))
+}
+
+/// The centroid of the first `d + 1` affinely independent vertices (in the order given): a
+/// point strictly inside a full-dimensional polytope, cheaper than the average of all
+/// vertices.
+fn simplex_centroid<'a>(d: usize, verts: impl Iterator<Item = &'a [Q]>) -> Vec<Q> {
+    // Reduced differences to the first vertex, row echelon form.
+    let mut first: Option<&[Q]> = None;
+    let mut chosen: Vec<&[Q]> = Vec::with_capacity(d + 1);
+    let mut basis: Vec<(usize, Vec<Q>)> = Vec::with_capacity(d);
+    for v in verts {
+        let Some(f) = first else {
+            first = Some(v);
+            chosen.push(v);
+            continue;
+        };
+        let mut r: Vec<Q> = v.iter().zip(f).map(|(a, b)| a - b).collect();
+        for (piv, b) in &basis {
+            if !r[*piv].is_zero() {
+                let t = &r[*piv] / &b[*piv];
+                for (x, y) in r.iter_mut().zip(b) {
+                    if !y.is_zero() {
+                        *x -= &t * y;
+                    }
+                }
+            }
+        }
+        if let Some(piv) = r.iter().position(|x| !x.is_zero()) {
+            basis.push((piv, r));
+            chosen.push(v);
+            if chosen.len() == d + 1 {
+                break;
+            }
+        }
+    }
+    debug_assert_eq!(chosen.len(), d + 1, "a full-dimensional polytope");
+    let n = Q::from_int(chosen.len() as i64);
+    (0..d)
+        .map(|j| chosen.iter().map(|p| &p[j]).sum::<Q>() / &n)
+        .collect()
 }
 
 /// `(vu·v - vv·u) / (vu - vv)`: the point of the segment `[u, v]` where an affine function
@@ -160,11 +309,12 @@ impl VCell {
                         .position(|h| h.slack(p).is_zero() && h.slack(q).is_zero())?;
                     edges.push(id as u32);
                 }
-                let pts = v
+                let pts: Vec<[Q; 2]> = v
                     .into_iter()
                     .map(|p| [p[0].clone(), p[1].clone()])
                     .collect();
-                Some(VCell::Polygon { pts, edges })
+                let ints = pts.iter().map(|p| int2(p)).collect();
+                Some(VCell::Polygon { pts, ints, edges })
             }
             _ if k <= MAX_VREP_DIM => {
                 let DomainKind::Box { lo, hi } = dom.kind() else {
@@ -185,10 +335,12 @@ impl VCell {
                         inc[mask * words + id / 64] |= 1 << (id % 64);
                     }
                 }
+                let ints = verts.chunks(k).map(int_form).collect();
                 Some(VCell::General(General {
                     dim: k,
                     words,
                     verts,
+                    ints,
                     inc,
                 }))
             }
@@ -234,27 +386,23 @@ impl VCell {
                     }
                 }
             }
-            VCell::Polygon { pts, edges } => split_polygon(pts, edges, row, off, id),
+            VCell::Polygon { pts, ints, edges } => split_polygon(pts, ints, edges, row, off, id),
             VCell::General(g) => split_general(g, row, off, id),
         }
     }
 
-    /// A point strictly inside: the average of the vertices.
+    /// A point strictly inside: the centroid of `d + 1` affinely independent vertices (three
+    /// consecutive vertices of a polygon, which are never collinear here).
     pub(crate) fn interior_point(&self) -> Vec<Q> {
         match self {
             VCell::Interval { lo, hi, .. } => vec![(lo + hi) * Q::new(1, 2)],
             VCell::Polygon { pts, .. } => {
-                let n = Q::from_int(pts.len() as i64);
+                let three = Q::from_int(3);
                 (0..2)
-                    .map(|j| pts.iter().map(|p| &p[j]).sum::<Q>() / &n)
+                    .map(|j| (&pts[0][j] + &pts[1][j] + &pts[2][j]) / &three)
                     .collect()
             }
-            VCell::General(g) => {
-                let n = Q::from_int(g.len() as i64);
-                (0..g.dim)
-                    .map(|j| (0..g.len()).map(|i| &g.vert(i)[j]).sum::<Q>() / &n)
-                    .collect()
-            }
+            VCell::General(g) => simplex_centroid(g.dim, (0..g.len()).map(|i| g.vert(i))),
         }
     }
 
@@ -346,7 +494,7 @@ impl VCell {
                     None
                 }
             }
-            VCell::Polygon { pts, edges } => {
+            VCell::Polygon { pts, edges, .. } => {
                 let i = edges.iter().position(|&e| e == id)?;
                 let (p, q) = (&pts[i], &pts[(i + 1) % pts.len()]);
                 // The coordinate that varies along the edge.
@@ -356,6 +504,33 @@ impl VCell {
             }
             VCell::General(_) => None,
         }
+    }
+}
+
+impl VCell {
+    /// In general dimension: the bounding box (`(min, max)` per coordinate) of the vertices
+    /// tight on constraint `id`, `None` in 1-D and 2-D or when no vertex is tight.
+    pub(crate) fn facet_box(&self, id: u32) -> Option<Vec<(Q, Q)>> {
+        let VCell::General(g) = self else {
+            return None;
+        };
+        let mut out: Option<Vec<(Q, Q)>> = None;
+        for i in (0..g.len()).filter(|&i| g.tight(i, id)) {
+            let v = g.vert(i);
+            match &mut out {
+                None => out = Some(v.iter().map(|x| (x.clone(), x.clone())).collect()),
+                Some(b) => {
+                    for ((lo, hi), x) in b.iter_mut().zip(v) {
+                        if x < lo {
+                            *lo = x.clone();
+                        } else if x > hi {
+                            *hi = x.clone();
+                        }
+                    }
+                }
+            }
+        }
+        out
     }
 }
 
@@ -371,56 +546,87 @@ fn trivial(has_pos: bool, has_neg: bool) -> Option<(Side, Side)> {
     }
 }
 
-fn split_polygon(pts: &[[Q; 2]], edges: &[u32], row: &[Q], off: &Q, id: u32) -> (Side, Side) {
-    let vals: Vec<Q> = pts.iter().map(|p| eval(row, off, p)).collect();
-    if let Some(sides) = trivial(
-        vals.iter().any(Q::is_positive),
-        vals.iter().any(Q::is_negative),
-    ) {
+fn split_polygon(
+    pts: &[[Q; 2]],
+    ints: &[Option<[i128; 3]>],
+    edges: &[u32],
+    row: &[Q],
+    off: &Q,
+    id: u32,
+) -> (Side, Side) {
+    let plane = int_plane(row, off);
+    let signs: Vec<i32> = pts
+        .iter()
+        .zip(ints)
+        .map(|(p, x)| sign_at(plane.as_deref(), x.as_ref().map(|x| &x[..]), row, off, p))
+        .collect();
+    if let Some(sides) = trivial(signs.contains(&1), signs.contains(&-1)) {
         return sides;
     }
     let n = pts.len();
-    // One pass for both sides: (point, edge leaving it, on the line).
-    let mut pos: Vec<([Q; 2], u32, bool)> = Vec::with_capacity(n + 1);
-    let mut neg: Vec<([Q; 2], u32, bool)> = Vec::with_capacity(n + 1);
+    // One pass for both sides: (point, integer form, edge leaving it, on the line).
+    type V = ([Q; 2], Option<[i128; 3]>, u32, bool);
+    let mut pos: Vec<V> = Vec::with_capacity(n + 1);
+    let mut neg: Vec<V> = Vec::with_capacity(n + 1);
     for i in 0..n {
         let j = if i + 1 == n { 0 } else { i + 1 };
-        let (s, t) = (vals[i].signum(), vals[j].signum());
+        let (s, t) = (signs[i], signs[j]);
         if s >= 0 {
-            pos.push((pts[i].clone(), edges[i], s == 0));
+            pos.push((pts[i].clone(), ints[i], edges[i], s == 0));
         }
         if s <= 0 {
-            neg.push((pts[i].clone(), edges[i], s == 0));
+            neg.push((pts[i].clone(), ints[i], edges[i], s == 0));
         }
         if s * t < 0 {
-            let mut it = crossing(&pts[i], &pts[j], &vals[i], &vals[j]);
-            let x = [it.next().expect("x"), it.next().expect("y")];
-            pos.push((x.clone(), edges[i], true));
-            neg.push((x, edges[i], true));
+            let fast = match (&plane, &ints[i], &ints[j]) {
+                (Some(a), Some(u), Some(v)) => int_crossing(a, u, v),
+                _ => None,
+            };
+            let (x, xi) = match fast {
+                Some((w, q)) => ([q[0].clone(), q[1].clone()], Some([w[0], w[1], w[2]])),
+                None => {
+                    let (vi, vj) = (eval(row, off, &pts[i]), eval(row, off, &pts[j]));
+                    let mut it = crossing(&pts[i], &pts[j], &vi, &vj);
+                    let x = [it.next().expect("x"), it.next().expect("y")];
+                    let xi = int2(&x);
+                    (x, xi)
+                }
+            };
+            pos.push((x.clone(), xi, edges[i], true));
+            neg.push((x, xi, edges[i], true));
         }
     }
-    let finish = |mut v: Vec<([Q; 2], u32, bool)>| {
+    let finish = |mut v: Vec<V>| {
         let m = v.len();
         for a in 0..m {
-            if v[a].2 && v[(a + 1) % m].2 {
-                v[a].1 = id;
+            if v[a].3 && v[(a + 1) % m].3 {
+                v[a].2 = id;
             }
         }
-        let (pts, edges) = v.into_iter().map(|(p, e, _)| (p, e)).unzip();
-        Side::Part(VCell::Polygon { pts, edges })
+        let mut pts = Vec::with_capacity(m);
+        let mut ints = Vec::with_capacity(m);
+        let mut edges = Vec::with_capacity(m);
+        for (p, x, e, _) in v {
+            pts.push(p);
+            ints.push(x);
+            edges.push(e);
+        }
+        Side::Part(VCell::Polygon { pts, ints, edges })
     };
     (finish(pos), finish(neg))
 }
 
 fn split_general(g: &General, row: &[Q], off: &Q, id: u32) -> (Side, Side) {
     let n = g.len();
-    let vals: Vec<Q> = (0..n).map(|i| eval(row, off, g.vert(i))).collect();
-    if let Some(sides) = trivial(
-        vals.iter().any(Q::is_positive),
-        vals.iter().any(Q::is_negative),
-    ) {
+    let plane = int_plane(row, off);
+    let signs: Vec<i32> = (0..n)
+        .map(|i| sign_at(plane.as_deref(), g.ints[i].as_deref(), row, off, g.vert(i)))
+        .collect();
+    if let Some(sides) = trivial(signs.contains(&1), signs.contains(&-1)) {
         return sides;
     }
+    // Exact values, only where a crossing needs them.
+    let mut vals: Vec<Option<Q>> = vec![None; n];
     let d = g.dim;
     let words = g.words.max(id as usize / 64 + 1);
     let bit = |inc: &mut [u64]| inc[id as usize / 64] |= 1 << (id % 64);
@@ -428,11 +634,13 @@ fn split_general(g: &General, row: &[Q], off: &Q, id: u32) -> (Side, Side) {
         dim: d,
         words,
         verts: Vec::new(),
+        ints: Vec::new(),
         inc: Vec::new(),
     };
     let mut neg = pos.clone();
-    let push = |c: &mut General, v: &[Q], inc: &[u64], on: bool| {
+    let push = |c: &mut General, v: &[Q], int: Option<Vec<i128>>, inc: &[u64], on: bool| {
         c.verts.extend_from_slice(v);
+        c.ints.push(int);
         let start = c.inc.len();
         c.inc.extend_from_slice(inc);
         c.inc.resize(start + words, 0);
@@ -441,17 +649,17 @@ fn split_general(g: &General, row: &[Q], off: &Q, id: u32) -> (Side, Side) {
         }
     };
     for i in 0..n {
-        let s = vals[i].signum();
+        let s = signs[i];
         if s >= 0 {
-            push(&mut pos, g.vert(i), g.inc(i), s == 0);
+            push(&mut pos, g.vert(i), g.ints[i].clone(), g.inc(i), s == 0);
         }
         if s <= 0 {
-            push(&mut neg, g.vert(i), g.inc(i), s == 0);
+            push(&mut neg, g.vert(i), g.ints[i].clone(), g.inc(i), s == 0);
         }
     }
     let mut common = vec![0u64; g.words];
-    for u in (0..n).filter(|&i| vals[i].is_positive()) {
-        for v in (0..n).filter(|&i| vals[i].is_negative()) {
+    for u in (0..n).filter(|&i| signs[i] > 0) {
+        for v in (0..n).filter(|&i| signs[i] < 0) {
             let mut count = 0;
             for (c, (a, b)) in common.iter_mut().zip(g.inc(u).iter().zip(g.inc(v))) {
                 *c = a & b;
@@ -465,9 +673,29 @@ fn split_general(g: &General, row: &[Q], off: &Q, id: u32) -> (Side, Side) {
             if !adjacent {
                 continue;
             }
-            let x: Vec<Q> = crossing(g.vert(u), g.vert(v), &vals[u], &vals[v]).collect();
-            push(&mut pos, &x, &common, true);
-            push(&mut neg, &x, &common, true);
+            let fast = match (&plane, &g.ints[u], &g.ints[v]) {
+                (Some(a), Some(iu), Some(iv)) => int_crossing(a, iu, iv),
+                _ => None,
+            };
+            let (x, xi) = match fast {
+                Some((w, q)) => (q, Some(w)),
+                None => {
+                    for w in [u, v] {
+                        if vals[w].is_none() {
+                            vals[w] = Some(eval(row, off, g.vert(w)));
+                        }
+                    }
+                    let (vu, vv) = (
+                        vals[u].as_ref().expect("set"),
+                        vals[v].as_ref().expect("set"),
+                    );
+                    let x: Vec<Q> = crossing(g.vert(u), g.vert(v), vu, vv).collect();
+                    let xi = int_form(&x);
+                    (x, xi)
+                }
+            };
+            push(&mut pos, &x, xi.clone(), &common, true);
+            push(&mut neg, &x, xi, &common, true);
         }
     }
     (
