@@ -256,6 +256,9 @@ struct Cell {
     unit: usize,
 }
 
+/// The bounding box of a facet's vertices, `(min, max)` per coordinate.
+type FacetBox = Vec<(Q, Q)>;
+
 /// One child of a split: the piece, the hyperplanes to add, and its geometry (`None` when
 /// it is the parent's).
 type Child = (usize, Vec<HalfSpace>, Option<Geom>);
@@ -551,7 +554,7 @@ impl<'a> Enumerator<'a> {
             }
         }
         // Vertex boxes of the facets in general dimension (a filter before the LP).
-        let boxes: Vec<Vec<Option<Vec<(Q, Q)>>>> = (0..n)
+        let boxes: Vec<Vec<Option<FacetBox>>> = (0..n)
             .map(|i| match &cells[i] {
                 Some(v) if k > 2 => facet_ids[i].iter().map(|&id| v.facet_box(id)).collect(),
                 _ => vec![None; out.regions[i].polytope.constraints().len()],

@@ -313,7 +313,7 @@ impl VCell {
                     .into_iter()
                     .map(|p| [p[0].clone(), p[1].clone()])
                     .collect();
-                let ints = pts.iter().map(|p| int2(p)).collect();
+                let ints = pts.iter().map(int2).collect();
                 Some(VCell::Polygon { pts, ints, edges })
             }
             _ if k <= MAX_VREP_DIM => {
