@@ -30,6 +30,7 @@
 
 use crate::arith::Q;
 use crate::error::{Error, Result};
+use crate::format::MAX_VALUES;
 use crate::linalg::Matrix;
 use crate::network::{Activation, Layer, Network, Shape};
 
@@ -197,6 +198,24 @@ pub fn from_nnet_str(text: &str, source: &str, options: NnetOptions) -> Result<N
             format!(
                 "the layer sizes start with {} and end with {}, but the header says inputSize {input_size} and outputSize {output_size}",
                 sizes[0], sizes[num_layers]
+            ),
+        ));
+    }
+    let weights = sizes
+        .windows(2)
+        .try_fold(0usize, |acc, w| acc.checked_add(w[0].checked_mul(w[1])?));
+    let square = |n: usize| n.checked_mul(n).filter(|&nn| nn <= MAX_VALUES);
+    if weights.is_none_or(|w| w > MAX_VALUES) {
+        return Err(r.err(
+            Some(sno),
+            format!("these layer sizes need more than {MAX_VALUES} weights"),
+        ));
+    }
+    if options.normalize && (square(input_size).is_none() || square(output_size).is_none()) {
+        return Err(r.err(
+            Some(sno),
+            format!(
+                "the normalisation layers for {input_size} inputs and {output_size} outputs would need more than {MAX_VALUES} weights; import with --no-normalize"
             ),
         ));
     }

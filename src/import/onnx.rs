@@ -565,6 +565,14 @@ impl Chain<'_> {
         }
         match self.shape {
             Shape::Flat(n) => {
+                if n.checked_mul(n).is_none_or(|nn| nn > MAX_VALUES) {
+                    return Err(self.cx.err(
+                        &p.at,
+                        format!(
+                            "this element-wise scale or shift on {n} values needs a {n} × {n} dense layer, more than {MAX_VALUES} weights; fold it into a Gemm before or after it"
+                        ),
+                    ));
+                }
                 let mut w = Matrix::zeros(n, n);
                 for (i, s) in p.s.iter().enumerate() {
                     w[(i, i)] = s.clone();
@@ -803,17 +811,31 @@ fn convert(graph: &GraphProto, opset: i64, cx: &Cx) -> Result<Network> {
             .ok_or_else(|| cx.err(&at, "the node has no output"))?
             .clone();
         if dynamic.is_empty() {
-            if node.op_type == "Identity"
-                && let Some(t) = cin.first().copied().flatten()
-            {
-                let t = t.clone();
-                consts.insert(out_name, t);
-                continue;
-            }
-            return Err(cx.err(
-                &at,
-                "this node computes from constants only; export with constant folding (torch.onnx.export(..., do_constant_folding=True)) or simplify the model with onnxsim",
-            ));
+            let t = fold_constant(node, &attrs, &cin, &at, cx)?;
+            consts.insert(out_name, t);
+            continue;
+        }
+        if node.op_type == "Shape" && dynamic.len() == 1 && *dynamic[0].1 == cur {
+            // The shape of the current value is a constant (the batch counts as 1 when it is
+            // symbolic); it feeds e.g. Reshape(x, [N, -1]) as PyTorch's x.view(x.size(0), -1)
+            // exports it.
+            attrs.check_known(&["start", "end"])?;
+            let full = chain.full_dims();
+            let r = full.len() as i64;
+            let clamp = |v: i64| (if v < 0 { v + r } else { v }).clamp(0, r) as usize;
+            let start = clamp(attrs.int("start", 0)?);
+            let end = clamp(attrs.int("end", r)?).max(start);
+            let dims: Vec<usize> = full[start..end].to_vec();
+            consts.insert(
+                out_name,
+                Tensor {
+                    dims: vec![dims.len()],
+                    values: dims.iter().map(|&d| Q::from_int(d as i64)).collect(),
+                    floats: None,
+                    dtype: data_type::INT64,
+                },
+            );
+            continue;
         }
         if let Some((_, name)) = dynamic.iter().find(|(_, n)| **n != cur) {
             return Err(cx.err(
@@ -906,6 +928,149 @@ fn constant_node(attrs: &Attrs, at: &str, cx: &Cx) -> Result<Tensor> {
             at,
             format!("a Constant with `{other}` is not supported (value, value_float(s), value_int(s) are)"),
         )),
+    }
+}
+
+/// Evaluates a node whose inputs are all constants: the shape arithmetic exporters emit
+/// (Identity, Cast of integers, Gather, Unsqueeze, Squeeze, Concat on 1-D integer lists).
+fn fold_constant(
+    node: &NodeProto,
+    attrs: &Attrs,
+    inputs: &[Option<&Tensor>],
+    at: &str,
+    cx: &Cx,
+) -> Result<Tensor> {
+    let unsupported = || {
+        cx.err(
+            at,
+            format!(
+                "this {} node computes from constants only and cannot be evaluated here; export with constant folding (torch.onnx.export(..., do_constant_folding=True)) or simplify the model with onnxsim",
+                node.op_type
+            ),
+        )
+    };
+    let input = |k: usize| inputs.get(k).copied().flatten();
+    let first = input(0).ok_or_else(unsupported)?;
+    let axes_of = |t: Option<&Tensor>| -> Result<Option<Vec<i64>>> {
+        match t {
+            Some(t) => Ok(Some(ints_of(t).ok_or_else(unsupported)?)),
+            None => attrs.ints("axes"),
+        }
+    };
+    let norm = |a: i64, r: usize| -> Result<usize> {
+        let v = if a < 0 { a + r as i64 } else { a };
+        usize::try_from(v)
+            .ok()
+            .filter(|&v| v < r)
+            .ok_or_else(|| cx.err(at, format!("axis {a} is out of range for rank {r}")))
+    };
+    let int_tensor = |dims: Vec<usize>, values: Vec<Q>| Tensor {
+        dims,
+        values,
+        floats: None,
+        dtype: data_type::INT64,
+    };
+    match node.op_type.as_str() {
+        "Identity" => Ok(first.clone()),
+        "Cast" => {
+            attrs.check_known(&["to", "saturate", "round_mode"])?;
+            let to = attrs.int("to", 0)? as i32;
+            let small = first
+                .values
+                .iter()
+                .all(|v| v.is_integer() && v.abs() < Q::pow2(24));
+            if !small {
+                return Err(cx.err(
+                    at,
+                    "a Cast of constants other than small integers is not evaluated (it may round); export with constant folding",
+                ));
+            }
+            let floats = matches!(
+                to,
+                data_type::FLOAT | data_type::DOUBLE | data_type::FLOAT16
+            )
+            .then(|| first.values.iter().map(Q::to_f64).collect());
+            Ok(Tensor {
+                dims: first.dims.clone(),
+                values: first.values.clone(),
+                floats,
+                dtype: to,
+            })
+        }
+        "Gather" => {
+            attrs.check_known(&["axis"])?;
+            let idx = input(1).ok_or_else(unsupported)?;
+            if first.dims.len() != 1 || idx.dims.len() > 1 || attrs.int("axis", 0)? != 0 {
+                return Err(unsupported());
+            }
+            let n = first.values.len();
+            let values = ints_of(idx)
+                .ok_or_else(unsupported)?
+                .into_iter()
+                .map(|i| norm(i, n).map(|i| first.values[i].clone()))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Tensor {
+                dims: idx.dims.clone(),
+                values,
+                floats: None,
+                dtype: first.dtype,
+            })
+        }
+        "Unsqueeze" => {
+            attrs.check_known(&["axes"])?;
+            let axes = axes_of(input(1))?.ok_or_else(unsupported)?;
+            let r = first.dims.len() + axes.len();
+            let mut axes = axes
+                .iter()
+                .map(|&a| norm(a, r))
+                .collect::<Result<Vec<_>>>()?;
+            axes.sort_unstable();
+            let mut dims = first.dims.clone();
+            for a in axes {
+                dims.insert(a.min(dims.len()), 1);
+            }
+            Ok(Tensor {
+                dims,
+                ..first.clone()
+            })
+        }
+        "Squeeze" => {
+            attrs.check_known(&["axes"])?;
+            let r = first.dims.len();
+            let dims = match axes_of(input(1))? {
+                None => first.dims.iter().copied().filter(|&d| d != 1).collect(),
+                Some(axes) => {
+                    let axes = axes
+                        .iter()
+                        .map(|&a| norm(a, r))
+                        .collect::<Result<Vec<_>>>()?;
+                    first
+                        .dims
+                        .iter()
+                        .enumerate()
+                        .filter(|(k, _)| !axes.contains(k))
+                        .map(|(_, &d)| d)
+                        .collect()
+                }
+            };
+            Ok(Tensor {
+                dims,
+                ..first.clone()
+            })
+        }
+        "Concat" => {
+            attrs.check_known(&["axis"])?;
+            let mut values = Vec::new();
+            for k in 0..node.input.len() {
+                let t = input(k).ok_or_else(unsupported)?;
+                if t.dims.len() != 1 {
+                    return Err(unsupported());
+                }
+                values.extend(t.values.iter().cloned());
+            }
+            Ok(int_tensor(vec![values.len()], values))
+        }
+        _ => Err(unsupported()),
     }
 }
 

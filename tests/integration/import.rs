@@ -592,6 +592,29 @@ fn reshape_flatten_and_pooling_forms() {
     assert_eq!(kinds, ["conv2d", "avg_pool2d", "flatten"]);
     let x: Vec<Q> = (0..16).map(Q::from_int).collect();
     assert_eq!(net.eval(&x).unwrap(), vec![q("15")]);
+    // PyTorch's x.view(x.size(0), -1) without constant folding: Shape, Gather, Unsqueeze,
+    // Concat and Cast of the shape, then Reshape.
+    let view = build4(
+        vec![
+            node("Conv", &["x", "w"], "c", vec![]),
+            node("Shape", &["c"], "s", vec![]),
+            node("Gather", &["s", "zero"], "n", vec![]),
+            node("Unsqueeze", &["n", "axes"], "n1", vec![]),
+            node("Cast", &["minus1"], "m1", vec![attr_i("to", 7)]),
+            node("Concat", &["n1", "m1"], "shape", vec![attr_i("axis", 0)]),
+            node("Reshape", &["c", "shape"], "y", vec![]),
+        ],
+        vec![
+            conv_w.clone(),
+            ints("zero", &[], &[0]),
+            ints("axes", &[1], &[0]),
+            ints("minus1", &[1], &[-1]),
+        ],
+    )
+    .unwrap();
+    let kinds: Vec<_> = view.layers().iter().map(Layer::kind).collect();
+    assert_eq!(kinds, ["conv2d", "flatten"]);
+    assert_eq!(view.output_dim(), 16);
     // SAME padding that is symmetric.
     let same = build4(
         vec![node(
@@ -724,6 +747,17 @@ fn branches_and_other_unsupported_graphs_are_clear_errors() {
     let e = one_op(
         13,
         vec![node("Add", &["x", "c"], "y", vec![])],
+        vec![f32s_raw("c", &[100_000, 100_000], &[1.0])],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("initializer 0 \"c\"") && e.contains("more than"),
+        "{e}"
+    );
+    let e = one_op(
+        13,
+        vec![node("Add", &["x", "c"], "y", vec![])],
         vec![f32s("c", &[2], &[1.0, 2.0])],
     )
     .unwrap_err()
@@ -818,6 +852,10 @@ fn nnet_errors_name_the_line() {
     assert!(e.contains("--no-normalize"), "{e}");
     let e = err(&text.replace("2,2,1,\n", "3,2,1,\n"));
     assert!(e.contains("inputSize 2"), "{e}");
+    let e = err("2,5000,1,5000,\n5000,5000,1,\n0,\n");
+    assert!(e.contains("at line 2") && e.contains("more than"), "{e}");
+    let e = err("1,5000,1,5000,\n5000,1,\n0,\n");
+    assert!(e.contains("--no-normalize"), "{e}");
     let e = err("// only comments\n");
     assert!(e.contains("no data"), "{e}");
 }
