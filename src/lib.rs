@@ -1,25 +1,54 @@
 //! relucheck: what a small ReLU network really computes, exactly.
+//!
+//! A network of affine, convolution, pooling and piecewise-linear activation layers is
+//! continuous and piecewise affine: on each *activation region* (a convex polyhedron where
+//! every unit keeps one affine piece) it is one affine map `A·x + c`. relucheck computes
+//! those regions and maps in exact rational arithmetic ([`Q`]; no float decides anything),
+//! and decides properties such as additivity and homogeneity exactly from them, with
+//! counterexamples and certificates anyone can re-check.
+//!
+//! ```
+//! use relucheck::{Checker, Domain, Enumerator, Network, Property, Q};
+//!
+//! let net = Network::load("examples/forum-question.json")?;
+//! // Exact evaluation.
+//! assert_eq!(net.eval(&[Q::ONE, Q::from_int(2)])?, vec![Q::from_int(26)]);
+//! // The learner's claim, on the non-negative orthant: affine, but not linear.
+//! let orthant = Checker::new(&net, Domain::orthant(2));
+//! assert_eq!(orthant.check(Property::Affine)?.holds(), Some(true));
+//! assert_eq!(orthant.check(Property::Linear)?.holds(), Some(false));
+//! // On the whole plane the ReLUs cut: several linear regions.
+//! let regions = Enumerator::new(&net, Domain::whole(2)).run()?;
+//! assert!(regions.regions.len() > 1);
+//! # Ok::<(), relucheck::Error>(())
+//! ```
+//!
+//! Where to read on: [`arith`] (the exact numbers), [`network`] (layers, pieces, patterns),
+//! [`regions`] (the enumeration and its algorithm), [`properties`] (the exact decisions and
+//! why they are right), [`certificate`] (what a certificate proves and how it is checked),
+//! [`testing`] (assertions and strategies for your own `cargo test`), [`format`] (the file
+//! format), [`import`] (ONNX and NNet).
 #![warn(missing_docs)]
 // Index loops read best in the linear algebra here.
 #![allow(clippy::needless_range_loop)]
 
-mod arith;
+pub mod arith;
 pub mod certificate;
-mod domain;
+pub mod domain;
 mod error;
 pub mod eval_report;
 pub mod format;
 pub mod import;
-mod linalg;
-mod lp;
-mod network;
+pub mod linalg;
+pub mod lp;
+pub mod network;
 mod points;
-mod polytope;
-mod properties;
-mod regions;
-mod vrep;
+pub mod polytope;
+pub mod properties;
+pub mod regions;
 pub mod regions_output;
 pub mod testing;
+mod vrep;
 
 pub use arith::{MAX_DIGITS, MAX_EXPONENT, NotFinite, ParseError, Q, dot};
 pub use domain::{Domain, DomainKind, parse_box};

@@ -294,3 +294,140 @@ fn regions_domain_errors_are_clear() {
     let o = relucheck(&["regions", "examples/xor.json", "--time-limit=-1"]);
     assert_clean_error(o.status.code().unwrap(), &stderr(&o), "--time-limit");
 }
+
+/// Every `console` block of README.md: the command runs as written and prints exactly
+/// what README shows.
+#[test]
+fn readme_console_examples_are_true() {
+    let readme = std::fs::read_to_string(repo("README.md")).unwrap();
+    let mut n = 0;
+    for block in readme.split("```console\n").skip(1) {
+        let block = block.split("```").next().unwrap();
+        let mut lines = block.lines();
+        let cmd = lines
+            .next()
+            .unwrap()
+            .strip_prefix("$ relucheck ")
+            .expect("a relucheck command");
+        let expected: String = lines.map(|l| format!("{l}\n")).collect();
+        // Split like a shell: quoted arguments stay whole.
+        let mut args = vec![];
+        let mut cur = String::new();
+        let mut quoted = false;
+        for ch in cmd.chars() {
+            match ch {
+                '"' => quoted = !quoted,
+                ' ' if !quoted => {
+                    if !cur.is_empty() {
+                        args.push(std::mem::take(&mut cur));
+                    }
+                }
+                c => cur.push(c),
+            }
+        }
+        args.push(cur);
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = relucheck(&refs);
+        assert_eq!(stdout(&o), expected, "README: relucheck {cmd}");
+        n += 1;
+    }
+    assert!(n >= 3);
+}
+
+#[test]
+fn check_exit_codes_and_json() {
+    let o = relucheck(&["check", "examples/xor.json", "--property", "additivity"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).contains("additivity: FAILS (exact)"));
+    let o = relucheck(&[
+        "check",
+        "examples/forum-question.json",
+        "-p",
+        "affine",
+        "--orthant",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let o = relucheck(&[
+        "check",
+        "examples/leaky.json",
+        "-p",
+        "additivity",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["relucheck_check"], 1);
+    assert_eq!(v["holds"], false);
+    assert_eq!(v["method"], "exact");
+    assert!(v["counterexample"]["x"].is_array() && v["counterexample"]["f(x+y)"].is_array());
+    let o = relucheck(&["check", "examples/xor.json", "-p", "frobenity"]);
+    assert_clean_error(
+        o.status.code().unwrap(),
+        &stderr(&o),
+        "unknown property `frobenity`; valid:",
+    );
+    let o = relucheck(&["check", "examples/xor.json", "-p", "odd", "--orthant"]);
+    assert_clean_error(o.status.code().unwrap(), &stderr(&o), "whole input space");
+    // A budget that cuts the enumeration short gives no verdict: exit 1, "unknown".
+    let o = relucheck(&[
+        "check",
+        "proofs/nets/median.json",
+        "-p",
+        "positive-homogeneity",
+        "--max-regions",
+        "2",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("unknown"), "{}", stdout(&o));
+}
+
+#[test]
+fn check_search_reports_seed_and_agrees() {
+    let o = relucheck(&[
+        "check",
+        "examples/leaky.json",
+        "-p",
+        "additivity",
+        "--search",
+        "--cases",
+        "300",
+        "--seed",
+        "5",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let verdicts = v["verdicts"].as_array().unwrap();
+    assert_eq!(verdicts[0]["method"], "exact");
+    assert_eq!(verdicts[1]["method"], "search");
+    assert_eq!(verdicts[1]["search"]["seed"], 5);
+    assert_eq!(verdicts[1]["holds"], false);
+}
+
+#[test]
+fn certificate_round_trip_through_the_cli() {
+    let dir = std::env::temp_dir().join(format!("relucheck-cert-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cert = dir.join("cert.json");
+    let c = cert.to_str().unwrap();
+    let o = relucheck(&[
+        "check",
+        "proofs/nets/median.json",
+        "-p",
+        "odd",
+        "--certificate",
+        c,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = relucheck(&["verify", c, "--network", "proofs/nets/median.json"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).starts_with("certificate valid: odd holds for median(x1, x2, 0)"));
+    let o = relucheck(&["verify", c, "--network", "examples/xor.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).contains("different network"));
+    std::fs::write(&cert, "{ not json").unwrap();
+    let o = relucheck(&["verify", c, "--network", "examples/xor.json"]);
+    assert_clean_error(o.status.code().unwrap(), &stderr(&o), "invalid JSON");
+}
