@@ -17,6 +17,7 @@
 //! | `Add`, `Sub`, `Mul`, `Div` by a constant, `BatchNormalization` (inference) | folded into the preceding `Conv`/`Gemm`/`MatMul`, else the following one, else an element-wise affine layer |
 //! | `Identity`, `Dropout` | nothing |
 //! | `Constant` | a constant |
+//! | `Shape` of the value; `Gather`, `Unsqueeze`, `Squeeze`, `Concat`, `Cast` on constants | evaluated to constants (the shape arithmetic of `x.view(x.size(0), -1)`) |
 //!
 //! Weights come from initializers and `Constant` nodes of type float32, float64, float16,
 //! int32 or int64 (`raw_data` little-endian, or the typed fields); each float becomes the
@@ -67,6 +68,7 @@ pub const SUPPORTED_OPERATORS: &[&str] = &[
     "Dropout",
     "BatchNormalization",
     "Constant",
+    "Shape (and Gather, Unsqueeze, Squeeze, Concat, Cast on constants)",
 ];
 
 const MIN_OPSET: i64 = 7;
