@@ -323,6 +323,20 @@ impl<'a> Enumerator<'a> {
                 None => Stage::Affine(l.affine(s).expect("affine layer")),
             })
             .collect();
+        // The affine layers' rows `[a_i.., c_i]` over common denominators, when they fit.
+        let int_rows: Vec<Option<Vec<Vec<i128>>>> = stages
+            .iter()
+            .map(|s| match s {
+                Stage::Affine(a) => (0..a.output_dim())
+                    .map(|i| {
+                        let mut r = a.a.row(i).to_vec();
+                        r.push(a.c[i].clone());
+                        crate::vrep::int_form(&r)
+                    })
+                    .collect(),
+                Stage::Pieces(_) => None,
+            })
+            .collect();
         let k = self.domain.dim();
         let mut lps = 0usize;
         let dom_cons = self.domain.polytope().constraints().to_vec();
@@ -375,7 +389,7 @@ impl<'a> Enumerator<'a> {
                 }
                 match &stages[cell.layer] {
                     Stage::Affine(a) => {
-                        cell.map = Arc::new(cell.map.then(a));
+                        cell.map = Arc::new(compose(&cell.map, a, &int_rows[cell.layer]));
                         cell.pattern.push(Vec::new());
                         cell.layer += 1;
                         stack.push(cell);
@@ -660,6 +674,55 @@ impl<'a> Enumerator<'a> {
             out.piece_count = Some(ids.len());
         }
     }
+}
+
+/// `outer ∘ map` (first `map`, then `outer`), with the products summed in integers over
+/// common denominators when everything fits (`rows`: `outer`'s rows `[a_i.., c_i, L_i]`,
+/// `L_i` their denominator), else in [`Q`].
+fn compose(map: &Affine, outer: &Affine, rows: &Option<Vec<Vec<i128>>>) -> Affine {
+    rows.as_ref()
+        .and_then(|rows| compose_int(map, outer, rows))
+        .unwrap_or_else(|| map.then(outer))
+}
+
+fn compose_int(map: &Affine, outer: &Affine, rows: &[Vec<i128>]) -> Option<Affine> {
+    let (n, k) = (map.output_dim(), map.input_dim());
+    // Columns of the augmented map [[A, c], [0, 1]] over common denominators.
+    let mut cols: Vec<Vec<i128>> = Vec::with_capacity(k + 1);
+    for col in 0..=k {
+        let mut v: Vec<Q> = (0..n)
+            .map(|j| {
+                if col < k {
+                    map.a[(j, col)].clone()
+                } else {
+                    map.c[j].clone()
+                }
+            })
+            .collect();
+        v.push(if col < k { Q::ZERO } else { Q::ONE });
+        cols.push(crate::vrep::int_form(&v)?);
+    }
+    let m = outer.output_dim();
+    let mut a = Matrix::zeros(m, k);
+    let mut c = Vec::with_capacity(m);
+    for (i, r) in rows.iter().enumerate() {
+        let l = r[n + 1];
+        for (col, v) in cols.iter().enumerate() {
+            let mut acc: i128 = 0;
+            for (x, y) in r[..=n].iter().zip(&v[..=n]) {
+                if *x != 0 && *y != 0 {
+                    acc = acc.checked_add(x.checked_mul(*y)?)?;
+                }
+            }
+            let q = crate::vrep::q_from_i128(acc, l.checked_mul(v[n + 1])?)?;
+            if col < k {
+                a[(i, col)] = q;
+            } else {
+                c.push(q);
+            }
+        }
+    }
+    Some(Affine { a, c })
 }
 
 /// `form ∘ map` as `(row, offset)` in domain coordinates.

@@ -105,7 +105,7 @@ fn eval(row: &[Q], off: &Q, p: &[Q]) -> Q {
 
 /// `x` over a common denominator: `(numerators, denominator)` flattened as `[n.., den]`,
 /// `None` when it does not fit `i128` (then the caller computes with [`Q`]).
-fn int_form(x: &[Q]) -> Option<Vec<i128>> {
+pub(crate) fn int_form(x: &[Q]) -> Option<Vec<i128>> {
     let mut den: i128 = 1;
     let mut parts = Vec::with_capacity(x.len());
     for v in x {
@@ -121,6 +121,15 @@ fn int_form(x: &[Q]) -> Option<Vec<i128>> {
     }
     out.push(den);
     Some(out)
+}
+
+/// `n / d` (`d != 0`) as a [`Q`], `None` when the reduced parts do not fit `i64`.
+pub(crate) fn q_from_i128(n: i128, d: i128) -> Option<Q> {
+    let g = gcd(n, d).max(1);
+    Some(Q::new(
+        i64::try_from(n / g).ok()?,
+        i64::try_from(d / g).ok()?,
+    ))
 }
 
 fn int2(p: &[Q; 2]) -> Option<[i128; 3]> {
@@ -447,10 +456,11 @@ impl VCell {
         match self {
             VCell::Interval { lo, hi, .. } => vec![vec![lo.clone()], vec![hi.clone()]],
             VCell::Polygon { pts, .. } => {
+                // Angles around the centroid, scaled by the number of vertices (no division).
                 let n = Q::from_int(pts.len() as i64);
-                let cx = pts.iter().map(|p| &p[0]).sum::<Q>() / &n;
-                let cy = pts.iter().map(|p| &p[1]).sum::<Q>() / &n;
-                let key = |p: &[Q; 2]| (&p[0] - &cx, &p[1] - &cy);
+                let cx = pts.iter().map(|p| &p[0]).sum::<Q>();
+                let cy = pts.iter().map(|p| &p[1]).sum::<Q>();
+                let key = |p: &[Q; 2]| (&p[0] * &n - &cx, &p[1] * &n - &cy);
                 let lower =
                     |(dx, dy): &(Q, Q)| !(dy.is_positive() || (dy.is_zero() && dx.is_positive()));
                 let cmp = |p: &[Q; 2], q: &[Q; 2]| {
