@@ -44,6 +44,7 @@ pub mod lp;
 pub mod network;
 mod points;
 pub mod polytope;
+pub mod proofs;
 pub mod properties;
 pub mod regions;
 pub mod regions_output;

@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use relucheck::certificate::{self, Certificate};
 use relucheck::format::write_atomic;
+use relucheck::proofs;
 use relucheck::{
     Checker, Domain, Enumerator, Network, Outcome, Property, check_json, eval_report, parse_point,
     parse_points, regions_output,
@@ -202,6 +203,15 @@ enum Command {
         certificate: Option<PathBuf>,
         #[command(flatten)]
         budget: BudgetArgs,
+    },
+    /// Check every claim of a teaching proof (console blocks with `$ relucheck ...`).
+    #[command(
+        after_help = "Example:\n  relucheck prove proofs/01-relu-is-not-additive.md\n\nPrints each claim with a check mark or a cross and the difference.\nExit codes: 0 every claim holds, 2 some claim fails, 1 usage or input error."
+    )]
+    Prove {
+        /// The proof files (Markdown).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
     },
     /// Re-check a certificate against a network with exact arithmetic only (no enumeration).
     #[command(
@@ -408,6 +418,36 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 0
             }))
+        }
+        Command::Prove { files } => {
+            let exe = std::env::current_exe().context("cannot find the relucheck binary")?;
+            let mut all_ok = true;
+            for file in &files {
+                let text = std::fs::read_to_string(file)
+                    .with_context(|| format!("cannot read the proof {}", file.display()))?;
+                let folder = file
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(std::path::Path::new("."));
+                let mut run =
+                    |args: &[String], dir: &std::path::Path| match std::process::Command::new(&exe)
+                        .args(args)
+                        .current_dir(dir)
+                        .output()
+                    {
+                        Ok(o) => (
+                            String::from_utf8_lossy(&o.stdout).into_owned(),
+                            o.status.code().unwrap_or(-1),
+                        ),
+                        Err(e) => (format!("cannot run relucheck: {e}"), -1),
+                    };
+                let results = proofs::check_proof(&text, folder, &mut run)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+                println!("{}", file.display());
+                print!("{}", proofs::render(&results));
+                all_ok &= results.iter().all(|r| r.ok);
+            }
+            Ok(ExitCode::from(if all_ok { 0 } else { 2 }))
         }
         Command::Verify { cert, network } => {
             let net = Network::load(&network)?;
