@@ -174,12 +174,15 @@ impl ClaimResult {
     }
 }
 
+/// Runs `relucheck args` in a folder; returns standard output and exit code.
+pub type Runner<'a> = dyn FnMut(&[String], &Path) -> (String, i32) + 'a;
+
 /// Runs every claim of a proof. `run(args, folder)` runs `relucheck args` in `folder` and
 /// returns its standard output and exit code.
 pub fn check_proof(
     markdown: &str,
     folder: &Path,
-    run: &mut dyn FnMut(&[String], &Path) -> (String, i32),
+    run: &mut Runner<'_>,
 ) -> Result<Vec<ClaimResult>, String> {
     let claims = parse_proof(markdown)?;
     if claims.is_empty() {
