@@ -55,6 +55,9 @@ pub fn eval_json(net: &Network, trace: &Trace, show_trace: bool) -> Value {
     m.insert("input".into(), qs_to_strings(&trace.layers[0].input));
     m.insert("output".into(), qs_to_strings(trace.output()));
     m.insert("pattern".into(), json!(trace.pattern().to_string()));
+    if !net.notes.is_empty() {
+        m.insert("notes".into(), json!(net.notes));
+    }
     if show_trace {
         let layers: Vec<Value> = net
             .layers()

@@ -259,6 +259,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 None => vec![parse_point(&input)?],
             };
+            if matches!(format, Format::Text) {
+                for n in &network.notes {
+                    eprintln!("note: {n}");
+                }
+            }
             for x in &points {
                 let t = network.trace(x)?;
                 match format {
@@ -378,6 +383,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             match format {
                 Format::Text => {
+                    for n in &network.notes {
+                        println!("note: {n}");
+                    }
                     println!("network: {}", network.name.as_deref().unwrap_or("unnamed"));
                     println!("domain: {}", dom.describe());
                     for v in &verdicts {

@@ -514,6 +514,7 @@ pub fn check_json(net: &Network, domain: &Domain, verdicts: &[Verdict]) -> Value
     let mut top = json!({
         "relucheck_check": 1,
         "network": net.name,
+        "notes": net.notes,
         "domain": domain.to_json(),
         "coordinates": domain.coordinate_names(),
     });

@@ -100,18 +100,20 @@ pub fn map_formulas(region: &Region, names: &[String]) -> Vec<String> {
 }
 
 fn header(net: &Network, r: &Regions) -> String {
-    format!(
-        "network: {} (inputs: {}, outputs: {}, piecewise-linear units: {})\ndomain: {}\nregions: {}   linear pieces: {}   ({})\n",
-        net.name.as_deref().unwrap_or("unnamed"),
-        net.input_dim(),
-        net.output_dim(),
-        net.nonlinear_units(),
-        r.domain.describe(),
-        r.regions.len(),
-        r.piece_count
-            .map_or("unknown".to_string(), |p| p.to_string()),
-        r.stop.describe()
-    )
+    let notes: String = net.notes.iter().map(|n| format!("note: {n}\n")).collect();
+    notes
+        + &format!(
+            "network: {} (inputs: {}, outputs: {}, piecewise-linear units: {})\ndomain: {}\nregions: {}   linear pieces: {}   ({})\n",
+            net.name.as_deref().unwrap_or("unnamed"),
+            net.input_dim(),
+            net.output_dim(),
+            net.nonlinear_units(),
+            r.domain.describe(),
+            r.regions.len(),
+            r.piece_count
+                .map_or("unknown".to_string(), |p| p.to_string()),
+            r.stop.describe()
+        )
 }
 
 /// The counts only (`--count`).
@@ -253,6 +255,7 @@ pub fn regions_json(net: &Network, r: &Regions, with_regions: bool) -> Value {
         "complete": r.is_complete(),
         "stop": r.stop.describe(),
         "counts": {"regions": r.regions.len(), "pieces": r.piece_count},
+        "notes": net.notes,
     });
     if with_regions {
         v["regions"] = Value::Array(r.regions.iter().map(|g| region_json(r, g)).collect());
