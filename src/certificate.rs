@@ -528,6 +528,7 @@ pub struct Rejected(pub String);
 /// rejection.
 pub fn verify(cert: &Value, net: &Network) -> std::result::Result<VerifyReport, Rejected> {
     let r = |s: String| Rejected(s);
+    net.check_unrollable().map_err(|e| r(e.to_string()))?;
     let obj = cert
         .as_object()
         .ok_or_else(|| r("the certificate is not a JSON object".into()))?;

@@ -22,6 +22,10 @@ use crate::linalg::{Affine, HalfSpace, Matrix};
 use crate::points::{format_point, parse_point};
 use crate::polytope::Polytope;
 
+/// The most input coordinates a whole-space, orthant or box domain may have (their
+/// embedding is a dense identity matrix); use a slice or a segment for larger inputs.
+pub const MAX_DOMAIN_DIM: usize = 1024;
+
 /// What kind of domain, with its defining data (input coordinates).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DomainKind {
@@ -228,6 +232,11 @@ impl Domain {
             dom.check_input_dim(input_dim)?;
             return Ok(dom);
         }
+        if orthant && input_dim > MAX_DOMAIN_DIM {
+            return Err(Error::Invalid(format!(
+                "the network has {input_dim} inputs; the orthant is out of reach (at most {MAX_DOMAIN_DIM}); use --slice"
+            )));
+        }
         if orthant {
             if box_spec.is_some() {
                 return Err(Error::Invalid(
@@ -235,6 +244,11 @@ impl Domain {
                 ));
             }
             return Ok(Domain::orthant(input_dim));
+        }
+        if input_dim > MAX_DOMAIN_DIM {
+            return Err(Error::Invalid(format!(
+                "the network has {input_dim} inputs; region analysis on all of them is out of reach (at most {MAX_DOMAIN_DIM}); look at a 2-D slice (--slice) or a segment (--segment)"
+            )));
         }
         match box_spec {
             Some(b) => {

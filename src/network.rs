@@ -21,6 +21,13 @@ use crate::error::{Error, Result};
 use crate::linalg::{Affine, Matrix};
 use std::fmt;
 
+/// The most values any layer may produce (and the input may have).
+pub use crate::format::MAX_VALUES;
+
+/// The most entries a convolution or pooling layer may have when unrolled into a dense
+/// matrix for region analysis.
+pub const MAX_UNROLLED: usize = 50_000_000;
+
 /// The shape of the values between two layers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Shape {
@@ -33,9 +40,14 @@ pub enum Shape {
 impl Shape {
     /// The number of values.
     pub fn size(&self) -> usize {
+        self.checked_size().expect("shape sizes are validated")
+    }
+
+    /// The number of values, or `None` when it overflows `usize`.
+    pub fn checked_size(&self) -> Option<usize> {
         match *self {
-            Shape::Flat(n) => n,
-            Shape::Chw(c, h, w) => c * h * w,
+            Shape::Flat(n) => Some(n),
+            Shape::Chw(c, h, w) => c.checked_mul(h)?.checked_mul(w),
         }
     }
 }
@@ -679,8 +691,22 @@ impl Network {
             ));
         }
         let mut shapes = vec![input_shape];
+        if input_shape.checked_size().is_none_or(|n| n > MAX_VALUES) {
+            return Err(Error::Invalid(format!(
+                "input_shape {input_shape} has more than {MAX_VALUES} values"
+            )));
+        }
         for (i, layer) in layers.iter().enumerate() {
             let s = layer.output_shape(i, *shapes.last().unwrap())?;
+            if s.checked_size().is_none_or(|n| n > MAX_VALUES) {
+                return Err(Error::Layer {
+                    layer: i,
+                    kind: layer.kind().into(),
+                    message: format!(
+                        "produces {s}, more than {MAX_VALUES} values; relucheck is for small networks"
+                    ),
+                });
+            }
             if s.size() == 0 {
                 return Err(Error::Layer {
                     layer: i,
@@ -734,6 +760,31 @@ impl Network {
     /// Number of learned parameters.
     pub fn parameter_count(&self) -> usize {
         self.layers.iter().map(Layer::parameter_count).sum()
+    }
+
+    /// Region analysis unrolls convolution and pooling into dense matrices; errors when one
+    /// would exceed [`MAX_UNROLLED`] entries (evaluation does not unroll and has no such
+    /// limit).
+    pub fn check_unrollable(&self) -> Result<()> {
+        for (i, (layer, shape)) in self.layers.iter().zip(&self.shapes).enumerate() {
+            if matches!(layer, Layer::Conv2d { .. } | Layer::AvgPool2d { .. }) {
+                let out = self.shapes[i + 1].size();
+                if out
+                    .checked_mul(shape.size())
+                    .is_none_or(|n| n > MAX_UNROLLED)
+                {
+                    return Err(Error::Layer {
+                        layer: i,
+                        kind: layer.kind().into(),
+                        message: format!(
+                            "as a dense matrix it has {out} x {} entries, more than the {MAX_UNROLLED} region analysis allows; analyse a smaller network or a slice of a smaller input",
+                            shape.size()
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Number of units with more than one piece (ReLUs, max-pool outputs, ...).
@@ -834,7 +885,16 @@ fn eval_layer(layer: &Layer, shape: Shape, z: &[Q]) -> (Vec<Q>, Vec<u8>) {
             }
             (out, vec![])
         }
-        Layer::AvgPool2d { .. } => (layer.affine(shape).unwrap().apply(z), vec![]),
+        Layer::AvgPool2d { .. } => {
+            let out_size = layer.output_shape(0, shape).expect("validated").size();
+            let mut out = vec![Q::ZERO; out_size];
+            for_each_window_tap(layer, shape, |o, i, w| {
+                if let Some(i) = i {
+                    out[o] += w * &z[i];
+                }
+            });
+            (out, vec![])
+        }
         Layer::MaxPool2d { .. } => {
             let pieces = layer.pieces(shape).unwrap();
             pieces

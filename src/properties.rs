@@ -570,6 +570,7 @@ impl<'a> Checker<'a> {
     }
 
     fn enumerate(&self, net: &Network, domain: Domain) -> Result<Regions> {
+        net.check_unrollable()?;
         let mut e = Enumerator::new(net, domain);
         if let Some(n) = self.max_regions {
             e = e.with_max_regions(n);

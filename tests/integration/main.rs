@@ -5,6 +5,7 @@ mod cli;
 mod examples;
 mod format;
 mod import;
+mod limits;
 mod proofs;
 mod properties;
 mod regions;
