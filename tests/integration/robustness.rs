@@ -1,0 +1,287 @@
+//! No input makes relucheck panic: random bytes and structurally valid but wrong files for
+//! every parser get a result or an error. Outputs are deterministic; files are written
+//! atomically.
+
+use crate::repo;
+use proptest::prelude::*;
+use relucheck::certificate::verify;
+use relucheck::proofs::parse_proof;
+use relucheck::{Domain, Network, Q};
+use serde_json::{Value, json};
+
+/// JSON values of every kind, nested a little, including huge and odd numbers.
+fn any_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        Just(json!("1/0")),
+        Just(json!("1e99999")),
+        Just(json!(-1)),
+        Just(json!(0)),
+        Just(json!(1.5)),
+        "[a-z0-9/.,:;|-]{0,6}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(3, 16, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::btree_map("[a-z_]{1,8}", inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+const LAYER_TYPES: [&str; 11] = [
+    "dense",
+    "conv2d",
+    "avg_pool2d",
+    "max_pool2d",
+    "flatten",
+    "relu",
+    "leaky_relu",
+    "prelu",
+    "hard_tanh",
+    "abs",
+    "identity",
+];
+const FIELDS: [&str; 9] = [
+    "weights",
+    "bias",
+    "stride",
+    "padding",
+    "kernel_size",
+    "alpha",
+    "min",
+    "max",
+    "type",
+];
+
+/// Networks with valid layer types and field names but random field values.
+fn wrong_network() -> impl Strategy<Value = String> {
+    let layer = (
+        proptest::sample::select(LAYER_TYPES.to_vec()),
+        proptest::collection::vec(
+            (proptest::sample::select(FIELDS.to_vec()), any_json()),
+            0..3,
+        ),
+    )
+        .prop_map(|(t, fields)| {
+            let mut m = serde_json::Map::new();
+            for (k, v) in fields {
+                m.insert(k.into(), v);
+            }
+            m.insert("type".into(), json!(t));
+            Value::Object(m)
+        });
+    (any_json(), proptest::collection::vec(layer, 0..4)).prop_map(|(shape, layers)| {
+        json!({"relucheck": 1, "input_shape": shape, "layers": layers}).to_string()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn network_parser_never_panics_on_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+        let text = String::from_utf8_lossy(&bytes);
+        let _ = Network::from_json_str(&text);
+    }
+
+    #[test]
+    fn network_parser_never_panics_on_wrong_files(text in wrong_network()) {
+        if let Ok(net) = Network::from_json_str(&text) {
+            // Whatever loads also evaluates and round-trips.
+            let x = vec![Q::ONE; net.input_dim().min(64)];
+            if x.len() == net.input_dim() {
+                let _ = net.eval(&x).unwrap();
+            }
+            prop_assert_eq!(Network::from_json_str(&net.to_json()).unwrap(), net);
+        }
+    }
+
+    #[test]
+    fn number_parser_never_panics(s in "[-+0-9eE./ a-z]{0,24}") {
+        if let Ok(q) = Q::parse(&s) {
+            prop_assert_eq!(Q::parse(&q.to_string()).unwrap(), q);
+        }
+    }
+
+    #[test]
+    fn domain_options_never_panic(b in "[-0-9:,/ ]{0,12}", s in "[-0-9;, ]{0,16}", o in any::<bool>()) {
+        let _ = Domain::from_options(2, Some(&b), None, None, o);
+        let _ = Domain::from_options(2, None, Some(&s), None, false);
+        let _ = Domain::from_options(2, None, None, Some(&s), false);
+    }
+
+    #[test]
+    fn proof_parser_never_panics(text in "(```console\n|\\$ relucheck |\\[exit: |\"|[a-z0-9 ]|\n|```\n|\\.\\.\\.\n){0,30}") {
+        let _ = parse_proof(&text);
+    }
+
+    #[test]
+    fn verify_rejects_random_certificates_without_panicking(v in any_json()) {
+        let net = Network::load(repo("examples/xor.json")).unwrap();
+        prop_assert!(verify(&v, &net).is_err());
+    }
+}
+
+/// A valid certificate with one field at a time replaced by junk: rejected, never a crash.
+#[test]
+fn verify_survives_junk_in_every_field() {
+    let net = Network::load(repo("proofs/nets/median.json")).unwrap();
+    let regions = relucheck::Checker::new(&net, Domain::whole(2))
+        .regions()
+        .unwrap();
+    let cert = relucheck::certificate::Certificate::build(
+        &net,
+        relucheck::Property::Odd,
+        &Domain::whole(2),
+        &regions,
+    )
+    .unwrap()
+    .to_json();
+    let junk = [
+        json!(null),
+        json!(-1),
+        json!("x"),
+        json!([]),
+        json!({}),
+        json!(["1e99999"]),
+        json!(1e300),
+    ];
+    let mut paths: Vec<Vec<String>> = vec![];
+    fn walk(v: &Value, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+        out.push(path.clone());
+        match v {
+            Value::Object(m) => {
+                for (k, c) in m {
+                    path.push(k.clone());
+                    walk(c, path, out);
+                    path.pop();
+                }
+            }
+            Value::Array(a) => {
+                for (i, c) in a.iter().enumerate().take(3) {
+                    path.push(i.to_string());
+                    walk(c, path, out);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(&cert, &mut vec![], &mut paths);
+    assert!(paths.len() > 30);
+    let mut rejected = 0;
+    for p in paths.iter().filter(|p| !p.is_empty()) {
+        for j in &junk {
+            let mut c = cert.clone();
+            let mut slot = &mut c;
+            for k in p {
+                slot = match slot {
+                    Value::Object(m) => m.get_mut(k).unwrap(),
+                    Value::Array(a) => &mut a[k.parse::<usize>().unwrap()],
+                    _ => unreachable!(),
+                };
+            }
+            if slot == j {
+                continue;
+            }
+            *slot = j.clone();
+            if verify(&c, &net).is_err() {
+                rejected += 1;
+            }
+        }
+    }
+    // Almost every change is a rejection (a few fields, like the statement text or the
+    // network name, are informative only).
+    assert!(
+        rejected > paths.len() * 4,
+        "{rejected} of {}",
+        paths.len() * junk.len()
+    );
+}
+
+#[test]
+fn outputs_are_deterministic() {
+    use crate::cli::{relucheck, stdout};
+    for args in [
+        vec![
+            "regions",
+            "examples/xor.json",
+            "--box",
+            "-1:2",
+            "--format",
+            "json",
+        ],
+        vec!["regions", "examples/tent-3.json", "--format", "md"],
+        vec![
+            "check",
+            "proofs/nets/median.json",
+            "-p",
+            "all",
+            "--format",
+            "json",
+        ],
+        vec![
+            "check",
+            "examples/leaky.json",
+            "-p",
+            "additivity",
+            "--search",
+            "--seed",
+            "3",
+        ],
+    ] {
+        let a = stdout(&relucheck(&args));
+        let b = stdout(&relucheck(&args));
+        assert!(!a.is_empty());
+        assert_eq!(a, b, "{args:?}");
+    }
+}
+
+#[test]
+fn atomic_writes_leave_the_old_file_or_the_new_one() {
+    let dir = std::env::temp_dir().join(format!("relucheck-atomic-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("cert.json");
+    std::fs::write(&path, "old").unwrap();
+    relucheck::format::write_atomic(&path, b"new contents").unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "new contents");
+    // A failed write (the folder does not exist) leaves nothing behind.
+    let missing = dir.join("no/such/folder/cert.json");
+    assert!(relucheck::format::write_atomic(&missing, b"x").is_err());
+    // No temporary files are left in the folder.
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names, vec!["cert.json".to_string()]);
+    // A run killed at random moments leaves either the old file or a complete new one.
+    let cert = dir.join("median.json");
+    for delay_ms in [0u64, 5, 20, 60, 200] {
+        std::fs::write(&cert, "old").unwrap();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_relucheck"))
+            .args([
+                "check",
+                "proofs/nets/median.json",
+                "-p",
+                "homogeneity",
+                "--certificate",
+            ])
+            .arg(&cert)
+            .current_dir(repo(""))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let text = std::fs::read_to_string(&cert).unwrap();
+        assert!(
+            text == "old" || serde_json::from_str::<Value>(&text).is_ok(),
+            "a truncated certificate after {delay_ms} ms"
+        );
+    }
+}
