@@ -27,11 +27,12 @@ fn main() {
                 .unwrap();
             let s = t.elapsed().as_secs_f64();
             println!(
-                "{name}{}: {} regions in {:.3} s ({:.0} regions/s)",
+                "{name}{}: {} regions in {:.3} s ({:.0} regions/s, {} LPs)",
                 if details { " with details" } else { "" },
                 r.regions.len(),
                 s,
-                r.regions.len() as f64 / s
+                r.regions.len() as f64 / s,
+                r.lp_count
             );
         }
     }

@@ -618,6 +618,27 @@ impl<'a> Enumerator<'a> {
                                 continue;
                             }
                         }
+                        if let (Some(a), Some(b)) = (&cells[r.id], &cells[nid])
+                            && k > 2
+                        {
+                            // One facet outside (or on) a constraint of the other region: they
+                            // meet in less than a facet.
+                            let (fa, fb) = (facet_ids[r.id][fi], facet_ids[nid][nfi]);
+                            let other = out.regions[nid].polytope.constraints();
+                            let cut = r
+                                .polytope
+                                .constraints()
+                                .iter()
+                                .enumerate()
+                                .any(|(j, g)| j != fi && b.facet_outside(fb, g))
+                                || other
+                                    .iter()
+                                    .enumerate()
+                                    .any(|(j, g)| j != nfi && a.facet_outside(fa, g));
+                            if cut {
+                                continue;
+                            }
+                        }
                         let other = &out.regions[nid].polytope;
                         let mut cons = r.polytope.constraints().to_vec();
                         cons.extend(

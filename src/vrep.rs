@@ -518,6 +518,26 @@ impl VCell {
 }
 
 impl VCell {
+    /// In general dimension: do all vertices tight on constraint `id` satisfy
+    /// `h.a·x >= h.b` (lie outside or on the boundary of `h`)? Exact, in integers when the
+    /// forms fit.
+    pub(crate) fn facet_outside(&self, id: u32, h: &HalfSpace) -> bool {
+        let VCell::General(g) = self else {
+            return false;
+        };
+        let off = -&h.b;
+        let plane = int_plane(&h.a, &off);
+        (0..g.len()).filter(|&i| g.tight(i, id)).all(|i| {
+            sign_at(
+                plane.as_deref(),
+                g.ints[i].as_deref(),
+                &h.a,
+                &off,
+                g.vert(i),
+            ) >= 0
+        })
+    }
+
     /// In general dimension: the bounding box (`(min, max)` per coordinate) of the vertices
     /// tight on constraint `id`, `None` in 1-D and 2-D or when no vertex is tight.
     pub(crate) fn facet_box(&self, id: u32) -> Option<Vec<(Q, Q)>> {
