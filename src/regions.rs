@@ -13,17 +13,26 @@
 //! ReLUs has 4 activation regions but 2 pieces).
 //!
 //! # Algorithm
-//! Depth-first, layer by layer and unit by unit. A cell is a polyhedron (its constraints),
-//! a rational point strictly inside it, and the affine map from domain coordinates to the
-//! current layer. A unit splits a cell into one child per piece whose conditions leave a
-//! full-dimensional part; the parent's point is tested first (a child that contains it
-//! strictly needs no LP), otherwise an exact LP finds an interior point or proves there is
-//! none. A condition is only added to a child when the cell really splits. When a unit's
-//! condition is identically zero on the whole domain (a dead-on-the-nose unit, coincident
-//! max-pool inputs), the pieces coincide and only the lowest-numbered one is kept, matching
-//! the tie rule of [`Network::trace`](crate::Network::trace). Degenerate arrangements
-//! (coincident and parallel hyperplanes, many through one point, zero rows) need no special
-//! case: every decision is an exact sign or an exact LP.
+//! Depth-first, layer by layer and unit by unit. A cell is a polyhedron, a rational point
+//! strictly inside it, and the affine map from domain coordinates to the current layer. A
+//! unit splits a cell into one child per piece whose conditions leave a full-dimensional
+//! part. When a unit's condition is identically zero on the whole cell (a dead-on-the-nose
+//! unit, coincident max-pool inputs), the pieces coincide and only the lowest-numbered one is
+//! kept, matching the tie rule of [`Network::trace`](crate::Network::trace). Degenerate
+//! arrangements (coincident and parallel hyperplanes, many through one point, zero rows)
+//! need no special case: every decision is an exact sign or an exact LP.
+//!
+//! - **Bounded domains** (box, segment, bounded slice) keep each cell's exact vertices (an
+//!   interval in 1-D, a counter-clockwise polygon in 2-D, vertices with their tight
+//!   constraints up to 6-D). A hyperplane `h` splits a full-dimensional cell iff some vertex
+//!   has `h > 0` and some `h < 0`; the new vertices are the exact intersections of `h = 0`
+//!   with the edges between them (adjacency by the double-description test). No LP is
+//!   solved; the interior point is a centroid of affinely independent vertices.
+//! - **Unbounded domains** (the whole space, the orthant, an unbounded slice) and boxes above
+//!   6-D use exact LPs: the parent's interior point is tested first (a child that contains it
+//!   strictly needs no LP), otherwise an LP finds an interior point or proves there is none.
+//!
+//! A condition is only added to a child when the cell really splits.
 //!
 //! Afterwards each region gets its minimal H-representation, boundedness, vertices (1-D and
 //! 2-D), and its neighbours: a region `N` is adjacent to `R` across the facet `F` of `R` iff
@@ -314,6 +323,7 @@ impl<'a> Enumerator<'a> {
                 net.input_dim()
             )));
         }
+        net.check_unrollable()?;
         let stages: Vec<Stage> = net
             .layers()
             .iter()
