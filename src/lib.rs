@@ -26,7 +26,7 @@
 //! Where to read on: [`arith`] (the exact numbers), [`network`] (layers, pieces, patterns),
 //! [`regions`] (the enumeration and its algorithm), [`properties`] (the exact decisions and
 //! why they are right), [`certificate`] (what a certificate proves and how it is checked),
-//! [`testing`] (assertions and strategies for your own `cargo test`), [`format`] (the file
+//! [`testing`] (assertions and strategies for your own `cargo test`), [`format`](mod@format) (the file
 //! format), [`import`] (ONNX and NNet).
 #![warn(missing_docs)]
 // Index loops read best in the linear algebra here.
