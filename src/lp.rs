@@ -953,6 +953,7 @@ fn simplex_stages(
 
 /// Is `y` a dual certificate that `value` bounds the objective: `y >= 0`,
 /// `Σ y_i a_i = objective` and `Σ y_i b_i = value` (debug builds only)?
+#[cfg(debug_assertions)]
 fn dual_certifies(objective: &[Q], constraints: &[HalfSpace], y: &[Q], value: &Q) -> bool {
     let mut sum = vec![Q::ZERO; objective.len()];
     let mut rhs = Q::ZERO;

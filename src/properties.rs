@@ -657,7 +657,7 @@ impl<'a> Checker<'a> {
                         format!("every one of the {n} regions has offset 0"),
                     ));
                 }
-                let odd = self.check_odd()?;
+                let odd = self.check_odd(regions)?;
                 Ok(match odd.outcome {
                     Outcome::Holds => exact(
                         Outcome::Holds,
@@ -675,7 +675,7 @@ impl<'a> Checker<'a> {
                     other => exact(other, odd.reason),
                 })
             }
-            Property::Odd => self.check_odd(),
+            Property::Odd => self.check_odd(regions),
             Property::Additivity | Property::Linear | Property::Affine => {
                 let needs_zero_offset = property != Property::Affine;
                 if distinct_maps {
@@ -721,7 +721,20 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn check_odd(&self) -> Result<Verdict> {
+    fn check_odd(&self, regions: &Regions) -> Result<Verdict> {
+        // A quick exact refutation first: f(-p) = -f(p) at the regions' interior points.
+        // Only when it holds at all of them are the regions of f(x) + f(-x) enumerated.
+        let found = self.best(regions.regions.iter().filter_map(|r| {
+            Counterexample::build(Kind::Odd, self.net, &self.domain, &Q::ZERO, &r.interior_point, &[])
+        }));
+        if let Some(c) = found {
+            return Ok(Verdict {
+                property: Property::Odd,
+                outcome: Outcome::Fails(self.shrink(c)),
+                method: Method::Exact,
+                reason: "f(-x) differs from -f(x) at an interior point of a region".into(),
+            });
+        }
         let g = odd_sum_network(self.net);
         let gr = self.enumerate(&g, self.domain.clone())?;
         let bad = gr.regions.iter().find(|r| {
@@ -902,6 +915,30 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+        if cands.is_empty() {
+            // No facet information (e.g. the details were cut short by a budget): restrict f
+            // to segments between interior points of regions with different maps. A function
+            // affine on every segment of a convex set is affine, so some segment bends; the
+            // exact 1-D regions of that segment give its first breakpoint b, and b ± eps·d
+            // straddle it.
+            let rs = &regions.regions;
+            let mut pairs = vec![];
+            for i in 0..rs.len().min(16) {
+                for j in i + 1..rs.len().min(64) {
+                    if rs[i].map != rs[j].map {
+                        pairs.push((i, j));
+                    }
+                }
+            }
+            for (i, j) in pairs.into_iter().take(32) {
+                if let Some((x, y)) = self.straddle_on_segment(&rs[i].interior_point, &rs[j].interior_point) {
+                    cands.push((x, y));
+                    if cands.len() >= 4 {
+                        break;
+                    }
+                }
+            }
+        }
         if kind == Kind::Additive {
             // Additivity also fails wherever positive homogeneity does.
             if let Some(r) = regions.regions.iter().find(|r| !r.map.is_linear())
@@ -917,6 +954,40 @@ impl<'a> Checker<'a> {
                 .filter_map(|(x, y)| Counterexample::build(kind, net, dom, &Q::ZERO, &x, &y)),
         )?;
         Some(self.shrink(c))
+    }
+
+    /// Two points on the segment from `p` to `q` (domain coordinates) that straddle the
+    /// segment's first breakpoint, or `None` when f is affine along it.
+    fn straddle_on_segment(&self, p: &[Q], q: &[Q]) -> Option<(Vec<Q>, Vec<Q>)> {
+        let dom = &self.domain;
+        let seg = Domain::segment(dom.to_input(p), dom.to_input(q)).ok()?;
+        let r = Enumerator::new(self.net, seg)
+            .with_details(false)
+            .run()
+            .ok()?;
+        let rs = &r.regions;
+        let at = |s: &Q| -> Vec<Q> { p.iter().zip(q).map(|(a, b)| a + s * (b - a)).collect() };
+        for w in rs.windows(2) {
+            if w[0].map == w[1].map {
+                continue;
+            }
+            // Breakpoint: the largest s of the left region.
+            let b = w[0]
+                .polytope
+                .constraints()
+                .iter()
+                .filter(|h| h.a[0].is_positive())
+                .map(|h| &h.b / &h.a[0])
+                .min()?;
+            let lo = &w[0].interior_point[0];
+            let hi = &w[1].interior_point[0];
+            let eps = (&b - lo).min(hi - &b) / Q::from_int(2);
+            if !eps.is_positive() {
+                continue;
+            }
+            return Some((at(&(&b - &eps)), at(&(&b + &eps))));
+        }
+        None
     }
 
     fn best(&self, it: impl Iterator<Item = Counterexample>) -> Option<Counterexample> {
