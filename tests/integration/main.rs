@@ -8,6 +8,7 @@ mod import;
 mod proofs;
 mod properties;
 mod regions;
+mod report;
 
 use std::path::PathBuf;
 
