@@ -6,12 +6,12 @@ use crate::arith::ParseError;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The file.
         path: String,
         /// What the operating system said.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The text is not valid JSON.
     #[error("{source_name}:{line}:{column}: invalid JSON: {message}")]

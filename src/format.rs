@@ -659,9 +659,9 @@ fn layer_from_value(v: &Value, path: &str, cx: &Ctx) -> Result<Layer> {
 /// Writes a file atomically: to a temporary file beside it, then renamed over it, so an
 /// interrupted run leaves the old file or none, never a truncated one.
 pub fn write_atomic(path: &std::path::Path, contents: &[u8]) -> Result<()> {
-    let io = |source| Error::Io {
+    let io = |error| Error::Io {
         path: path.display().to_string(),
-        source,
+        error,
     };
     let dir = path
         .parent()

@@ -48,6 +48,8 @@ pub mod proofs;
 pub mod properties;
 pub mod regions;
 pub mod regions_output;
+pub mod report;
+mod svg;
 pub mod testing;
 mod vrep;
 

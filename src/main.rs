@@ -10,7 +10,7 @@ use relucheck::format::write_atomic;
 use relucheck::proofs;
 use relucheck::{
     Checker, Domain, Enumerator, Network, Outcome, Property, check_json, eval_report, parse_point,
-    parse_points, regions_output,
+    parse_points, regions_output, report,
 };
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -213,6 +213,27 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Write a region report: report.md, report.json and SVG pictures.
+    #[command(
+        after_help = "Examples:\n  relucheck report examples/forum-question.json\n  relucheck report examples/tent-3.json --box 0:1 --out tent-report\n  relucheck report examples/xor.json --box -1:2\n  relucheck report examples/conv-relu.json --slice \"0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0;1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0;0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0\" --box -1:1\n\nThe report shows the network, the counts of regions and pieces beside known upper bounds,\nevery property verdict with exact counterexamples, dead and always-active units, a table\nof regions, an answer to \"is this network linear?\" and pictures (1-D: the graph of f;\n2-D: the regions and the output). Every number in report.md and report.json is exact.\nWith a budget (--max-regions, --time-limit) the report is marked incomplete."
+    )]
+    Report {
+        /// The network file.
+        net: PathBuf,
+        #[command(flatten)]
+        domain: DomainArgs,
+        /// The non-negative orthant x >= 0.
+        #[arg(long)]
+        orthant: bool,
+        /// The directory to write into (created if needed).
+        #[arg(long, value_name = "DIR", default_value = "relucheck-report")]
+        out: PathBuf,
+        /// Draw only output K (1 = the first); by default every output (up to 8).
+        #[arg(long, value_name = "K")]
+        output: Option<usize>,
+        #[command(flatten)]
+        budget: BudgetArgs,
+    },
     /// Re-check a certificate against a network with exact arithmetic only (no enumeration).
     #[command(
         after_help = "Example:\n  relucheck check examples/leaky.json -p positive-homogeneity --certificate cert.json\n  relucheck verify cert.json --network examples/leaky.json\n\nExit codes: 0 the certificate is valid, 2 it is rejected (the failing fact is printed),\n1 usage or input error."
@@ -389,7 +410,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     println!("network: {}", network.name.as_deref().unwrap_or("unnamed"));
                     println!("domain: {}", dom.describe());
                     for v in &verdicts {
-                        println!("{}", v.describe());
+                        println!("{}", v.describe_in(&dom));
                     }
                 }
                 Format::Json => println!(
@@ -456,6 +477,48 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 all_ok &= results.iter().all(|r| r.ok);
             }
             Ok(ExitCode::from(if all_ok { 0 } else { 2 }))
+        }
+        Command::Report {
+            net,
+            domain,
+            orthant,
+            out,
+            output,
+            budget,
+        } => {
+            let network = Network::load(&net)?;
+            let dom = domain.domain(&network, orthant)?;
+            let time_limit = budget
+                .time_limit
+                .map(|t| {
+                    Duration::try_from_secs_f64(t).map_err(|_| {
+                        anyhow::anyhow!("--time-limit {t}: give a non-negative number of seconds")
+                    })
+                })
+                .transpose()?;
+            let output = match output {
+                Some(0) => anyhow::bail!("--output counts from 1 (the first output)"),
+                o => o.map(|k| k - 1),
+            };
+            let opts = report::ReportOptions {
+                max_regions: budget.max_regions,
+                time_limit,
+                output,
+                ..Default::default()
+            };
+            let r = report::build(&network, dom, &opts)?;
+            let files = r.write(&out)?;
+            let names: Vec<String> = files
+                .iter()
+                .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .collect();
+            println!("report written to {}: {}", out.display(), names.join(", "));
+            if !r.complete {
+                println!(
+                    "the report is INCOMPLETE: a budget ran out (raise --max-regions or --time-limit)"
+                );
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Verify { cert, network } => {
             let net = Network::load(&network)?;

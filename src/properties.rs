@@ -485,6 +485,25 @@ impl Verdict {
         v
     }
 
+    /// Like [`Verdict::describe`]; on a slice or a segment, whose counterexamples are written
+    /// in domain coordinates, also the same points as network inputs.
+    pub fn describe_in(&self, domain: &Domain) -> String {
+        let mut s = self.describe();
+        if let (Some(c), false) = (self.counterexample(), domain.is_input_space()) {
+            let (_, _, x, y) = c.parts();
+            let names = domain.coordinate_names().join(", ");
+            s.push_str(&format!(
+                "\n  (points in ({names}); as network inputs x = {}",
+                format_point(&domain.to_input(&x))
+            ));
+            if !y.is_empty() {
+                s.push_str(&format!(", y = {}", format_point(&domain.to_input(&y))));
+            }
+            s.push(')');
+        }
+        s
+    }
+
     /// One line for humans.
     pub fn describe(&self) -> String {
         let how = match &self.method {
@@ -725,7 +744,14 @@ impl<'a> Checker<'a> {
         // A quick exact refutation first: f(-p) = -f(p) at the regions' interior points.
         // Only when it holds at all of them are the regions of f(x) + f(-x) enumerated.
         let found = self.best(regions.regions.iter().filter_map(|r| {
-            Counterexample::build(Kind::Odd, self.net, &self.domain, &Q::ZERO, &r.interior_point, &[])
+            Counterexample::build(
+                Kind::Odd,
+                self.net,
+                &self.domain,
+                &Q::ZERO,
+                &r.interior_point,
+                &[],
+            )
         }));
         if let Some(c) = found {
             return Ok(Verdict {
@@ -931,7 +957,9 @@ impl<'a> Checker<'a> {
                 }
             }
             for (i, j) in pairs.into_iter().take(32) {
-                if let Some((x, y)) = self.straddle_on_segment(&rs[i].interior_point, &rs[j].interior_point) {
+                if let Some((x, y)) =
+                    self.straddle_on_segment(&rs[i].interior_point, &rs[j].interior_point)
+                {
                     cands.push((x, y));
                     if cands.len() >= 4 {
                         break;

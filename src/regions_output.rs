@@ -201,7 +201,7 @@ pub fn regions_markdown(net: &Network, r: &Regions, max_rows: usize) -> String {
             s,
             "| {} | `{}` | {} | {} | {} |",
             reg.id,
-            reg.pattern,
+            reg.pattern.to_string().replace('|', "\\|"),
             map_formulas(reg, &names).join("<br>"),
             format_point(&reg.interior_point),
             match reg.bounded {

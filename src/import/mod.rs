@@ -59,9 +59,9 @@ pub struct ImportOptions {
 pub fn load(path: impl AsRef<Path>, options: ImportOptions) -> Result<Network> {
     let path = path.as_ref();
     let name = path.display().to_string();
-    let io = |source| Error::Io {
+    let io = |error| Error::Io {
         path: name.clone(),
-        source,
+        error,
     };
     match ModelFormat::of_path(path) {
         ModelFormat::Onnx => {

@@ -9,6 +9,7 @@ mod limits;
 mod proofs;
 mod properties;
 mod regions;
+mod report;
 mod robustness;
 
 use std::path::PathBuf;

@@ -1,0 +1,1308 @@
+//! Region reports: `report.md`, `report.json` and SVG pictures of a network on a domain
+//! (`relucheck report`).
+//!
+//! A report gathers, for one network and one domain: the network (layers, parameters), the
+//! counts of activation regions and linear pieces beside their known upper bounds, every
+//! property verdict of `relucheck check` with exact counterexamples, the units that never
+//! change piece (dead and always-active units), a table of regions with their affine
+//! formulas, a plain-language answer to the learner's question "is this network linear?",
+//! and pictures (the graph of `f` on a 1-D domain; the regions and the output on a 2-D one).
+//!
+//! Every number in `report.md` and `report.json` is exact (rationals written as strings in
+//! JSON); floats are used only for drawing coordinates in the SVG files.
+//!
+//! ```
+//! use relucheck::report::{ReportOptions, build};
+//! use relucheck::{Domain, Network};
+//! let net = Network::load("examples/forum-question.json")?;
+//! let report = build(&net, Domain::whole(2), &ReportOptions::default())?;
+//! assert!(report.complete);
+//! assert!(report.markdown.contains("## The learner's question"));
+//! assert_eq!(report.json["relucheck_report"], 1);
+//! assert_eq!(report.pictures.len(), 2); // regions.svg and output.svg
+//! # Ok::<(), relucheck::Error>(())
+//! ```
+//!
+//! # Upper bounds on the number of regions
+//! - **Activation patterns.** Every region has its own pattern, so the number of regions is
+//!   at most the product over units of their numbers of pieces (`2^N` for `N` ReLUs).
+//!   Applies to every network.
+//! - **Zaslavsky (1975).** With one hidden layer of `n` units that each have one kink
+//!   (ReLU, leaky ReLU, PReLU, abs), the regions on a `k`-dimensional domain are cells of
+//!   an arrangement of `n` hyperplanes in `R^k`, at most `Σ_{i<=k} C(n, i)`.
+//! - **Serra, Tjandraatmadja & Ramalingam (2018), Theorem 1.** A ReLU network with `L`
+//!   hidden layers of widths `n_1, ..., n_L` on `R^{n_0}` has at most
+//!   `Σ_{(j_1..j_L) ∈ J} Π_l C(n_l, j_l)` regions, where `J` is the set of integer vectors
+//!   with `0 <= j_l <= min(n_0, n_1 - j_1, ..., n_{l-1} - j_{l-1}, n_l)`. It is stated
+//!   for fully connected layers; convolution, average pooling and flatten layers are
+//!   affine maps (dense layers with constrained weights), so the bound covers them too. It
+//!   does not cover leaky ReLU, PReLU, abs, hard-tanh or max pooling (reported as not
+//!   applicable). For one hidden layer it equals Zaslavsky's bound.
+//!
+//! The network restricted to a `k`-dimensional domain (a slice, a segment) is again such a
+//! network with `n_0 = k` inputs, so the bounds use `k`. On a bounded domain or the
+//! orthant the count can only be smaller than on all of `R^k`. The bounds are computed
+//! exactly in big integers.
+//!
+//! # JSON (version 1)
+//! ```text
+//! {
+//!   "relucheck_report": 1,
+//!   "network": {"name": "forum question", "description": "...", "notes": [],
+//!               "input_shape": [2], "inputs": 2, "outputs": 1, "parameters": 17,
+//!               "piecewise_linear_units": 5,
+//!               "layers": [{"index": 0, "type": "dense", "output_shape": [3],
+//!                           "parameters": 9}, ...]},
+//!   "domain": {"kind": "whole", "dim": 2},
+//!   "domain_text": "all of R^2",
+//!   "coordinates": ["x1", "x2"],
+//!   "complete": true,
+//!   "stop": "complete",
+//!   "counts": {"regions": 7, "pieces": 7, "bounded_regions": 1},
+//!   "bounds": [{"name": "activation patterns", "applies": true, "value": "32",
+//!               "why": "..."}, {"name": "zaslavsky", ...}, {"name": "serra2018", ...}],
+//!   "verdicts": [<verdict>, ...],
+//!   "whole_space_verdicts": null | [<verdict>, ...],
+//!   "orthant": {"verdicts": [<verdict>, ...], "regions": 1, "complete": true,
+//!               "region_of_domain": 6 | null, "witness": null | <witness>},
+//!   "units": {"decided": true, "constant": [{"layer": 1, "unit": 3, "activation": "relu",
+//!             "piece": 1, "status": "always active"}], "varying": 4},
+//!   "learner": {"linear": false, "affine": false, "answer": ["...", ...],
+//!               "witness": null | <witness>},
+//!   "regions": [<region>, ...],
+//!   "pictures": [{"file": "regions.svg", "caption": "...", "output": null}],
+//!   "picture_note": null | "..."
+//! }
+//! ```
+//! - `<verdict>` is the object of `relucheck check --format json` (`property`, `statement`,
+//!   `holds` (`null` when unknown), `method`, `reason`, `counterexample` with exact
+//!   strings). Verdicts are in domain coordinates; `whole_space_verdicts` (present when
+//!   the domain is not all of the input space) and `orthant` are in input coordinates.
+//! - `<witness>`: two adjacent regions with different maps and the unit whose change of
+//!   piece separates them: `{"regions": [a, b], "patterns": [..], "layer": 1, "unit": 2,
+//!   "activation": "relu", "pieces": [0, 1], "points": [[..], [..]],
+//!   "input_points": [[..], [..]], "unit_inputs": ["-1/2", "3/4"] | null,
+//!   "outputs": [[..], [..]], "formulas": [[..], [..]], "only_unit": true}`. Layers are
+//!   numbered from 0 (as in `relucheck eval --trace`), units from 1.
+//! - `<region>` is the object of `relucheck regions --format json`, plus `formulas`.
+//! - Counts are JSON integers; `pieces` is `null` when the enumeration is incomplete. Every
+//!   other number is an exact string (bounds are big integers).
+
+use crate::arith::Q;
+use crate::domain::{Domain, DomainKind};
+use crate::error::{Error, Result};
+use crate::format::{qs_to_strings, write_atomic};
+use crate::network::{Activation, Layer, Network};
+use crate::points::format_point;
+use crate::properties::{Checker, Outcome, Property, Verdict};
+use crate::regions::{Enumerator, Region, Regions};
+use crate::regions_output::{map_formulas, region_json};
+use crate::svg;
+use num_bigint::BigUint;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Settings for [`build`].
+#[derive(Clone, Debug)]
+pub struct ReportOptions {
+    /// Stop every enumeration after this many regions (the report is then incomplete).
+    pub max_regions: Option<usize>,
+    /// The time budget for the whole report (the report is then incomplete).
+    pub time_limit: Option<Duration>,
+    /// Rows of the region table in `report.md` (`report.json` lists every region).
+    pub max_rows: usize,
+    /// Draw only this output (0-based); `None` draws every output (up to 8).
+    pub output: Option<usize>,
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions {
+            max_regions: None,
+            time_limit: None,
+            max_rows: 50,
+            output: None,
+        }
+    }
+}
+
+/// One SVG picture of a report.
+#[derive(Clone, Debug)]
+pub struct Picture {
+    /// The file name inside the report directory, e.g. `regions.svg`.
+    pub file: String,
+    /// What it shows, one or two sentences.
+    pub caption: String,
+    /// The output drawn (0-based), `None` for the regions picture.
+    pub output: Option<usize>,
+    /// The SVG document.
+    pub svg: String,
+}
+
+/// A finished report, ready to be written.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// `report.md`.
+    pub markdown: String,
+    /// `report.json` (see the module docs).
+    pub json: Value,
+    /// The pictures, linked from `report.md` by file name.
+    pub pictures: Vec<Picture>,
+    /// Did every enumeration finish?
+    pub complete: bool,
+}
+
+impl Report {
+    /// Writes `report.md`, `report.json` and the pictures into `dir` (created if needed),
+    /// each file atomically; returns the paths written.
+    pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>> {
+        std::fs::create_dir_all(dir).map_err(|error| Error::Io {
+            path: dir.display().to_string(),
+            error,
+        })?;
+        let mut written = Vec::new();
+        let mut put = |name: &str, bytes: &[u8]| -> Result<()> {
+            let p = dir.join(name);
+            write_atomic(&p, bytes)?;
+            written.push(p);
+            Ok(())
+        };
+        put("report.md", self.markdown.as_bytes())?;
+        let mut j = serde_json::to_string_pretty(&self.json).expect("JSON values serialise");
+        j.push('\n');
+        put("report.json", j.as_bytes())?;
+        for p in &self.pictures {
+            put(&p.file, p.svg.as_bytes())?;
+        }
+        Ok(written)
+    }
+}
+
+/// One upper bound on the number of regions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bound {
+    /// `activation patterns`, `zaslavsky` or `serra2018`.
+    pub name: &'static str,
+    /// How it reads in the report.
+    pub title: &'static str,
+    /// The exact value when the bound applies.
+    pub value: Option<BigUint>,
+    /// Why it applies or not.
+    pub why: String,
+}
+
+/// `C(n, k)` exactly.
+pub fn binomial(n: usize, k: usize) -> BigUint {
+    if k > n {
+        return BigUint::ZERO;
+    }
+    let k = k.min(n - k);
+    let mut r = BigUint::from(1u32);
+    for i in 0..k {
+        r *= BigUint::from(n - i);
+        r /= BigUint::from(i + 1);
+    }
+    r
+}
+
+/// Zaslavsky's bound `Σ_{i<=k} C(n, i)`: the largest number of regions of `n` hyperplanes
+/// in `R^k`.
+pub fn zaslavsky_bound(n: usize, k: usize) -> BigUint {
+    (0..=k.min(n)).map(|i| binomial(n, i)).sum()
+}
+
+/// Serra, Tjandraatmadja & Ramalingam (2018), Theorem 1: at most
+/// `Σ_{(j_1..j_L) ∈ J} Π_l C(n_l, j_l)` regions for ReLU layers of widths `n_1..n_L` on
+/// `R^{n_0}`, with `0 <= j_l <= min(n_0, n_1 - j_1, ..., n_{l-1} - j_{l-1}, n_l)`.
+///
+/// ```
+/// use relucheck::report::{serra_bound, zaslavsky_bound};
+/// assert_eq!(serra_bound(2, &[3, 2]), 25u32.into());
+/// assert_eq!(serra_bound(2, &[10]), zaslavsky_bound(10, 2));
+/// ```
+pub fn serra_bound(n0: usize, widths: &[usize]) -> BigUint {
+    // State: the cap min(n_0, n_1 - j_1, ...) so far, with the summed products that reach it.
+    let mut states: BTreeMap<usize, BigUint> = BTreeMap::new();
+    states.insert(n0, BigUint::from(1u32));
+    for &n in widths {
+        let mut next: BTreeMap<usize, BigUint> = BTreeMap::new();
+        for (cap, w) in &states {
+            for j in 0..=(*cap).min(n) {
+                *next.entry((*cap).min(n - j)).or_default() += w * binomial(n, j);
+            }
+        }
+        states = next;
+    }
+    states.into_values().sum()
+}
+
+/// The bounds that apply to `net` on a `k`-dimensional domain (see the module docs).
+pub fn region_bounds(net: &Network, k: usize) -> Vec<Bound> {
+    let mut patterns = BigUint::from(1u32);
+    // (layer, activation kind, width) of every piecewise-linear layer.
+    let mut nonlinear: Vec<(&Layer, usize)> = Vec::new();
+    for (l, s) in net.layers().iter().zip(net.shapes()) {
+        if let Some(units) = l.pieces(*s) {
+            for u in &units {
+                patterns *= BigUint::from(u.len().max(1));
+            }
+            nonlinear.push((l, units.len()));
+        }
+    }
+    let kinds: Vec<&str> = {
+        let mut v: Vec<&str> = nonlinear.iter().map(|(l, _)| l.kind()).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let widths: Vec<usize> = nonlinear.iter().map(|(_, n)| *n).collect();
+    let all_relu = nonlinear
+        .iter()
+        .all(|(l, _)| matches!(l, Layer::Activation(Activation::Relu)));
+    let one_kink = |l: &Layer| {
+        matches!(
+            l,
+            Layer::Activation(
+                Activation::Relu
+                    | Activation::LeakyRelu { .. }
+                    | Activation::PRelu { .. }
+                    | Activation::Abs
+            )
+        )
+    };
+    let widths_text = widths
+        .iter()
+        .map(usize::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let zaslavsky = match nonlinear.as_slice() {
+        [(l, n)] if one_kink(l) => Bound {
+            name: "zaslavsky",
+            title: "Zaslavsky (one hidden layer): Σ_{i<=k} C(n, i)",
+            value: Some(zaslavsky_bound(*n, k)),
+            why: format!(
+                "one hidden layer of n = {n} {} units, each with one kink: the regions are cells of {n} hyperplanes in R^{k}",
+                l.kind()
+            ),
+        },
+        [(l, _)] => Bound {
+            name: "zaslavsky",
+            title: "Zaslavsky (one hidden layer): Σ_{i<=k} C(n, i)",
+            value: None,
+            why: format!(
+                "not applicable: {} units have more than one kink (not one hyperplane per unit)",
+                l.kind()
+            ),
+        },
+        [] => Bound {
+            name: "zaslavsky",
+            title: "Zaslavsky (one hidden layer): Σ_{i<=k} C(n, i)",
+            value: None,
+            why: "not applicable: no hidden piecewise-linear layer (the network is affine)".into(),
+        },
+        _ => Bound {
+            name: "zaslavsky",
+            title: "Zaslavsky (one hidden layer): Σ_{i<=k} C(n, i)",
+            value: None,
+            why: format!(
+                "not applicable: {} piecewise-linear layers (widths {widths_text}), not one",
+                nonlinear.len()
+            ),
+        },
+    };
+    let serra = if nonlinear.is_empty() {
+        Bound {
+            name: "serra2018",
+            title: "Serra, Tjandraatmadja & Ramalingam 2018, Theorem 1",
+            value: None,
+            why: "not applicable: no hidden ReLU layer (the network is affine: 1 region)".into(),
+        }
+    } else if all_relu {
+        Bound {
+            name: "serra2018",
+            title: "Serra, Tjandraatmadja & Ramalingam 2018, Theorem 1",
+            value: Some(serra_bound(k, &widths)),
+            why: format!(
+                "ReLU layers of widths {widths_text} on a {k}-dimensional domain (affine layers between them count as dense layers)"
+            ),
+        }
+    } else {
+        Bound {
+            name: "serra2018",
+            title: "Serra, Tjandraatmadja & Ramalingam 2018, Theorem 1",
+            value: None,
+            why: format!(
+                "not applicable: the theorem is for ReLU networks; this one has {}",
+                kinds.join(", ")
+            ),
+        }
+    };
+    vec![
+        Bound {
+            name: "activation patterns",
+            title: "Activation patterns: Π over units of their pieces",
+            value: Some(patterns),
+            why: "always: every region has its own activation pattern".into(),
+        },
+        zaslavsky,
+        serra,
+    ]
+}
+
+/// What a unit's piece means, e.g. `inactive (outputs 0)` for ReLU piece 0.
+pub fn piece_name(layer: &Layer, piece: u8) -> String {
+    match layer {
+        Layer::Activation(Activation::Relu) => match piece {
+            0 => "inactive (outputs 0)".into(),
+            _ => "active (passes its input)".into(),
+        },
+        Layer::Activation(Activation::LeakyRelu { .. } | Activation::PRelu { .. }) => match piece {
+            0 => "negative side (slope alpha)".into(),
+            _ => "positive side (slope 1)".into(),
+        },
+        Layer::Activation(Activation::Abs) => match piece {
+            0 => "negative side (outputs −z)".into(),
+            _ => "positive side (outputs z)".into(),
+        },
+        Layer::Activation(Activation::HardTanh { .. }) => match piece {
+            0 => "clamped at min".into(),
+            1 => "between min and max (passes its input)".into(),
+            _ => "clamped at max".into(),
+        },
+        Layer::MaxPool2d { .. } => format!("input {} of its window is the maximum", piece + 1),
+        _ => format!("piece {piece}"),
+    }
+}
+
+fn unit_status(layer: &Layer, piece: u8) -> String {
+    match (layer, piece) {
+        (Layer::Activation(Activation::Relu), 0) => "dead (never active)".into(),
+        (Layer::Activation(Activation::Relu), _) => "always active (acts as the identity)".into(),
+        _ => format!("always on one piece: {}", piece_name(layer, piece)),
+    }
+}
+
+/// A unit that keeps one piece on the whole domain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConstantUnit {
+    /// Layer index (from 0).
+    pub layer: usize,
+    /// Unit index (from 0; written from 1).
+    pub unit: usize,
+    /// The piece it keeps.
+    pub piece: u8,
+}
+
+/// The units that keep one piece in every region (dead and always-active units), and the
+/// number of the others. Meaningful only for a complete enumeration.
+pub fn constant_units(regions: &Regions) -> (Vec<ConstantUnit>, usize) {
+    let mut out = Vec::new();
+    let mut varying = 0;
+    let Some(first) = regions.regions.first() else {
+        return (out, 0);
+    };
+    for (l, layer_pattern) in first.pattern.0.iter().enumerate() {
+        for (u, &p) in layer_pattern.iter().enumerate() {
+            if regions.regions.iter().all(|r| r.pattern.0[l][u] == p) {
+                out.push(ConstantUnit {
+                    layer: l,
+                    unit: u,
+                    piece: p,
+                });
+            } else {
+                varying += 1;
+            }
+        }
+    }
+    (out, varying)
+}
+
+/// Two adjacent regions with different maps and the unit whose change of piece separates
+/// them, with exact inputs and outputs.
+#[derive(Clone, Debug)]
+pub struct Witness {
+    /// The two region ids.
+    pub regions: [usize; 2],
+    /// Their patterns.
+    pub patterns: [String; 2],
+    /// The layer of the unit (from 0).
+    pub layer: usize,
+    /// The unit (from 0).
+    pub unit: usize,
+    /// The unit's piece in each region.
+    pub pieces: [u8; 2],
+    /// The interior points, in domain coordinates.
+    pub points: [Vec<Q>; 2],
+    /// The same points in input coordinates.
+    pub input_points: [Vec<Q>; 2],
+    /// The unit's input (pre-activation) at each point, for element-wise activations.
+    pub unit_inputs: Option<[Q; 2]>,
+    /// `f` at each point.
+    pub outputs: [Vec<Q>; 2],
+    /// The formulas on each region.
+    pub formulas: [Vec<String>; 2],
+    /// Is it the only unit whose piece differs between the two regions?
+    pub only_unit: bool,
+}
+
+/// Finds two adjacent regions with different maps, preferring a pair whose patterns differ
+/// in one unit only.
+pub fn witness(net: &Network, regions: &Regions) -> Option<Witness> {
+    // (region, neighbour, the (layer, unit) pairs whose pieces differ)
+    type Pair = (usize, usize, Vec<(usize, usize)>);
+    let mut best: Option<Pair> = None;
+    'outer: for r in &regions.regions {
+        for nb in r.neighbour_ids() {
+            let other = &regions.regions[nb];
+            if nb <= r.id || other.map == r.map {
+                continue;
+            }
+            let diff: Vec<(usize, usize)> = r
+                .pattern
+                .0
+                .iter()
+                .zip(&other.pattern.0)
+                .enumerate()
+                .flat_map(|(l, (a, b))| {
+                    a.iter()
+                        .zip(b)
+                        .enumerate()
+                        .filter(|(_, (x, y))| x != y)
+                        .map(move |(u, _)| (l, u))
+                })
+                .collect();
+            if diff.is_empty() {
+                continue;
+            }
+            let single = diff.len() == 1;
+            if best.is_none() || single {
+                best = Some((r.id, nb, diff));
+            }
+            if single {
+                break 'outer;
+            }
+        }
+    }
+    let (a, b, diff) = best?;
+    let (layer, unit) = diff[0];
+    let ra = &regions.regions[a];
+    let rb = &regions.regions[b];
+    let names = regions.domain.coordinate_names();
+    let xa = regions.domain.to_input(&ra.interior_point);
+    let xb = regions.domain.to_input(&rb.interior_point);
+    let ta = net.trace(&xa).ok()?;
+    let tb = net.trace(&xb).ok()?;
+    let elementwise = matches!(net.layers()[layer], Layer::Activation(_));
+    Some(Witness {
+        regions: [a, b],
+        patterns: [ra.pattern.to_string(), rb.pattern.to_string()],
+        layer,
+        unit,
+        pieces: [ra.pattern.0[layer][unit], rb.pattern.0[layer][unit]],
+        points: [ra.interior_point.clone(), rb.interior_point.clone()],
+        unit_inputs: elementwise.then(|| {
+            [
+                ta.layers[layer].input[unit].clone(),
+                tb.layers[layer].input[unit].clone(),
+            ]
+        }),
+        outputs: [ta.output().to_vec(), tb.output().to_vec()],
+        input_points: [xa, xb],
+        formulas: [map_formulas(ra, &names), map_formulas(rb, &names)],
+        only_unit: diff.len() == 1,
+    })
+}
+
+impl Witness {
+    fn to_json(&self) -> Value {
+        json!({
+            "regions": self.regions,
+            "patterns": self.patterns,
+            "layer": self.layer,
+            "unit": self.unit + 1,
+            "pieces": self.pieces,
+            "points": [qs_to_strings(&self.points[0]), qs_to_strings(&self.points[1])],
+            "input_points": [qs_to_strings(&self.input_points[0]), qs_to_strings(&self.input_points[1])],
+            "unit_inputs": self.unit_inputs.as_ref().map(|z| [z[0].to_string(), z[1].to_string()]),
+            "outputs": [qs_to_strings(&self.outputs[0]), qs_to_strings(&self.outputs[1])],
+            "formulas": self.formulas,
+            "only_unit": self.only_unit,
+        })
+    }
+
+    /// The explanation, as Markdown lines.
+    fn markdown(&self, net: &Network, dom: &Domain) -> Vec<String> {
+        let layer = &net.layers()[self.layer];
+        let unit = format!(
+            "unit {} of layer {} ({})",
+            self.unit + 1,
+            self.layer,
+            layer.kind()
+        );
+        let point = match dom.kind() {
+            DomainKind::Slice { .. } => "(s, t)",
+            DomainKind::Segment { .. } => "s",
+            _ => "x",
+        };
+        let mut lines = vec![format!(
+            "What breaks it: regions {} and {} are adjacent and carry different formulas; their patterns differ in {unit}{}.",
+            self.regions[0],
+            self.regions[1],
+            if self.only_unit {
+                " only"
+            } else {
+                " (and in other units)"
+            }
+        )];
+        for i in 0..2 {
+            let input = if dom.is_input_space() {
+                String::new()
+            } else {
+                format!(" = input {}", format_point(&self.input_points[i]))
+            };
+            let z = match &self.unit_inputs {
+                Some(z) => format!("the unit's input is {}, so it is", z[i]),
+                None => "the unit is".to_string(),
+            };
+            lines.push(format!(
+                "  - at {point} = {}{input} (region {}, pattern `{}`): {z} {}; f = {}, where {}",
+                format_point(&self.points[i]),
+                self.regions[i],
+                self.patterns[i],
+                piece_name(layer, self.pieces[i]),
+                format_point(&self.outputs[i]),
+                self.formulas[i].join("; ")
+            ));
+        }
+        lines.push(
+            "  Each formula holds on a whole open region, so no single affine map fits f on both."
+                .into(),
+        );
+        lines
+    }
+}
+
+/// The verdicts of `check` applicable to `domain` (from `regions` where possible).
+fn verdicts_on(
+    net: &Network,
+    domain: &Domain,
+    regions: &Regions,
+    budget: &Budget,
+) -> Result<Vec<Verdict>> {
+    let checker = budget.checker(Checker::new(net, domain.clone()));
+    Property::ALL
+        .into_iter()
+        .filter(|p| p.check_domain(domain).is_ok())
+        .map(|p| guarded(checker.check_with(p, regions), p, regions))
+        .collect()
+}
+
+/// A decision from incomplete regions that could not be finished (e.g. no counterexample
+/// could be built from the regions found) is unknown, not an error.
+fn guarded(v: Result<Verdict>, property: Property, regions: &Regions) -> Result<Verdict> {
+    match v {
+        Err(_) if !regions.is_complete() => Ok(Verdict {
+            property,
+            outcome: Outcome::Unknown(format!(
+                "not established: region enumeration {}",
+                regions.stop.describe()
+            )),
+            method: crate::properties::Method::Exact,
+            reason: "the regions are incomplete".into(),
+        }),
+        v => v,
+    }
+}
+
+struct Budget {
+    max_regions: Option<usize>,
+    deadline: Option<Instant>,
+}
+
+/// The time an auxiliary enumeration (the whole input space or the orthant, when the
+/// domain is something else) may take when no `--time-limit` is given.
+pub const AUX_TIME_LIMIT: Duration = Duration::from_secs(10);
+
+impl Budget {
+    /// The budget of an auxiliary question: the report's own, or [`AUX_TIME_LIMIT`] when
+    /// there is none.
+    fn aux(&self) -> Budget {
+        Budget {
+            max_regions: self.max_regions,
+            deadline: Some(
+                self.deadline
+                    .unwrap_or_else(|| Instant::now() + AUX_TIME_LIMIT),
+            ),
+        }
+    }
+
+    fn remaining(&self) -> Option<Duration> {
+        self.deadline
+            .map(|d| d.saturating_duration_since(Instant::now()))
+    }
+
+    fn checker<'a>(&self, mut c: Checker<'a>) -> Checker<'a> {
+        if let Some(n) = self.max_regions {
+            c = c.with_max_regions(n);
+        }
+        if let Some(t) = self.remaining() {
+            c = c.with_time_limit(t);
+        }
+        c
+    }
+
+    fn enumerator<'a>(&self, mut e: Enumerator<'a>) -> Enumerator<'a> {
+        if let Some(n) = self.max_regions {
+            e = e.with_max_regions(n);
+        }
+        if let Some(t) = self.remaining() {
+            e = e.with_time_limit(t);
+        }
+        e
+    }
+}
+
+/// Escapes a Markdown table cell (`|` would end the cell).
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+fn verdict_word(v: &Verdict) -> &'static str {
+    match v.outcome {
+        Outcome::Holds => "**holds**",
+        Outcome::Fails(_) => "**fails**",
+        Outcome::Unknown(_) => "unknown",
+    }
+}
+
+fn verdict_table(s: &mut String, verdicts: &[Verdict]) {
+    writeln!(s, "| property | statement | verdict | why |").unwrap();
+    writeln!(s, "| --- | --- | --- | --- |").unwrap();
+    for v in verdicts {
+        let why = match &v.outcome {
+            Outcome::Unknown(why) => why.clone(),
+            _ => v.reason.clone(),
+        };
+        writeln!(
+            s,
+            "| {} | {} | {} | {} |",
+            v.property,
+            cell(v.property.statement()),
+            verdict_word(v),
+            cell(&why)
+        )
+        .unwrap();
+    }
+    let cexs: Vec<&Verdict> = verdicts
+        .iter()
+        .filter(|v| v.counterexample().is_some())
+        .collect();
+    if !cexs.is_empty() {
+        writeln!(s, "\nCounterexamples (exact, re-checked):\n").unwrap();
+        for v in cexs {
+            writeln!(
+                s,
+                "- {}: {}",
+                v.property,
+                v.counterexample().expect("filtered").describe()
+            )
+            .unwrap();
+        }
+    }
+}
+
+fn holds(verdicts: &[Verdict], p: Property) -> Option<bool> {
+    verdicts
+        .iter()
+        .find(|v| v.property == p)
+        .and_then(Verdict::holds)
+}
+
+fn stage_regions(net: &Network, domain: Domain, budget: &Budget) -> Result<Regions> {
+    budget.enumerator(Enumerator::new(net, domain)).run()
+}
+
+/// A suggested `--slice` for a network with `d >= 3` inputs: the plane of the first two.
+pub fn suggested_slice(d: usize) -> String {
+    let v = |i: Option<usize>| {
+        (0..d)
+            .map(|j| if Some(j) == i { "1" } else { "0" })
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    format!(
+        "--slice \"{};{};{}\" --box -1:1",
+        v(None),
+        v(Some(0)),
+        v(Some(1))
+    )
+}
+
+/// Builds the report of `net` on `domain` (see the module docs).
+pub fn build(net: &Network, domain: Domain, opts: &ReportOptions) -> Result<Report> {
+    let budget = Budget {
+        max_regions: opts.max_regions,
+        deadline: opts.time_limit.map(|t| Instant::now() + t),
+    };
+    if let Some(k) = opts.output
+        && k >= net.output_dim()
+    {
+        return Err(Error::Invalid(format!(
+            "--output {}: the network has {} output{}",
+            k + 1,
+            net.output_dim(),
+            if net.output_dim() == 1 { "" } else { "s" }
+        )));
+    }
+    let d = net.input_dim();
+    let k = domain.dim();
+    let names = domain.coordinate_names();
+    let regions = stage_regions(net, domain.clone(), &budget)?;
+    let verdicts = verdicts_on(net, &domain, &regions, &budget)?;
+    let whole_verdicts = if matches!(domain.kind(), DomainKind::Whole) {
+        None
+    } else {
+        let whole = Domain::whole(d);
+        let aux = budget.aux();
+        let wr = stage_regions(net, whole.clone(), &aux)?;
+        Some(verdicts_on(net, &whole, &wr, &aux)?)
+    };
+    // The learner's case: the non-negative orthant of the input space.
+    let orthant = Domain::orthant(d);
+    let or_regions = if matches!(domain.kind(), DomainKind::Orthant) {
+        regions.clone()
+    } else {
+        stage_regions(net, orthant.clone(), &budget.aux())?
+    };
+    let or_checker = budget.aux().checker(Checker::new(net, orthant.clone()));
+    let or_verdicts: Vec<Verdict> = [Property::Affine, Property::Linear]
+        .into_iter()
+        .map(|p| guarded(or_checker.check_with(p, &or_regions), p, &or_regions))
+        .collect::<Result<_>>()?;
+    let or_witness = witness(net, &or_regions);
+    let or_region_of_domain = (or_regions.is_complete() && or_regions.regions.len() == 1)
+        .then(|| regions.by_pattern(&or_regions.regions[0].pattern))
+        .flatten()
+        .filter(|_| domain.is_input_space())
+        .map(|r| r.id);
+    let complete = regions.is_complete()
+        && or_regions.is_complete()
+        && verdicts.iter().all(|v| v.holds().is_some())
+        && whole_verdicts
+            .as_ref()
+            .is_none_or(|w| w.iter().all(|v| v.holds().is_some()))
+        && or_verdicts.iter().all(|v| v.holds().is_some());
+    let bounds = region_bounds(net, k);
+    let (constant, varying) = constant_units(&regions);
+    let units_decided = regions.is_complete();
+    let wit = witness(net, &regions);
+    let pictures = svg::pictures(net, &regions, opts.output);
+    let picture_note = match &pictures {
+        Ok(_) => None,
+        Err(why) => Some(why.clone()),
+    };
+    let pictures = pictures.unwrap_or_default();
+
+    // ---- report.md ----
+    let title = net.name.as_deref().unwrap_or("the network");
+    let mut s = String::new();
+    writeln!(s, "# Region report: {title}\n").unwrap();
+    if let Some(desc) = &net.description {
+        writeln!(s, "> {desc}\n").unwrap();
+    }
+    if !complete {
+        writeln!(
+            s,
+            "**INCOMPLETE REPORT.** A budget ran out before everything was established: the \
+             region enumeration on the domain is {}. Counts below are only what was found, \
+             and a verdict is given only where it was established (a counterexample is valid \
+             however few regions were found); the others are marked unknown. Raise \
+             `--max-regions` or `--time-limit` for a complete report.\n",
+            regions.stop.describe()
+        )
+        .unwrap();
+    }
+    for note in &net.notes {
+        writeln!(s, "Note: {note}\n").unwrap();
+    }
+    writeln!(s, "## Network\n").unwrap();
+    writeln!(
+        s,
+        "- Input shape {} ({} input{}), {} output{}, {} layers, {} parameters, {} piecewise-linear units.",
+        net.input_shape(),
+        d,
+        if d == 1 { "" } else { "s" },
+        net.output_dim(),
+        if net.output_dim() == 1 { "" } else { "s" },
+        net.layers().len(),
+        net.parameter_count(),
+        net.nonlinear_units()
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "\n| layer | type | output shape | parameters |\n| --- | --- | --- | --- |"
+    )
+    .unwrap();
+    for (i, l) in net.layers().iter().enumerate() {
+        writeln!(
+            s,
+            "| {i} | {} | {} | {} |",
+            l.kind(),
+            net.shapes()[i + 1],
+            l.parameter_count()
+        )
+        .unwrap();
+    }
+    writeln!(s, "\n## Domain\n").unwrap();
+    writeln!(s, "{}.", upper_first(&domain.describe())).unwrap();
+    writeln!(
+        s,
+        "Coordinates: {}{}.",
+        names.join(", "),
+        if domain.is_input_space() {
+            ""
+        } else {
+            " (points below are written in these domain coordinates)"
+        }
+    )
+    .unwrap();
+
+    writeln!(s, "\n## Counts\n").unwrap();
+    writeln!(s, "| | count |\n| --- | --- |").unwrap();
+    writeln!(
+        s,
+        "| activation regions | {}{} |",
+        regions.regions.len(),
+        if regions.is_complete() {
+            ""
+        } else {
+            " found (incomplete)"
+        }
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "| linear pieces | {} |",
+        regions
+            .piece_count
+            .map_or("unknown (incomplete)".to_string(), |p| p.to_string())
+    )
+    .unwrap();
+    let bounded = regions
+        .regions
+        .iter()
+        .filter(|r| r.bounded == Some(true))
+        .count();
+    writeln!(s, "| bounded regions | {bounded} |").unwrap();
+    writeln!(s, "\nEnumeration: {}.\n", regions.stop.describe()).unwrap();
+    writeln!(
+        s,
+        "Known upper bounds on the number of activation regions of this architecture on \
+         R^{k} (k = {k}, the domain's dimension). {}\n",
+        if domain.is_bounded() || matches!(domain.kind(), DomainKind::Orthant) {
+            "The domain is only part of R^k, so its count can only be smaller."
+        } else {
+            "The domain is all of R^k."
+        }
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "| bound | value | applies because |\n| --- | --- | --- |"
+    )
+    .unwrap();
+    for b in &bounds {
+        writeln!(
+            s,
+            "| {} | {} | {} |",
+            b.title,
+            b.value
+                .as_ref()
+                .map_or("not applicable".into(), |v| v.to_string()),
+            cell(&b.why)
+        )
+        .unwrap();
+    }
+    if let Some(best) = bounds.iter().filter_map(|b| b.value.as_ref()).min() {
+        writeln!(
+            s,
+            "\n{} of at most {best} regions: {}.",
+            regions.regions.len(),
+            if BigUint::from(regions.regions.len()) == *best {
+                "the largest number possible for this architecture".to_string()
+            } else {
+                format!(
+                    "{} short of the best bound",
+                    best - BigUint::from(regions.regions.len()).min(best.clone())
+                )
+            }
+        )
+        .unwrap();
+    }
+
+    writeln!(s, "\n## Properties on the domain\n").unwrap();
+    writeln!(
+        s,
+        "Decided exactly from the regions (as `relucheck check --property all`){}.\n",
+        if domain.is_input_space() {
+            String::new()
+        } else {
+            format!("; points in domain coordinates {}", names.join(", "))
+        }
+    )
+    .unwrap();
+    verdict_table(&mut s, &verdicts);
+    if let Some(w) = &whole_verdicts {
+        writeln!(
+            s,
+            "\n### On the whole input space R^{d}\n\nAdditivity, homogeneity and oddness need the whole input space (additivity and positive homogeneity also make sense on the orthant); these verdicts are about f on all of R^{d}, not only the domain above.\n"
+        )
+        .unwrap();
+        verdict_table(&mut s, w);
+    }
+
+    writeln!(s, "\n## The learner's question: is this network linear?\n").unwrap();
+    let learner = learner_answer(
+        net,
+        &domain,
+        &regions,
+        &verdicts,
+        &or_regions,
+        &or_verdicts,
+        or_region_of_domain,
+        wit.as_ref(),
+        or_witness.as_ref(),
+    );
+    for line in &learner {
+        writeln!(s, "{line}").unwrap();
+    }
+
+    writeln!(s, "\n## Units that never change piece\n").unwrap();
+    if !units_decided {
+        writeln!(
+            s,
+            "Not decided: the enumeration is incomplete, and a unit that keeps one piece in the regions found may change piece in the others."
+        )
+        .unwrap();
+    } else if net.nonlinear_units() == 0 {
+        writeln!(s, "The network has no piecewise-linear units.").unwrap();
+    } else if constant.is_empty() {
+        writeln!(
+            s,
+            "None: each of the {varying} piecewise-linear units changes piece somewhere on the domain."
+        )
+        .unwrap();
+    } else {
+        writeln!(
+            s,
+            "Decided from the patterns of all {} regions: a unit is dead if it is inactive in every region, always active if active in every region. {} unit{} change piece somewhere on the domain.\n",
+            regions.regions.len(),
+            varying,
+            if varying == 1 { "" } else { "s" }
+        )
+        .unwrap();
+        writeln!(
+            s,
+            "| layer | unit | type | on the whole domain |\n| --- | --- | --- | --- |"
+        )
+        .unwrap();
+        for c in &constant {
+            let layer = &net.layers()[c.layer];
+            writeln!(
+                s,
+                "| {} | {} | {} | {} |",
+                c.layer,
+                c.unit + 1,
+                layer.kind(),
+                unit_status(layer, c.piece)
+            )
+            .unwrap();
+        }
+    }
+
+    writeln!(s, "\n## Pictures\n").unwrap();
+    match &picture_note {
+        Some(why) => writeln!(s, "{why}").unwrap(),
+        None => {
+            for p in &pictures {
+                writeln!(s, "![{}]({})\n\n*{}*\n", p.file, p.file, p.caption).unwrap();
+            }
+        }
+    }
+
+    writeln!(s, "\n## Regions\n").unwrap();
+    writeln!(
+        s,
+        "Layers' patterns are separated by `|`; in each, one character per unit (ReLU: `1` active, `0` inactive). Points are interior points, in coordinates {}.\n",
+        names.join(", ")
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "| id | pattern | piece | affine map | interior point | bounded |\n| --- | --- | --- | --- | --- | --- |"
+    )
+    .unwrap();
+    for r in regions.regions.iter().take(opts.max_rows) {
+        writeln!(
+            s,
+            "| {} | `{}` | {} | {} | {} | {} |",
+            r.id,
+            cell(&r.pattern.to_string()),
+            r.piece.map_or("?".into(), |p| p.to_string()),
+            cell(&map_formulas(r, &names).join("<br>")),
+            format_point(&r.interior_point),
+            match r.bounded {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "?",
+            }
+        )
+        .unwrap();
+    }
+    if regions.regions.len() > opts.max_rows {
+        writeln!(
+            s,
+            "\n{} more rows left out (the table shows the first {}); `report.json` lists every region, as does `relucheck regions --format json`.",
+            regions.regions.len() - opts.max_rows,
+            opts.max_rows
+        )
+        .unwrap();
+    }
+
+    // ---- report.json ----
+    let verdicts_json = |v: &[Verdict]| Value::Array(v.iter().map(Verdict::to_json).collect());
+    let json = json!({
+        "relucheck_report": 1,
+        "network": {
+            "name": net.name,
+            "description": net.description,
+            "notes": net.notes,
+            "input_shape": shape_json(net.input_shape()),
+            "inputs": d,
+            "outputs": net.output_dim(),
+            "parameters": net.parameter_count(),
+            "piecewise_linear_units": net.nonlinear_units(),
+            "layers": net.layers().iter().enumerate().map(|(i, l)| json!({
+                "index": i,
+                "type": l.kind(),
+                "output_shape": shape_json(net.shapes()[i + 1]),
+                "parameters": l.parameter_count(),
+            })).collect::<Vec<_>>(),
+        },
+        "domain": domain.to_json(),
+        "domain_text": domain.describe(),
+        "coordinates": names,
+        "complete": complete,
+        "stop": regions.stop.describe(),
+        "counts": {
+            "regions": regions.regions.len(),
+            "pieces": regions.piece_count,
+            "bounded_regions": bounded,
+        },
+        "bounds": bounds.iter().map(|b| json!({
+            "name": b.name,
+            "title": b.title,
+            "applies": b.value.is_some(),
+            "value": b.value.as_ref().map(|v| v.to_string()),
+            "why": b.why,
+        })).collect::<Vec<_>>(),
+        "verdicts": verdicts_json(&verdicts),
+        "whole_space_verdicts": whole_verdicts.as_deref().map(verdicts_json),
+        "orthant": {
+            "verdicts": verdicts_json(&or_verdicts),
+            "regions": or_regions.regions.len(),
+            "complete": or_regions.is_complete(),
+            "region_of_domain": or_region_of_domain,
+            "witness": or_witness.as_ref().map(Witness::to_json),
+        },
+        "units": {
+            "decided": units_decided,
+            "constant": if units_decided {
+                Value::Array(constant.iter().map(|c| {
+                    let layer = &net.layers()[c.layer];
+                    json!({
+                        "layer": c.layer,
+                        "unit": c.unit + 1,
+                        "activation": layer.kind(),
+                        "piece": c.piece,
+                        "status": unit_status(layer, c.piece),
+                    })
+                }).collect())
+            } else {
+                Value::Null
+            },
+            "varying": if units_decided { json!(varying) } else { Value::Null },
+        },
+        "learner": {
+            "linear": holds(&verdicts, Property::Linear),
+            "affine": holds(&verdicts, Property::Affine),
+            "answer": learner,
+            "witness": wit.as_ref().map(Witness::to_json),
+        },
+        "regions": regions.regions.iter().map(|r| {
+            let mut v = region_json(&regions, r);
+            v["formulas"] = json!(map_formulas(r, &names));
+            v
+        }).collect::<Vec<_>>(),
+        "pictures": pictures.iter().map(|p| json!({
+            "file": p.file,
+            "caption": p.caption,
+            "output": p.output,
+        })).collect::<Vec<_>>(),
+        "picture_note": picture_note,
+    });
+    Ok(Report {
+        markdown: s,
+        json,
+        pictures,
+        complete,
+    })
+}
+
+fn shape_json(s: crate::network::Shape) -> Value {
+    match s {
+        crate::network::Shape::Flat(n) => json!([n]),
+        crate::network::Shape::Chw(c, h, w) => json!([c, h, w]),
+    }
+}
+
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+fn single_map(regions: &Regions) -> Option<&Region> {
+    let first = regions.regions.first()?;
+    (regions.is_complete() && regions.regions.iter().all(|r| r.map == first.map)).then_some(first)
+}
+
+/// The plain-language answer, as Markdown lines.
+#[allow(clippy::too_many_arguments)]
+fn learner_answer(
+    net: &Network,
+    domain: &Domain,
+    regions: &Regions,
+    verdicts: &[Verdict],
+    or_regions: &Regions,
+    or_verdicts: &[Verdict],
+    or_region_of_domain: Option<usize>,
+    wit: Option<&Witness>,
+    or_wit: Option<&Witness>,
+) -> Vec<String> {
+    let names = domain.coordinate_names();
+    let mut out = Vec::new();
+    let on = format!("On {}", domain.describe());
+    let affine = holds(verdicts, Property::Affine);
+    let linear = holds(verdicts, Property::Linear);
+    match (affine, linear) {
+        (Some(true), Some(true)) => {
+            let f = single_map(regions).map(|r| map_formulas(r, &names).join("; "));
+            out.push(format!(
+                "- {on}, f is **linear**: one map with offset 0, {}.",
+                f.unwrap_or_default()
+            ));
+        }
+        (Some(true), _) => {
+            let r = single_map(regions);
+            out.push(format!(
+                "- {on}, f is **affine but not linear**: one map, {}, but its offset {} is not 0 (a linear map sends 0 to 0).",
+                r.map(|r| map_formulas(r, &names).join("; "))
+                    .unwrap_or_default(),
+                r.map(|r| format_point(&r.map.c)).unwrap_or_default()
+            ));
+        }
+        (Some(false), _) => {
+            out.push(format!(
+                "- {on}, f is **neither affine nor linear**: it is piecewise affine, with {} linear pieces ({} activation regions), one affine formula on each.",
+                regions
+                    .piece_count
+                    .map_or("several (count unknown: incomplete)".into(), |p| p.to_string()),
+                regions.regions.len()
+            ));
+        }
+        (None, _) => out.push(format!(
+            "- {on}: not established (the budget ran out before the regions were complete)."
+        )),
+    }
+    if affine == Some(false)
+        && let Some(w) = wit
+    {
+        out.push(format!("- {}", w.markdown(net, domain).join("\n")));
+    }
+    // The orthant.
+    let or_affine = holds(or_verdicts, Property::Affine);
+    let or_linear = holds(or_verdicts, Property::Linear);
+    let or_text = "the non-negative orthant (every input >= 0)";
+    match or_affine {
+        Some(true) => {
+            let r = single_map(or_regions);
+            let f = r
+                .map(|r| {
+                    map_formulas(
+                        r,
+                        &crate::Domain::orthant(net.input_dim()).coordinate_names(),
+                    )
+                    .join("; ")
+                })
+                .unwrap_or_default();
+            let mut line = format!(
+                "- On {or_text}, f is **{}**: {f}. This is the learner's claim, and here it is exactly true: {}.",
+                if or_linear == Some(true) {
+                    "linear"
+                } else {
+                    "affine (not linear: its offset is not 0)"
+                },
+                if or_regions.regions.len() == 1 {
+                    "no unit changes piece on the orthant"
+                } else {
+                    "units change piece on the orthant, but every region there carries the same map"
+                }
+            );
+            if let Some(id) = or_region_of_domain {
+                write!(
+                    line,
+                    " The orthant lies inside region {id} of the domain (pattern `{}`).",
+                    regions.regions[id].pattern
+                )
+                .unwrap();
+            }
+            out.push(line);
+        }
+        Some(false) => {
+            let mut line = format!(
+                "- On {or_text}, f is **not affine** either ({} regions there): the learner's claim \"after the first ReLU everything is >= 0, so the later ReLUs do nothing\" fails for this network.",
+                or_regions.regions.len()
+            );
+            if let Some(w) = or_wit {
+                line.push('\n');
+                line.push_str(
+                    &format!(
+                        "- On the orthant: {}",
+                        w.markdown(net, &Domain::orthant(net.input_dim()))
+                            .join("\n")
+                    )
+                    .replace(
+                        "On the orthant: What breaks it",
+                        "On the orthant, what breaks it",
+                    ),
+                );
+            }
+            out.push(line);
+        }
+        None => out.push(format!(
+            "- On {or_text}: not established (the budget ran out)."
+        )),
+    }
+    out.push(
+        "- Why: ReLU is piecewise linear, not linear (relu(−1) + relu(1) = 1 but relu(0) = 0). Within one region every unit keeps one piece, so f is affine there; across a region boundary some unit changes piece and the formula changes."
+            .into(),
+    );
+    out
+}

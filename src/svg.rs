@@ -1,0 +1,1303 @@
+//! Hand-written SVG pictures for reports: the graph of `f` on a 1-D domain, the regions and
+//! the output on a 2-D domain. Geometry is exact (windows, clipped polygons, values at
+//! vertices are rationals); floats appear only as drawing coordinates. The output is
+//! deterministic: the same regions give the same bytes.
+
+use crate::arith::Q;
+use crate::domain::DomainKind;
+use crate::linalg::HalfSpace;
+use crate::network::Network;
+use crate::regions::{Region, Regions};
+use crate::regions_output::affine_formula;
+use crate::report::Picture;
+use std::fmt::Write;
+
+/// Fill colours of regions (a greedy colouring of the neighbour graph picks among them).
+const PALETTE: [&str; 8] = [
+    "#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69", "#fccde5",
+];
+
+/// Colour map for output values, low to high (viridis).
+const RAMP: [&str; 5] = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"];
+
+/// The most outputs drawn without `--output`.
+const MAX_OUTPUTS: usize = 8;
+
+/// The pictures for a report, or why there are none.
+pub(crate) fn pictures(
+    net: &Network,
+    regions: &Regions,
+    output: Option<usize>,
+) -> Result<Vec<Picture>, String> {
+    let dom = &regions.domain;
+    let k = dom.dim();
+    if k >= 3 {
+        return Err(format!(
+            "No pictures: the domain has {k} dimensions, and only 1-D and 2-D domains are drawn. Look at a 2-D slice, e.g. `relucheck report NET {}`, or a segment (`--segment \"FROM;TO\"`).",
+            crate::report::suggested_slice(dom.input_dim())
+        ));
+    }
+    if regions.regions.is_empty() {
+        return Err("No pictures: no region was found.".into());
+    }
+    let m = net.output_dim();
+    let outputs: Vec<usize> = match output {
+        Some(o) => vec![o],
+        None => (0..m.min(MAX_OUTPUTS)).collect(),
+    };
+    let suffix = |o: usize| {
+        if m == 1 {
+            String::new()
+        } else {
+            format!("-f{}", o + 1)
+        }
+    };
+    let mut out = Vec::new();
+    let name = net.name.as_deref().unwrap_or("the network");
+    if k == 1 {
+        for &o in &outputs {
+            out.push(graph_1d(
+                name,
+                regions,
+                o,
+                m,
+                format!("graph{}.svg", suffix(o)),
+            ));
+        }
+    } else {
+        let plane = Plane::new(regions);
+        out.push(regions_2d(name, regions, &plane));
+        for &o in &outputs {
+            out.push(output_2d(
+                name,
+                regions,
+                &plane,
+                o,
+                m,
+                format!("output{}.svg", suffix(o)),
+            ));
+        }
+    }
+    if output.is_none() && m > MAX_OUTPUTS {
+        let last = out.last_mut().expect("at least one picture");
+        last.caption.push_str(&format!(
+            " Only the first {MAX_OUTPUTS} of {m} outputs are drawn; `--output K` draws output K."
+        ));
+    }
+    Ok(out)
+}
+
+// ---------- helpers ----------
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A drawing coordinate with two decimals (never `-0.00`).
+fn fx(x: f64) -> String {
+    let s = format!("{x:.2}");
+    if s == "-0.00" { "0.00".into() } else { s }
+}
+
+fn pow10(e: i32) -> Q {
+    let p = Q::from_int(10i64.pow(e.unsigned_abs().min(18)));
+    if e >= 0 { p } else { Q::ONE / p }
+}
+
+/// A step of 1, 2 or 5 times a power of ten with at most `target` steps in `span > 0`.
+fn nice_step(span: &Q, target: usize) -> Q {
+    let raw = span.to_f64() / target as f64;
+    if !(1e-15..1e15).contains(&raw) {
+        return span / Q::from_int(target as i64);
+    }
+    let e = raw.log10().floor() as i32;
+    for m in [1, 2, 5, 10, 20] {
+        let step = Q::from_int(m) * pow10(e);
+        if span / &step <= Q::from_int(target as i64) {
+            return step;
+        }
+    }
+    span / Q::from_int(target as i64)
+}
+
+/// The multiples of `step` in `[lo, hi]`.
+fn ticks(lo: &Q, hi: &Q, step: &Q) -> Vec<Q> {
+    let mut t = (lo / step).ceil() * step;
+    let mut out = Vec::new();
+    while &t <= hi && out.len() < 100 {
+        out.push(t.clone());
+        t += step;
+    }
+    out
+}
+
+/// An exact number as a person writes it: a decimal when it has a finite one, else a
+/// fraction.
+fn num(q: &Q) -> String {
+    let mut d = q.denom();
+    let two = num_bigint::BigInt::from(2);
+    let five = num_bigint::BigInt::from(5);
+    let zero = num_bigint::BigInt::from(0);
+    let mut places = 0u32;
+    while &d % &two == zero {
+        d /= &two;
+        places += 1;
+    }
+    let mut fives = 0u32;
+    while &d % &five == zero {
+        d /= &five;
+        fives += 1;
+    }
+    let places = places.max(fives);
+    let s = if d == num_bigint::BigInt::from(1) && places > 0 && places <= 12 {
+        let scaled = q * &Q::from_int(10i64.pow(places));
+        let n = scaled.numer();
+        let neg = n < zero;
+        let digits = n.magnitude().to_string();
+        let digits = format!("{digits:0>width$}", width = places as usize + 1);
+        let (int, frac) = digits.split_at(digits.len() - places as usize);
+        format!("{}{int}.{frac}", if neg { "-" } else { "" })
+    } else {
+        q.to_string()
+    };
+    s.replace('-', "−")
+}
+
+fn svg_open(w: u32, h: u32, title: &str) -> String {
+    let mut s = String::new();
+    writeln!(s, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>").unwrap();
+    writeln!(
+        s,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">"
+    )
+    .unwrap();
+    writeln!(s, "<title>{}</title>", esc(title)).unwrap();
+    writeln!(s, "<rect width=\"{w}\" height=\"{h}\" fill=\"#ffffff\"/>").unwrap();
+    s
+}
+
+fn text(s: &mut String, x: f64, y: f64, size: u32, anchor: &str, body: &str) {
+    writeln!(
+        s,
+        "<text x=\"{}\" y=\"{}\" font-size=\"{size}\" text-anchor=\"{anchor}\">{}</text>",
+        fx(x),
+        fx(y),
+        esc(body)
+    )
+    .unwrap();
+}
+
+/// A plot rectangle mapping a window `[lo, hi]` (per axis) to pixels.
+struct Frame {
+    lo: Vec<Q>,
+    hi: Vec<Q>,
+    left: f64,
+    top: f64,
+    w: f64,
+    h: f64,
+}
+
+impl Frame {
+    fn x(&self, v: &Q) -> f64 {
+        self.left + ((v - &self.lo[0]) / (&self.hi[0] - &self.lo[0])).to_f64() * self.w
+    }
+
+    fn y(&self, v: &Q) -> f64 {
+        self.top + self.h - ((v - &self.lo[1]) / (&self.hi[1] - &self.lo[1])).to_f64() * self.h
+    }
+
+    /// Axes with ticks and labels, and the frame.
+    fn axes(&self, s: &mut String, names: [&str; 2]) {
+        let (l, t, w, h) = (self.left, self.top, self.w, self.h);
+        for axis in 0..2 {
+            let span = &self.hi[axis] - &self.lo[axis];
+            let step = nice_step(&span, 8);
+            for v in ticks(&self.lo[axis], &self.hi[axis], &step) {
+                if axis == 0 {
+                    let x = self.x(&v);
+                    writeln!(
+                        s,
+                        "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#333\"/>",
+                        fx(x),
+                        fx(t + h),
+                        fx(x),
+                        fx(t + h + 5.0)
+                    )
+                    .unwrap();
+                    text(s, x, t + h + 18.0, 11, "middle", &num(&v));
+                } else {
+                    let y = self.y(&v);
+                    writeln!(
+                        s,
+                        "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#333\"/>",
+                        fx(l - 5.0),
+                        fx(y),
+                        fx(l),
+                        fx(y)
+                    )
+                    .unwrap();
+                    text(s, l - 8.0, y + 4.0, 11, "end", &num(&v));
+                }
+            }
+        }
+        writeln!(
+            s,
+            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#333\"/>",
+            fx(l),
+            fx(t),
+            fx(w),
+            fx(h)
+        )
+        .unwrap();
+        text(s, l + w / 2.0, t + h + 38.0, 13, "middle", names[0]);
+        writeln!(
+            s,
+            "<text x=\"{}\" y=\"{}\" font-size=\"13\" text-anchor=\"middle\" transform=\"rotate(-90 {} {})\">{}</text>",
+            fx(l - 48.0),
+            fx(t + h / 2.0),
+            fx(l - 48.0),
+            fx(t + h / 2.0),
+            esc(names[1])
+        )
+        .unwrap();
+    }
+}
+
+/// `[lo, hi]` of a 1-D polyhedron from its constraints (`None`: unbounded that way).
+fn interval(r: &crate::polytope::Polytope) -> (Option<Q>, Option<Q>) {
+    let (mut lo, mut hi): (Option<Q>, Option<Q>) = (None, None);
+    for h in r.constraints() {
+        let a = &h.a[0];
+        if a.is_zero() {
+            continue;
+        }
+        let v = &h.b / a;
+        if a.is_positive() {
+            hi = Some(hi.map_or(v.clone(), |x| x.min(v.clone())));
+        } else {
+            lo = Some(lo.map_or(v.clone(), |x| x.max(v.clone())));
+        }
+    }
+    (lo, hi)
+}
+
+/// A window `[lo - margin, hi + margin]` rounded out to a nice step.
+fn padded(lo: &Q, hi: &Q) -> (Q, Q) {
+    padded_by(lo, hi, &(hi - lo))
+}
+
+/// A window `[lo - margin, hi + margin]` with the margin taken from `span`, rounded out to
+/// a nice step.
+fn padded_by(lo: &Q, hi: &Q, span: &Q) -> (Q, Q) {
+    let span = span.clone();
+    let margin = if span.is_zero() {
+        Q::ONE
+    } else {
+        (&span / Q::from_int(4)).max(Q::new(1, 2).min(span.clone()))
+    };
+    let (a, b) = (lo - &margin, hi + &margin);
+    let step = nice_step(&(&b - &a), 10);
+    ((&a / &step).floor() * &step, (&b / &step).ceil() * &step)
+}
+
+fn caption_tail(regions: &Regions) -> String {
+    if regions.is_complete() {
+        String::new()
+    } else {
+        format!(
+            " INCOMPLETE: the enumeration {}; only the {} regions found are drawn, the rest is left white.",
+            regions.stop.describe(),
+            regions.regions.len()
+        )
+    }
+}
+
+// ---------- 1-D ----------
+
+fn graph_1d(name: &str, regions: &Regions, o: usize, m: usize, file: String) -> Picture {
+    let dom = &regions.domain;
+    let names = dom.coordinate_names();
+    let fname = if m == 1 {
+        "f".to_string()
+    } else {
+        format!("f{}", o + 1)
+    };
+    let ivs: Vec<(Option<Q>, Option<Q>)> = regions
+        .regions
+        .iter()
+        .map(|r| interval(&r.polytope))
+        .collect();
+    let (dlo, dhi) = interval(dom.polytope());
+    let mut ends: Vec<Q> = ivs
+        .iter()
+        .flat_map(|(a, b)| [a.clone(), b.clone()])
+        .flatten()
+        .collect();
+    ends.sort();
+    ends.dedup();
+    let window_note;
+    let (wlo, whi) = match (&dlo, &dhi) {
+        (Some(a), Some(b)) => {
+            window_note = String::new();
+            (a.clone(), b.clone())
+        }
+        _ => {
+            let pts: Vec<Q> = if ends.is_empty() {
+                regions
+                    .regions
+                    .iter()
+                    .map(|r| r.interior_point[0].clone())
+                    .collect()
+            } else {
+                ends.clone()
+            };
+            let (mut a, mut b) = padded(
+                pts.iter().min().expect("regions"),
+                pts.iter().max().expect("regions"),
+            );
+            if let Some(l) = &dlo {
+                a = l.clone();
+            }
+            if let Some(h) = &dhi {
+                b = h.clone();
+            }
+            window_note = format!(
+                " The domain is unbounded: the picture shows [{}, {}], which contains every breakpoint with a margin.",
+                num(&a),
+                num(&b)
+            );
+            (a, b)
+        }
+    };
+    // The graph: one segment per region, clipped to the window.
+    let value = |r: &Region, s: &Q| {
+        let (row, c) = r.map.component(o);
+        &row[0] * s + c
+    };
+    let mut segs: Vec<(usize, Q, Q)> = Vec::new();
+    for (r, (a, b)) in regions.regions.iter().zip(&ivs) {
+        let a = a.clone().map_or(wlo.clone(), |a| a.max(wlo.clone()));
+        let b = b.clone().map_or(whi.clone(), |b| b.min(whi.clone()));
+        if a < b {
+            segs.push((r.id, a, b));
+        }
+    }
+    let vals: Vec<Q> = segs
+        .iter()
+        .flat_map(|(id, a, b)| {
+            let r = &regions.regions[*id];
+            [value(r, a), value(r, b)]
+        })
+        .collect();
+    let vmin = vals.iter().min().cloned().unwrap_or(Q::ZERO);
+    let vmax = vals.iter().max().cloned().unwrap_or(Q::ONE);
+    let (ylo, yhi) = if vmin == vmax {
+        (&vmin - Q::ONE, &vmax + Q::ONE)
+    } else {
+        let pad = (&vmax - &vmin) / Q::from_int(12);
+        (&vmin - &pad, &vmax + &pad)
+    };
+    let frame = Frame {
+        lo: vec![wlo.clone(), ylo],
+        hi: vec![whi.clone(), yhi],
+        left: 80.0,
+        top: 64.0,
+        w: 560.0,
+        h: 380.0,
+    };
+    let (width, height) = (1000, 510);
+    let title = format!("{name}: the graph of {fname}");
+    let mut s = svg_open(width, height, &title);
+    title_block(&mut s, &title, &format!("on {}", dom.describe()));
+    frame.axes(&mut s, [&names[0], &fname]);
+    // Pieces of this output: runs of consecutive segments with equal formulas.
+    let formula = |id: usize| {
+        let (row, c) = regions.regions[id].map.component(o);
+        (row.to_vec(), c.clone())
+    };
+    let mut pieces: Vec<(usize, Q, Q)> = Vec::new(); // (first region, from, to)
+    for (id, a, b) in &segs {
+        match pieces.last_mut() {
+            Some((pid, _, to)) if formula(*pid) == formula(*id) && to == a => *to = b.clone(),
+            _ => pieces.push((*id, a.clone(), b.clone())),
+        }
+    }
+    // The polyline.
+    let mut d = String::new();
+    for (i, (id, a, b)) in segs.iter().enumerate() {
+        let r = &regions.regions[*id];
+        let cmd = if i == 0 || segs[i - 1].2 != *a {
+            "M"
+        } else {
+            "L"
+        };
+        write!(
+            d,
+            "{cmd}{},{} L{},{} ",
+            fx(frame.x(a)),
+            fx(frame.y(&value(r, a))),
+            fx(frame.x(b)),
+            fx(frame.y(&value(r, b)))
+        )
+        .unwrap();
+    }
+    writeln!(
+        s,
+        "<path class=\"graph\" d=\"{}\" fill=\"none\" stroke=\"#1f5fa8\" stroke-width=\"2.2\" stroke-linejoin=\"round\"/>",
+        d.trim_end()
+    )
+    .unwrap();
+    // Breakpoints: where consecutive segments meet.
+    let mut n_break = 0;
+    for w in segs.windows(2) {
+        let (ia, _, ea) = &w[0];
+        let (ib, sb, _) = &w[1];
+        if ea != sb {
+            continue;
+        }
+        n_break += 1;
+        let changes = formula(*ia) != formula(*ib);
+        let y = value(&regions.regions[*ib], sb);
+        writeln!(
+            s,
+            "<circle class=\"breakpoint\" cx=\"{}\" cy=\"{}\" r=\"4\" fill=\"{}\" stroke=\"#1f5fa8\" stroke-width=\"1.5\"/>",
+            fx(frame.x(sb)),
+            fx(frame.y(&y)),
+            if changes { "#1f5fa8" } else { "#ffffff" }
+        )
+        .unwrap();
+    }
+    // Labels: the formula over its piece when it fits, else a number and a legend line.
+    let lx = frame.left + frame.w + 30.0;
+    let mut legend: Vec<String> = Vec::new();
+    let label = |id: usize| {
+        let (row, c) = regions.regions[id].map.component(o);
+        format!("{fname} = {}", affine_formula(row, c, &names))
+    };
+    // Formulas on the graph only when every one fits over its piece.
+    let all_fit = pieces.len() <= 12
+        && pieces
+            .iter()
+            .all(|(id, a, b)| label(*id).chars().count() as f64 * 6.4 < frame.x(b) - frame.x(a));
+    for (i, (id, a, b)) in pieces.iter().enumerate() {
+        let r = &regions.regions[*id];
+        let f = label(*id);
+        let mid = (a + b) / Q::from_int(2);
+        let (x, y) = (frame.x(&mid), frame.y(&value(r, &mid)));
+        let above = if y - 14.0 < frame.top {
+            y + 20.0
+        } else {
+            y - 10.0
+        };
+        if all_fit {
+            writeln!(
+                s,
+                "<text class=\"piece-label\" x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#0b3d75\">{}</text>",
+                fx(x),
+                fx(above),
+                esc(&f)
+            )
+            .unwrap();
+        } else if pieces.len() <= 40 {
+            writeln!(
+                s,
+                "<text class=\"piece-label\" x=\"{}\" y=\"{}\" font-size=\"11\" font-weight=\"bold\" text-anchor=\"start\" fill=\"#0b3d75\">{}</text>",
+                fx(x + 7.0),
+                fx(y + 4.0),
+                i + 1
+            )
+            .unwrap();
+            legend.push(format!("{}: on [{}, {}], {f}", i + 1, num(a), num(b)));
+        }
+    }
+    let mut y = frame.top + 8.0;
+    writeln!(
+        s,
+        "<circle cx=\"{}\" cy=\"{}\" r=\"4\" fill=\"#1f5fa8\" stroke=\"#1f5fa8\"/>",
+        fx(lx + 4.0),
+        fx(y - 4.0)
+    )
+    .unwrap();
+    text(
+        &mut s,
+        lx + 16.0,
+        y,
+        11,
+        "start",
+        "breakpoint: the formula changes",
+    );
+    y += 20.0;
+    writeln!(
+        s,
+        "<circle cx=\"{}\" cy=\"{}\" r=\"4\" fill=\"#ffffff\" stroke=\"#1f5fa8\" stroke-width=\"1.5\"/>",
+        fx(lx + 4.0),
+        fx(y - 4.0)
+    )
+    .unwrap();
+    text(
+        &mut s,
+        lx + 16.0,
+        y,
+        11,
+        "start",
+        "a unit changes piece, the formula does not",
+    );
+    y += 28.0;
+    for line in legend.iter().take(18) {
+        text(&mut s, lx, y, 11, "start", line);
+        y += 17.0;
+    }
+    if legend.len() > 18 {
+        text(
+            &mut s,
+            lx,
+            y,
+            11,
+            "start",
+            &format!("… {} more: see report.md", legend.len() - 18),
+        );
+    }
+    if pieces.len() > 40 {
+        text(
+            &mut s,
+            lx,
+            y,
+            11,
+            "start",
+            &format!("{} pieces: formulas in report.md", pieces.len()),
+        );
+    }
+    s.push_str("</svg>\n");
+    let caption = format!(
+        "The graph of {fname} on {} with its {n_break} breakpoints marked (filled where the formula changes, hollow where only a unit's piece does); each of its {} linear pieces is labelled with its formula (or a number listed on the right).{window_note}{}",
+        dom.describe(),
+        pieces.len(),
+        caption_tail(regions)
+    );
+    Picture {
+        file,
+        caption,
+        output: Some(o),
+        svg: s,
+    }
+}
+
+// ---------- 2-D ----------
+
+/// The drawing window of a 2-D domain and every region's polygon in it.
+struct Plane {
+    frame: Frame,
+    /// `Some(note)` when the domain is unbounded and the window was chosen.
+    window_note: Option<String>,
+    /// Each region's polygon (exact vertices, counter-clockwise), `None` when not drawn.
+    polys: Vec<Option<Vec<Vec<Q>>>>,
+}
+
+impl Plane {
+    fn new(regions: &Regions) -> Plane {
+        let dom = &regions.domain;
+        let bounded = dom.is_bounded();
+        let (lo, hi, note) = if bounded {
+            let box_of = |c: usize| interval_2d(dom.polytope(), c);
+            let (a0, b0) = box_of(0);
+            let (a1, b1) = box_of(1);
+            (vec![a0, a1], vec![b0, b1], None)
+        } else {
+            // Every vertex of every region, and a point of each region without one.
+            let mut pts: Vec<Vec<Q>> = Vec::new();
+            // Regions without details (a budget cut the details phase) are not drawn.
+            let drawn = |r: &&Region| regions.is_complete() || !r.facets.is_empty();
+            for r in regions.regions.iter().filter(drawn) {
+                let v = match &r.vertices {
+                    Some(v) => v.clone(),
+                    None => r.polytope.vertices(),
+                };
+                if v.is_empty() {
+                    pts.push(r.interior_point.clone());
+                }
+                pts.extend(v);
+            }
+            // The origin too: the corner of the orthant, the point the learner asks about.
+            pts.push(vec![Q::ZERO, Q::ZERO]);
+            let lo0: Vec<Q> = (0..2)
+                .map(|c| pts.iter().map(|p| p[c].clone()).min().expect("a point"))
+                .collect();
+            let hi0: Vec<Q> = (0..2)
+                .map(|c| pts.iter().map(|p| p[c].clone()).max().expect("a point"))
+                .collect();
+            // One margin for both axes, from the larger span.
+            let span = (&hi0[0] - &lo0[0]).max(&hi0[1] - &lo0[1]);
+            let mut lo = Vec::new();
+            let mut hi = Vec::new();
+            for c in 0..2 {
+                let (mut a, b) = padded_by(&lo0[c], &hi0[c], &span);
+                if matches!(dom.kind(), DomainKind::Orthant) {
+                    a = Q::ZERO;
+                }
+                lo.push(a);
+                hi.push(b);
+            }
+            let note = format!(
+                "The domain is unbounded: the picture shows the window [{}, {}] × [{}, {}], which contains every vertex of the arrangement in the domain with a margin; regions are clipped to it exactly.",
+                num(&lo[0]),
+                num(&hi[0]),
+                num(&lo[1]),
+                num(&hi[1])
+            );
+            (lo, hi, Some(note))
+        };
+        // Equal scales unless the window is very elongated.
+        let size = 460.0;
+        let (sx, sy) = ((&hi[0] - &lo[0]).to_f64(), (&hi[1] - &lo[1]).to_f64());
+        let (w, h) = if sx / sy <= 3.0 && sy / sx <= 3.0 {
+            if sx >= sy {
+                (size, size * sy / sx)
+            } else {
+                (size * sx / sy, size)
+            }
+        } else {
+            (size, size)
+        };
+        let frame = Frame {
+            lo: lo.clone(),
+            hi: hi.clone(),
+            left: 80.0,
+            top: 70.0 + (size - h) / 2.0,
+            w,
+            h,
+        };
+        let window: Vec<HalfSpace> = if bounded {
+            Vec::new()
+        } else {
+            crate::polytope::Polytope::from_box(&lo, &hi).into_constraints()
+        };
+        let polys = regions
+            .regions
+            .iter()
+            .map(|r| {
+                if bounded {
+                    match &r.vertices {
+                        Some(v) => Some(v.clone()),
+                        None if regions.is_complete() => r.polytope.vertices_2d(),
+                        None => None,
+                    }
+                } else if r.facets.is_empty() && !regions.is_complete() {
+                    None
+                } else {
+                    let mut p = r.polytope.clone();
+                    for h in &window {
+                        p.push(h.clone());
+                    }
+                    p.vertices_2d()
+                }
+                .filter(|v| v.len() >= 3)
+            })
+            .collect();
+        Plane {
+            frame,
+            window_note: note,
+            polys,
+        }
+    }
+
+    fn px(&self, p: &[Q]) -> (f64, f64) {
+        (self.frame.x(&p[0]), self.frame.y(&p[1]))
+    }
+
+    fn points_attr(&self, poly: &[Vec<Q>]) -> String {
+        poly.iter()
+            .map(|p| {
+                let (x, y) = self.px(p);
+                format!("{},{}", fx(x), fx(y))
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn centroid(&self, poly: &[Vec<Q>]) -> (f64, f64) {
+        let n = poly.len() as f64;
+        let (sx, sy) = poly
+            .iter()
+            .map(|p| self.px(p))
+            .fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
+        (sx / n, sy / n)
+    }
+
+    fn area(&self, poly: &[Vec<Q>]) -> f64 {
+        let pts: Vec<(f64, f64)> = poly.iter().map(|p| self.px(p)).collect();
+        let mut a = 0.0;
+        for i in 0..pts.len() {
+            let (x1, y1) = pts[i];
+            let (x2, y2) = pts[(i + 1) % pts.len()];
+            a += x1 * y2 - x2 * y1;
+        }
+        a.abs() / 2.0
+    }
+}
+
+/// The range of coordinate `c` over a bounded 2-D polytope given by box constraints.
+fn interval_2d(p: &crate::polytope::Polytope, c: usize) -> (Q, Q) {
+    let mut obj = vec![Q::ZERO; 2];
+    obj[c] = Q::ONE;
+    let hi = match p.maximize(&obj) {
+        crate::lp::LpResult::Optimal { value, .. } => value,
+        _ => Q::ONE,
+    };
+    obj[c] = -Q::ONE;
+    let lo = match p.maximize(&obj) {
+        crate::lp::LpResult::Optimal { value, .. } => -value,
+        _ => Q::ZERO,
+    };
+    (lo, hi)
+}
+
+fn colouring(regions: &Regions) -> Vec<usize> {
+    let mut colour = vec![0usize; regions.regions.len()];
+    for r in &regions.regions {
+        let used: Vec<usize> = r
+            .neighbour_ids()
+            .into_iter()
+            .filter(|&n| n < r.id)
+            .map(|n| colour[n])
+            .collect();
+        colour[r.id] = (0..PALETTE.len())
+            .find(|c| !used.contains(c))
+            .unwrap_or(r.id % PALETTE.len());
+    }
+    colour
+}
+
+fn title_block(s: &mut String, title: &str, sub: &str) {
+    text(s, 20.0, 26.0, 16, "start", title);
+    text(s, 20.0, 46.0, 12, "start", &shorten(sub, 150));
+}
+
+/// At most `n` characters, with `…` when cut.
+fn shorten(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        s.chars().take(n - 1).collect::<String>() + "…"
+    }
+}
+
+fn regions_2d(name: &str, regions: &Regions, plane: &Plane) -> Picture {
+    let dom = &regions.domain;
+    let names = dom.coordinate_names();
+    let (width, height) = (1000, 620);
+    let pieces = regions
+        .piece_count
+        .map_or("? linear pieces".to_string(), |p| {
+            format!("{p} linear pieces")
+        });
+    let title = format!(
+        "{name}: {} activation regions, {pieces}",
+        regions.regions.len()
+    );
+    let mut s = svg_open(width, height, &title);
+    title_block(&mut s, &title, &format!("on {}", dom.describe()));
+    let colour = colouring(regions);
+    let f = &plane.frame;
+    writeln!(
+        s,
+        "<clipPath id=\"plot\"><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/></clipPath>",
+        fx(f.left),
+        fx(f.top),
+        fx(f.w),
+        fx(f.h)
+    )
+    .unwrap();
+    writeln!(s, "<g clip-path=\"url(#plot)\">").unwrap();
+    for (r, poly) in regions.regions.iter().zip(&plane.polys) {
+        if let Some(poly) = poly {
+            writeln!(
+                s,
+                "<polygon class=\"region\" data-region=\"{}\" points=\"{}\" fill=\"{}\" stroke=\"#666\" stroke-width=\"0.6\"/>",
+                r.id,
+                plane.points_attr(poly),
+                PALETTE[colour[r.id]]
+            )
+            .unwrap();
+        }
+    }
+    // Linear-piece outlines: polygon edges on a facet whose other side is another piece.
+    let mut d = String::new();
+    for (r, poly) in regions.regions.iter().zip(&plane.polys) {
+        let (Some(poly), Some(piece)) = (poly, r.piece) else {
+            continue;
+        };
+        let cons = r.polytope.constraints();
+        for i in 0..poly.len() {
+            let (p, q) = (&poly[i], &poly[(i + 1) % poly.len()]);
+            let Some(fi) = cons
+                .iter()
+                .position(|h| h.slack(p).is_zero() && h.slack(q).is_zero())
+            else {
+                continue;
+            };
+            let other_piece = r.facets.get(fi).is_some_and(|fa| {
+                fa.neighbours
+                    .iter()
+                    .any(|&n| regions.regions[n].piece != Some(piece))
+            });
+            if other_piece {
+                let (x1, y1) = plane.px(p);
+                let (x2, y2) = plane.px(q);
+                write!(d, "M{},{} L{},{} ", fx(x1), fx(y1), fx(x2), fx(y2)).unwrap();
+            }
+        }
+    }
+    if !d.is_empty() {
+        writeln!(
+            s,
+            "<path class=\"piece-boundary\" d=\"{}\" fill=\"none\" stroke=\"#111\" stroke-width=\"2.4\" stroke-linecap=\"round\"/>",
+            d.trim_end()
+        )
+        .unwrap();
+    }
+    // Region ids, where there is room.
+    if regions.regions.len() <= 400 {
+        for (r, poly) in regions.regions.iter().zip(&plane.polys) {
+            if let Some(poly) = poly
+                && plane.area(poly) >= 180.0
+            {
+                let (x, y) = plane.centroid(poly);
+                writeln!(
+                    s,
+                    "<text class=\"region-id\" x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"middle\" fill=\"#222\">{}</text>",
+                    fx(x),
+                    fx(y + 4.0),
+                    r.id
+                )
+                .unwrap();
+            }
+        }
+    }
+    writeln!(s, "</g>").unwrap();
+    f.axes(&mut s, [&names[0], &names[1]]);
+    // Legend.
+    let lx = f.left + f.w + 40.0;
+    let mut y = 84.0;
+    writeln!(
+        s,
+        "<rect x=\"{}\" y=\"{}\" width=\"22\" height=\"14\" fill=\"{}\" stroke=\"#666\" stroke-width=\"0.6\"/>",
+        fx(lx),
+        fx(y - 11.0),
+        PALETTE[0]
+    )
+    .unwrap();
+    text(
+        &mut s,
+        lx + 30.0,
+        y,
+        12,
+        "start",
+        "an activation region (its id); neighbours differ in colour",
+    );
+    y += 22.0;
+    writeln!(
+        s,
+        "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#666\" stroke-width=\"0.6\"/>",
+        fx(lx),
+        fx(y - 4.0),
+        fx(lx + 22.0),
+        fx(y - 4.0)
+    )
+    .unwrap();
+    text(
+        &mut s,
+        lx + 30.0,
+        y,
+        12,
+        "start",
+        "thin: a unit changes piece",
+    );
+    y += 22.0;
+    writeln!(
+        s,
+        "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#111\" stroke-width=\"2.4\"/>",
+        fx(lx),
+        fx(y - 4.0),
+        fx(lx + 22.0),
+        fx(y - 4.0)
+    )
+    .unwrap();
+    text(
+        &mut s,
+        lx + 30.0,
+        y,
+        12,
+        "start",
+        "thick: the formula changes (linear pieces)",
+    );
+    y += 32.0;
+    let m = regions.regions[0].map.output_dim();
+    let shown = regions.regions.len().min(20);
+    text(
+        &mut s,
+        lx,
+        y,
+        12,
+        "start",
+        if m == 1 {
+            "region: formula"
+        } else {
+            "region: pattern"
+        },
+    );
+    y += 18.0;
+    for r in regions.regions.iter().take(shown) {
+        let line = if m == 1 {
+            let (row, c) = r.map.component(0);
+            format!("{}: f = {}", r.id, affine_formula(row, c, &names))
+        } else {
+            format!("{}: {}", r.id, r.pattern)
+        };
+        text(&mut s, lx, y, 11, "start", &line);
+        y += 16.0;
+    }
+    if regions.regions.len() > shown {
+        text(
+            &mut s,
+            lx,
+            y,
+            11,
+            "start",
+            &format!("… {} more: see report.md", regions.regions.len() - shown),
+        );
+    }
+    if let Some(note) = &plane.window_note {
+        let _ = note;
+        text(
+            &mut s,
+            f.left,
+            f.top + f.h + 58.0,
+            11,
+            "start",
+            &format!(
+                "window [{}, {}] × [{}, {}] of an unbounded domain",
+                num(&f.lo[0]),
+                num(&f.hi[0]),
+                num(&f.lo[1]),
+                num(&f.hi[1])
+            ),
+        );
+    }
+    s.push_str("</svg>\n");
+    let caption = format!(
+        "The {} activation regions of {name} on {}: each filled in a colour different from its neighbours' and numbered by id; thick lines outline the {}.{}{}",
+        regions.regions.len(),
+        dom.describe(),
+        pieces,
+        plane
+            .window_note
+            .as_ref()
+            .map(|n| format!(" {n}"))
+            .unwrap_or_default(),
+        caption_tail(regions)
+    );
+    Picture {
+        file: "regions.svg".into(),
+        caption,
+        output: None,
+        svg: s,
+    }
+}
+
+fn ramp_stops(s: &mut String) {
+    for (i, c) in RAMP.iter().enumerate() {
+        writeln!(
+            s,
+            "<stop offset=\"{}\" stop-color=\"{c}\"/>",
+            fx(i as f64 / (RAMP.len() - 1) as f64)
+        )
+        .unwrap();
+    }
+}
+
+/// The ramp colour at `t` in `[0, 1]` (for solid fills), interpolated.
+fn ramp_at(t: f64) -> String {
+    let t = t.clamp(0.0, 1.0) * (RAMP.len() - 1) as f64;
+    let i = (t.floor() as usize).min(RAMP.len() - 2);
+    let f = t - i as f64;
+    let rgb = |h: &str| {
+        (0..3)
+            .map(|k| u8::from_str_radix(&h[1 + 2 * k..3 + 2 * k], 16).unwrap_or(0) as f64)
+            .collect::<Vec<_>>()
+    };
+    let (a, b) = (rgb(RAMP[i]), rgb(RAMP[i + 1]));
+    let c: Vec<u8> = (0..3)
+        .map(|k| (a[k] + (b[k] - a[k]) * f).round() as u8)
+        .collect();
+    format!("#{:02x}{:02x}{:02x}", c[0], c[1], c[2])
+}
+
+fn output_2d(
+    name: &str,
+    regions: &Regions,
+    plane: &Plane,
+    o: usize,
+    m: usize,
+    file: String,
+) -> Picture {
+    let dom = &regions.domain;
+    let names = dom.coordinate_names();
+    let fname = if m == 1 {
+        "f".to_string()
+    } else {
+        format!("f{}", o + 1)
+    };
+    let value = |r: &Region, p: &[Q]| {
+        let (row, c) = r.map.component(o);
+        crate::arith::dot(row, p) + c
+    };
+    // Exact extremes over the drawn window: an affine map is extreme at a vertex.
+    let mut vals: Vec<Q> = Vec::new();
+    for (r, poly) in regions.regions.iter().zip(&plane.polys) {
+        if let Some(poly) = poly {
+            vals.extend(poly.iter().map(|p| value(r, p)));
+        }
+    }
+    let vmin = vals.iter().min().cloned().unwrap_or(Q::ZERO);
+    let vmax = vals.iter().max().cloned().unwrap_or(Q::ZERO);
+    let flat = vmin == vmax;
+    let span = if flat { Q::ONE } else { &vmax - &vmin };
+    let t_of = |v: &Q| ((v - &vmin) / &span).to_f64();
+    let (width, height) = (1000, 620);
+    let title = format!("{name}: the output {fname}");
+    let mut s = svg_open(width, height, &title);
+    title_block(&mut s, &title, &format!("on {}", dom.describe()));
+    let f = &plane.frame;
+    let (vminf, vmaxf) = (vmin.to_f64(), vmax.to_f64());
+    // Pixel-space gradients: f as a function of (px, py) has gradient g.
+    let sx = (&f.hi[0] - &f.lo[0]).to_f64() / f.w;
+    let sy = (&f.hi[1] - &f.lo[1]).to_f64() / f.h;
+    writeln!(s, "<defs>").unwrap();
+    for (r, poly) in regions.regions.iter().zip(&plane.polys) {
+        let Some(poly) = poly else { continue };
+        let (row, _) = r.map.component(o);
+        let g = (row[0].to_f64() * sx, -row[1].to_f64() * sy);
+        let n2 = g.0 * g.0 + g.1 * g.1;
+        if flat || n2 == 0.0 {
+            continue;
+        }
+        let (cx, cy) = plane.centroid(poly);
+        // f at the centroid (pixel -> domain coordinates, for drawing only).
+        let y0 = f.lo[0].to_f64() + (cx - f.left) * sx;
+        let y1 = f.lo[1].to_f64() + (f.top + f.h - cy) * sy;
+        let fc = row[0].to_f64() * y0 + row[1].to_f64() * y1 + r.map.c[o].to_f64();
+        let at = |v: f64| (cx + g.0 * (v - fc) / n2, cy + g.1 * (v - fc) / n2);
+        let (x1, y1p) = at(vminf);
+        let (x2, y2p) = at(vmaxf);
+        writeln!(
+            s,
+            "<linearGradient id=\"g{}\" gradientUnits=\"userSpaceOnUse\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\">",
+            r.id,
+            fx(x1),
+            fx(y1p),
+            fx(x2),
+            fx(y2p)
+        )
+        .unwrap();
+        ramp_stops(&mut s);
+        writeln!(s, "</linearGradient>").unwrap();
+    }
+    writeln!(
+        s,
+        "<linearGradient id=\"bar\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">"
+    )
+    .unwrap();
+    ramp_stops(&mut s);
+    writeln!(s, "</linearGradient>").unwrap();
+    writeln!(
+        s,
+        "<clipPath id=\"plot\"><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/></clipPath>",
+        fx(f.left),
+        fx(f.top),
+        fx(f.w),
+        fx(f.h)
+    )
+    .unwrap();
+    writeln!(s, "</defs>").unwrap();
+    writeln!(s, "<g clip-path=\"url(#plot)\">").unwrap();
+    for (r, poly) in regions.regions.iter().zip(&plane.polys) {
+        let Some(poly) = poly else { continue };
+        let (row, c) = r.map.component(o);
+        let fill = if flat {
+            ramp_at(0.5)
+        } else if row.iter().all(Q::is_zero) {
+            ramp_at(t_of(c))
+        } else {
+            format!("url(#g{})", r.id)
+        };
+        writeln!(
+            s,
+            "<polygon class=\"region\" data-region=\"{}\" points=\"{}\" fill=\"{fill}\" stroke=\"{fill}\" stroke-width=\"0.5\"/>",
+            r.id,
+            plane.points_attr(poly),
+        )
+        .unwrap();
+    }
+    // Level lines.
+    let levels: Vec<Q> = if flat {
+        Vec::new()
+    } else {
+        ticks(&vmin, &vmax, &nice_step(&span, 10))
+            .into_iter()
+            .filter(|l| *l != vmin && *l != vmax)
+            .collect()
+    };
+    let mut d = String::new();
+    for (r, poly) in regions.regions.iter().zip(&plane.polys) {
+        let Some(poly) = poly else { continue };
+        let pts: Vec<((f64, f64), Q)> = poly.iter().map(|p| (plane.px(p), value(r, p))).collect();
+        for l in &levels {
+            let mut cross = Vec::new();
+            for i in 0..pts.len() {
+                let (pa, va) = &pts[i];
+                let (pb, vb) = &pts[(i + 1) % pts.len()];
+                if (va >= l) != (vb >= l) {
+                    let t = ((l - va) / (vb - va)).to_f64();
+                    cross.push((pa.0 + t * (pb.0 - pa.0), pa.1 + t * (pb.1 - pa.1)));
+                }
+            }
+            if let [a, b] = cross.as_slice() {
+                write!(d, "M{},{} L{},{} ", fx(a.0), fx(a.1), fx(b.0), fx(b.1)).unwrap();
+            }
+        }
+    }
+    if !d.is_empty() {
+        writeln!(
+            s,
+            "<path class=\"level\" d=\"{}\" fill=\"none\" stroke=\"#ffffff\" stroke-opacity=\"0.85\" stroke-width=\"1\"/>",
+            d.trim_end()
+        )
+        .unwrap();
+    }
+    writeln!(s, "</g>").unwrap();
+    f.axes(&mut s, [&names[0], &names[1]]);
+    // Colour bar with exact labels.
+    let (bx, by, bh) = (f.left + f.w + 50.0, 90.0, 360.0);
+    writeln!(
+        s,
+        "<rect x=\"{}\" y=\"{}\" width=\"24\" height=\"{}\" fill=\"{}\" stroke=\"#333\"/>",
+        fx(bx),
+        fx(by),
+        fx(bh),
+        if flat {
+            ramp_at(0.5)
+        } else {
+            "url(#bar)".into()
+        }
+    )
+    .unwrap();
+    text(
+        &mut s,
+        bx,
+        by - 12.0,
+        12,
+        "start",
+        &format!("{fname} (exact at the ends)"),
+    );
+    let bar_y = |v: &Q| by + bh - t_of(v) * bh;
+    if flat {
+        text(
+            &mut s,
+            bx + 32.0,
+            by + bh / 2.0 + 4.0,
+            11,
+            "start",
+            &format!("{fname} = {} everywhere", vmin),
+        );
+    } else {
+        text(
+            &mut s,
+            bx + 32.0,
+            by + 4.0,
+            11,
+            "start",
+            &format!("{vmax} (max)"),
+        );
+        text(
+            &mut s,
+            bx + 32.0,
+            by + bh + 4.0,
+            11,
+            "start",
+            &format!("{vmin} (min)"),
+        );
+        for l in &levels {
+            let y = bar_y(l);
+            writeln!(
+                s,
+                "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#ffffff\"/>",
+                fx(bx),
+                fx(y),
+                fx(bx + 24.0),
+                fx(y)
+            )
+            .unwrap();
+            if (y - by).abs() > 12.0 && (by + bh - y).abs() > 12.0 {
+                text(&mut s, bx + 32.0, y + 4.0, 10, "start", &num(l));
+            }
+        }
+    }
+    text(
+        &mut s,
+        bx,
+        by + bh + 30.0,
+        11,
+        "start",
+        "white lines: level lines at the marked values",
+    );
+    s.push_str("</svg>\n");
+    let caption = format!(
+        "The output {fname} on {}, shaded by value from {} (dark) to {} (light) over the drawn area{}.{}{}",
+        dom.describe(),
+        vmin,
+        vmax,
+        if levels.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", with level lines at {}",
+                levels.iter().map(num).collect::<Vec<_>>().join(", ")
+            )
+        },
+        plane
+            .window_note
+            .as_ref()
+            .map(|n| format!(" {n}"))
+            .unwrap_or_default(),
+        caption_tail(regions)
+    );
+    Picture {
+        file,
+        caption,
+        output: Some(o),
+        svg: s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_steps() {
+        assert_eq!(num(&Q::new(1, 5)), "0.2");
+        assert_eq!(num(&Q::new(-3, 4)), "−0.75");
+        assert_eq!(num(&Q::new(1, 3)), "1/3");
+        assert_eq!(num(&Q::from_int(12)), "12");
+        assert_eq!(nice_step(&Q::from_int(10), 8), Q::from_int(2));
+        assert_eq!(nice_step(&Q::ONE, 10), Q::new(1, 10));
+        assert_eq!(
+            ticks(&Q::new(-1, 3), &Q::ONE, &Q::new(1, 2)),
+            vec![Q::ZERO, Q::new(1, 2), Q::ONE]
+        );
+        assert_eq!(fx(-0.001), "0.00");
+    }
+}

@@ -1,0 +1,378 @@
+//! Region reports: golden snapshots of report.md and report.json, SVG well-formedness and
+//! one filled polygon per region, counts and bounds against the enumeration, budgets.
+//!
+//! Snapshots live in `tests/golden/<example>/`. After an intended change of the report,
+//! regenerate them with `RELUCHECK_BLESS=1 cargo test report` and review the diff.
+
+use crate::cli::{relucheck, stdout};
+use crate::repo;
+use relucheck::report::{ReportOptions, build, serra_bound, zaslavsky_bound};
+use relucheck::{Activation, Domain, Enumerator, Layer, Matrix, Network, Q, Shape};
+use std::time::{Duration, Instant};
+
+fn load(name: &str) -> Network {
+    Network::load(repo(&format!("examples/{name}.json"))).unwrap()
+}
+
+fn unit_box(d: usize, lo: i64, hi: i64) -> Domain {
+    Domain::boxed(vec![Q::from_int(lo); d], vec![Q::from_int(hi); d]).unwrap()
+}
+
+/// Compares `text` with the golden file, or writes it when `RELUCHECK_BLESS=1`.
+fn golden(path: &str, text: &str) {
+    let p = repo(&format!("tests/golden/{path}"));
+    if std::env::var("RELUCHECK_BLESS").as_deref() == Ok("1") {
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&p).unwrap_or_else(|_| {
+        panic!(
+            "{} is missing; run RELUCHECK_BLESS=1 cargo test report",
+            p.display()
+        )
+    });
+    if expected != text {
+        let line = expected
+            .lines()
+            .zip(text.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(expected.lines().count().min(text.lines().count()));
+        panic!(
+            "{} differs from the report at line {}:\n  golden: {:?}\n  now:    {:?}\nIf the change is intended, run RELUCHECK_BLESS=1 cargo test report and review the diff.",
+            p.display(),
+            line + 1,
+            expected.lines().nth(line),
+            text.lines().nth(line)
+        );
+    }
+}
+
+fn snapshot(name: &str, dir: &str, dom: Domain) {
+    let net = load(name);
+    let r = build(&net, dom, &ReportOptions::default()).unwrap();
+    assert!(r.complete);
+    golden(&format!("{dir}/report.md"), &r.markdown);
+    let mut j = serde_json::to_string_pretty(&r.json).unwrap();
+    j.push('\n');
+    golden(&format!("{dir}/report.json"), &j);
+}
+
+#[test]
+fn forum_question_report_matches_its_snapshot() {
+    snapshot("forum-question", "forum-question", Domain::whole(2));
+}
+
+#[test]
+fn tent_report_matches_its_snapshot() {
+    snapshot("tent-3", "tent-3-box", unit_box(1, 0, 1));
+}
+
+/// A small well-formedness check: tags nest and close, attributes are quoted, entities
+/// are known.
+fn well_formed(svg: &str) -> Result<(), String> {
+    let body = svg
+        .strip_prefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
+        .ok_or("no XML declaration")?;
+    let mut stack: Vec<String> = Vec::new();
+    let mut rest = body;
+    let mut roots = 0;
+    while let Some(i) = rest.find('<') {
+        let text = &rest[..i];
+        check_text(text)?;
+        let end = rest[i..].find('>').ok_or("unclosed tag")? + i;
+        let tag = &rest[i + 1..end];
+        rest = &rest[end + 1..];
+        if let Some(name) = tag.strip_prefix('/') {
+            let open = stack.pop().ok_or(format!("</{name}> closes nothing"))?;
+            if open != name {
+                return Err(format!("<{open}> closed by </{name}>"));
+            }
+            continue;
+        }
+        let self_closing = tag.ends_with('/');
+        let tag = tag.trim_end_matches('/');
+        let name: String = tag.chars().take_while(|c| !c.is_whitespace()).collect();
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ':')
+        {
+            return Err(format!("bad tag name in <{tag}>"));
+        }
+        // Attributes: name="value" pairs.
+        let mut attrs = tag[name.len()..].trim();
+        while !attrs.is_empty() {
+            let eq = attrs
+                .find("=\"")
+                .ok_or(format!("bad attribute in <{tag}>"))?;
+            let close = attrs[eq + 2..].find('"').ok_or("unterminated attribute")? + eq + 2;
+            check_text(&attrs[eq + 2..close])?;
+            attrs = attrs[close + 1..].trim_start();
+        }
+        if stack.is_empty() {
+            roots += 1;
+        }
+        if !self_closing {
+            stack.push(name);
+        }
+    }
+    check_text(rest)?;
+    if !stack.is_empty() {
+        return Err(format!("unclosed elements: {stack:?}"));
+    }
+    if roots != 1 {
+        return Err(format!("{roots} root elements"));
+    }
+    Ok(())
+}
+
+fn check_text(t: &str) -> Result<(), String> {
+    if t.contains('<') {
+        return Err("stray <".into());
+    }
+    let mut rest = t;
+    while let Some(i) = rest.find('&') {
+        let semi = rest[i..].find(';').ok_or("unterminated entity")? + i;
+        let ent = &rest[i + 1..semi];
+        if !["amp", "lt", "gt", "quot", "apos"].contains(&ent) {
+            return Err(format!("unknown entity &{ent};"));
+        }
+        rest = &rest[semi + 1..];
+    }
+    Ok(())
+}
+
+#[test]
+fn the_checker_rejects_bad_xml() {
+    let head = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    assert!(well_formed(&format!("{head}<svg><g></svg>")).is_err());
+    assert!(well_formed(&format!("{head}<svg a=\"1\">x & y</svg>")).is_err());
+    assert!(well_formed(&format!("{head}<svg a=\"1\"><g/>x &amp; y</svg>")).is_ok());
+}
+
+#[test]
+fn pictures_are_xml_with_one_filled_polygon_per_region() {
+    let cases = [
+        ("forum-question", Domain::whole(2)),
+        ("sign-flip", Domain::whole(2)),
+        ("xor", unit_box(2, -1, 2)),
+        ("leaky", Domain::orthant(2)),
+        ("tent-3", unit_box(1, 0, 1)),
+    ];
+    for (name, dom) in cases {
+        let net = load(name);
+        let regions = Enumerator::new(&net, dom.clone()).run().unwrap();
+        let r = build(&net, dom, &ReportOptions::default()).unwrap();
+        assert!(!r.pictures.is_empty(), "{name}: no pictures");
+        for p in &r.pictures {
+            well_formed(&p.svg).unwrap_or_else(|e| panic!("{name} {}: {e}", p.file));
+            assert!(
+                r.markdown.contains(&format!("]({})", p.file)),
+                "{name}: {} not linked",
+                p.file
+            );
+            if p.file.starts_with("graph") {
+                assert_eq!(p.svg.matches("class=\"graph\"").count(), 1);
+                continue;
+            }
+            for reg in &regions.regions {
+                assert_eq!(
+                    p.svg
+                        .matches(&format!("class=\"region\" data-region=\"{}\" ", reg.id))
+                        .count(),
+                    1,
+                    "{name} {}: region {}",
+                    p.file,
+                    reg.id
+                );
+            }
+            assert_eq!(
+                p.svg.matches("<polygon class=\"region\"").count(),
+                regions.regions.len()
+            );
+        }
+        // Deterministic.
+        let again = build(&net, regions.domain.clone(), &ReportOptions::default()).unwrap();
+        assert_eq!(again.markdown, r.markdown);
+        assert_eq!(again.pictures[0].svg, r.pictures[0].svg);
+    }
+}
+
+#[test]
+fn no_pictures_in_three_dimensions() {
+    let net = Network::new(
+        Shape::Flat(3),
+        vec![
+            Layer::Dense {
+                weights: Matrix::from_rows(vec![vec![Q::ONE, Q::ONE, -Q::ONE]]).unwrap(),
+                bias: vec![Q::ZERO],
+            },
+            Layer::Activation(Activation::Relu),
+        ],
+    )
+    .unwrap();
+    let r = build(&net, unit_box(3, -1, 1), &ReportOptions::default()).unwrap();
+    assert!(r.pictures.is_empty());
+    assert!(
+        r.markdown
+            .contains("No pictures: the domain has 3 dimensions")
+    );
+    assert!(r.markdown.contains("--slice \"0,0,0;1,0,0;0,1,0\""));
+}
+
+#[test]
+fn counts_and_bounds_agree_with_regions() {
+    for (name, dom) in [
+        ("forum-question", Domain::whole(2)),
+        ("sign-flip", Domain::orthant(2)),
+        ("tent-3", unit_box(1, 0, 1)),
+        ("xor", unit_box(2, -1, 2)),
+    ] {
+        let net = load(name);
+        let regions = Enumerator::new(&net, dom.clone()).run().unwrap();
+        let r = build(&net, dom, &ReportOptions::default()).unwrap();
+        let j = &r.json;
+        assert_eq!(j["counts"]["regions"], regions.regions.len(), "{name}");
+        assert_eq!(
+            j["counts"]["pieces"],
+            regions.piece_count.unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            j["regions"].as_array().unwrap().len(),
+            regions.regions.len()
+        );
+        for b in j["bounds"].as_array().unwrap() {
+            if let Some(v) = b["value"].as_str() {
+                let v: u64 = v.parse().unwrap();
+                assert!(regions.regions.len() as u64 <= v, "{name}: {b}");
+            }
+        }
+        assert!(r.markdown.contains(&format!(
+            "| activation regions | {} |",
+            regions.regions.len()
+        )));
+    }
+    // forum question: ReLU widths 3, 2 on R^2; tent-3: widths 2, 2, 2 on R^1.
+    let b = |name: &str, k: usize| {
+        let r = build(
+            &load(name),
+            if k == 2 {
+                Domain::whole(2)
+            } else {
+                unit_box(1, 0, 1)
+            },
+            &ReportOptions::default(),
+        )
+        .unwrap();
+        r.json["bounds"][2]["value"].as_str().unwrap().to_string()
+    };
+    assert_eq!(b("forum-question", 2), serra_bound(2, &[3, 2]).to_string());
+    assert_eq!(b("forum-question", 2), "25");
+    assert_eq!(b("tent-3", 1), serra_bound(1, &[2, 2, 2]).to_string());
+    assert_eq!(b("tent-3", 1), "27");
+    assert_eq!(zaslavsky_bound(141, 2).to_string(), "10012");
+    assert_eq!(serra_bound(2, &[141]), zaslavsky_bound(141, 2));
+}
+
+/// One hidden layer of `n` ReLUs whose kinks are tangents of the parabola `x2 = x1^2`:
+/// no two parallel, no three through a point, so on R^2 there are exactly
+/// `1 + n + C(n, 2)` regions (10,012 for n = 141).
+fn tangents(n: i64) -> Network {
+    let rows: Vec<Vec<Q>> = (0..n)
+        .map(|i| vec![Q::new(2 * i - n, 4), -Q::ONE])
+        .collect();
+    let bias: Vec<Q> = (0..n)
+        .map(|i| -(Q::new(i * 2 - n, 8) * Q::new(i * 2 - n, 8)))
+        .collect();
+    let out: Vec<Q> = (0..n).map(|i| Q::from_int(i + 1)).collect();
+    Network::new(
+        Shape::Flat(2),
+        vec![
+            Layer::Dense {
+                weights: Matrix::from_rows(rows).unwrap(),
+                bias,
+            },
+            Layer::Activation(Activation::Relu),
+            Layer::Dense {
+                weights: Matrix::from_rows(vec![out]).unwrap(),
+                bias: vec![Q::ZERO],
+            },
+        ],
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_net_with_ten_thousand_regions_gets_an_incomplete_report_within_budget() {
+    let net = tangents(141);
+    let opts = ReportOptions {
+        max_regions: Some(150),
+        time_limit: Some(Duration::from_secs(2)),
+        ..Default::default()
+    };
+    let start = Instant::now();
+    let r = build(&net, Domain::whole(2), &opts).unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    assert!(secs < 8.0, "took {secs} s");
+    assert!(!r.complete);
+    assert_eq!(r.json["complete"], false);
+    assert!(r.markdown.contains("**INCOMPLETE REPORT.**"));
+    assert!(r.markdown.contains("more rows left out"));
+    assert_eq!(r.json["counts"]["pieces"], serde_json::Value::Null);
+    assert_eq!(r.json["bounds"][1]["value"], "10012");
+    // Nothing the enumeration did not establish: no property holds from partial regions.
+    for v in r.json["verdicts"].as_array().unwrap() {
+        assert_ne!(v["holds"], true, "{v}");
+    }
+    assert_eq!(r.json["units"]["decided"], false);
+}
+
+#[test]
+fn report_command_writes_the_files() {
+    let dir = std::env::temp_dir().join(format!("relucheck-report-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = relucheck(&[
+        "report",
+        repo("examples/xor.json").to_str().unwrap(),
+        "--box",
+        "-1:2",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{o:?}");
+    assert!(stdout(&o).starts_with(&format!("report written to {}", dir.display())));
+    for f in ["report.md", "report.json", "regions.svg", "output.svg"] {
+        assert!(dir.join(f).exists(), "{f}");
+    }
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(j["relucheck_report"], 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+    let o = relucheck(&[
+        "report",
+        repo("examples/xor.json").to_str().unwrap(),
+        "--output",
+        "2",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+/// README's picture is the current output of its documented command.
+#[test]
+fn the_readme_picture_is_up_to_date() {
+    let r = build(
+        &load("forum-question"),
+        Domain::whole(2),
+        &ReportOptions::default(),
+    )
+    .unwrap();
+    let p = r.pictures.iter().find(|p| p.file == "regions.svg").unwrap();
+    let committed = std::fs::read_to_string(repo("docs/forum-question-report/regions.svg"))
+        .expect("docs/forum-question-report/regions.svg");
+    assert!(
+        committed == p.svg,
+        "docs/forum-question-report is stale: cargo run --release -- report examples/forum-question.json --out docs/forum-question-report"
+    );
+}
