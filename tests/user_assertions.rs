@@ -42,7 +42,7 @@ fn xor_is_not_additive() {
 }
 
 #[test]
-#[should_panic(expected = "x = [-1, 0]: -f(x) = [0], f(-x) = [1]")]
+#[should_panic(expected = "xor is not odd on all of R^2: x = [1, 0]: -f(x) = [-1], f(-x) = [0]")]
 fn xor_is_not_odd() {
     assert_odd(&load("xor.json"));
 }
