@@ -62,7 +62,8 @@ pub use network::{Activation, Form, Layer, LayerTrace, Network, Pattern, Piece, 
 pub use points::{format_point, parse_point, parse_points};
 pub use polytope::Polytope;
 pub use properties::{
-    Checker, Counterexample, Method, Outcome, Property, Verdict, check_json, odd_sum_network,
+    CertifiedCounterexample, Checker, Counterexample, Method, Outcome, Property, Verdict,
+    check_json, odd_sum_network,
 };
 pub use regions::{Enumerator, Facet, Progress, Region, Regions, StopReason};
 
