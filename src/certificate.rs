@@ -377,6 +377,11 @@ impl Certificate {
         regions: &Regions,
     ) -> Result<Certificate> {
         property.check_domain(domain)?;
+        if net.is_curved() {
+            return Err(crate::Error::Invalid(
+                "the network has ELU/SELU layers: no certificate can show that a property holds for it".into(),
+            ));
+        }
         let mut parts = vec![];
         for (odd_sum, claim) in Claim::for_property(property) {
             let subject;
@@ -528,6 +533,9 @@ pub struct Rejected(pub String);
 /// rejection.
 pub fn verify(cert: &Value, net: &Network) -> std::result::Result<VerifyReport, Rejected> {
     let r = |s: String| Rejected(s);
+    if net.is_curved() {
+        return Err(r("the network has ELU/SELU layers: it is not piecewise linear, and no certificate can show that a property holds for it (enclosures certify only counterexamples)".into()));
+    }
     net.check_unrollable().map_err(|e| r(e.to_string()))?;
     let obj = cert
         .as_object()

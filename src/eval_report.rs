@@ -6,7 +6,9 @@
 //! (only with `--trace`) lists each layer's `type`, `input`, `output` and, for piecewise-linear
 //! layers, `pattern` (the active piece of each unit).
 
+use crate::arith::Q;
 use crate::format::qs_to_strings;
+use crate::interval::Interval;
 use crate::network::{Network, Trace};
 use crate::points::format_point;
 use serde_json::{Map, Value, json};
@@ -75,6 +77,94 @@ pub fn eval_json(net: &Network, trace: &Trace, show_trace: bool) -> Value {
             })
             .collect();
         m.insert("trace".into(), Value::Array(layers));
+    }
+    Value::Object(m)
+}
+
+fn enclosures_text(v: &[Interval]) -> String {
+    let parts: Vec<String> = v
+        .iter()
+        .map(|i| {
+            if i.is_point() {
+                i.lo().to_string()
+            } else {
+                i.to_decimal(i.display_digits())
+            }
+        })
+        .collect();
+    format!("[{}]", parts.join(", "))
+}
+
+/// The text `eval` prints for one point of a network with ELU/SELU: certified enclosures
+/// (decimals rounded outward, so still enclosures) and their widths; `layers` is
+/// [`Network::trace_enclosure`]'s result.
+pub fn enclosure_text(
+    net: &Network,
+    x: &[Q],
+    layers: &[Vec<Interval>],
+    bits: u32,
+    show_trace: bool,
+) -> String {
+    let mut s = String::new();
+    let out = layers.last().expect("a network has layers");
+    if show_trace {
+        writeln!(s, "input  {}", format_point(x)).unwrap();
+        for (i, (layer, v)) in net.layers().iter().zip(layers).enumerate() {
+            writeln!(
+                s,
+                "layer {i} {:<11} -> {}",
+                layer.kind(),
+                enclosures_text(v)
+            )
+            .unwrap();
+        }
+    }
+    writeln!(
+        s,
+        "f({}) ∈ {}",
+        format_point(x).trim_matches(['[', ']']),
+        enclosures_text(out)
+    )
+    .unwrap();
+    let widths: Vec<String> = out.iter().map(Interval::width_text).collect();
+    writeln!(
+        s,
+        "  width {}; certified enclosure ({bits} bits): the network has ELU/SELU units, whose values are irrational",
+        widths.join(", ")
+    )
+    .unwrap();
+    s
+}
+
+/// The JSON `eval` prints for one point of a network with ELU/SELU:
+/// `{"input": [...], "enclosure": [{"lo": "...", "hi": "..."}], "precision": 64}` with exact
+/// endpoints (`trace` lists each layer's `type` and `enclosure` with `--trace`).
+pub fn enclosure_json(
+    net: &Network,
+    x: &[Q],
+    layers: &[Vec<Interval>],
+    bits: u32,
+    show_trace: bool,
+) -> Value {
+    let ivs = |v: &[Interval]| -> Value {
+        Value::Array(
+            v.iter()
+                .map(|i| json!({"lo": i.lo().to_string(), "hi": i.hi().to_string()}))
+                .collect(),
+        )
+    };
+    let mut m = Map::new();
+    m.insert("input".into(), qs_to_strings(x));
+    m.insert("enclosure".into(), ivs(layers.last().expect("layers")));
+    m.insert("precision".into(), json!(bits));
+    if show_trace {
+        let t: Vec<Value> = net
+            .layers()
+            .iter()
+            .zip(layers)
+            .map(|(l, v)| json!({"type": l.kind(), "enclosure": ivs(v)}))
+            .collect();
+        m.insert("trace".into(), Value::Array(t));
     }
     Value::Object(m)
 }

@@ -32,6 +32,11 @@
 //! | `leaky_relu` | `alpha` (default `1/100`, PyTorch's default) |
 //! | `prelu` | `alpha`: one number, or a list with one per channel or one per unit |
 //! | `hard_tanh` | `min` (default -1), `max` (default 1) |
+//! | `elu` | `alpha` (default 1; any rational, as PyTorch allows) |
+//! | `selu` | none (the standard constants, carried as tight intervals: [`crate::network::selu_lambda`]) |
+//!
+//! `elu` and `selu` are not piecewise linear; networks with them are evaluated with
+//! certified enclosures ([`Network::eval_enclosure`](crate::Network::eval_enclosure)).
 //!
 //! `kernel_size`, `stride` and `padding` are an integer or `[vertical, horizontal]`.
 //!
@@ -200,6 +205,8 @@ const LAYER_TYPES: &[&str] = &[
     "hard_tanh",
     "abs",
     "identity",
+    "elu",
+    "selu",
 ];
 
 /// Parses JSON text into a `Value`, with line and column on syntax errors.
@@ -360,7 +367,10 @@ fn layer_to_value(layer: &Layer) -> Value {
                 m.insert("min".into(), q_to_value(min));
                 m.insert("max".into(), q_to_value(max));
             }
-            Activation::Relu | Activation::Abs | Activation::Identity => {}
+            Activation::Elu { alpha } => {
+                m.insert("alpha".into(), q_to_value(alpha));
+            }
+            Activation::Relu | Activation::Abs | Activation::Identity | Activation::Selu => {}
         },
     }
     Value::Object(m)
@@ -496,8 +506,8 @@ fn layer_from_value(v: &Value, path: &str, cx: &Ctx) -> Result<Layer> {
         "dense" => &["type", "weights", "bias"],
         "conv2d" => &["type", "weights", "bias", "stride", "padding"],
         "avg_pool2d" | "max_pool2d" => &["type", "kernel_size", "stride", "padding"],
-        "flatten" | "relu" | "abs" | "identity" => &["type"],
-        "leaky_relu" | "prelu" => &["type", "alpha"],
+        "flatten" | "relu" | "abs" | "identity" | "selu" => &["type"],
+        "leaky_relu" | "prelu" | "elu" => &["type", "alpha"],
         "hard_tanh" => &["type", "min", "max"],
         _ => {
             return Err(cx.err(
@@ -630,6 +640,13 @@ fn layer_from_value(v: &Value, path: &str, cx: &Ctx) -> Result<Layer> {
                 None => Q::new(1, 100),
             },
         }),
+        "elu" => Layer::Activation(Activation::Elu {
+            alpha: match field("alpha") {
+                Some(a) => cx.number(a, &p("alpha"))?,
+                None => Q::ONE,
+            },
+        }),
+        "selu" => Layer::Activation(Activation::Selu),
         "prelu" => {
             let a = required("alpha")?;
             let alpha = if a.is_array() {

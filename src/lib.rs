@@ -39,6 +39,7 @@ mod error;
 pub mod eval_report;
 pub mod format;
 pub mod import;
+pub mod interval;
 pub mod linalg;
 pub mod lp;
 pub mod network;
@@ -56,13 +57,15 @@ mod vrep;
 pub use arith::{MAX_DIGITS, MAX_EXPONENT, NotFinite, ParseError, Q, dot};
 pub use domain::{Domain, DomainKind, parse_box};
 pub use error::{Error, Result};
+pub use interval::{DEFAULT_PRECISION, Interval};
 pub use linalg::{Affine, HalfSpace, Matrix};
 pub use lp::{Farkas, Feasibility, LpResult, feasible, interior_point, maximize};
 pub use network::{Activation, Form, Layer, LayerTrace, Network, Pattern, Piece, Shape, Trace};
 pub use points::{format_point, parse_point, parse_points};
 pub use polytope::Polytope;
 pub use properties::{
-    Checker, Counterexample, Method, Outcome, Property, Verdict, check_json, odd_sum_network,
+    CertifiedCounterexample, Checker, Counterexample, Method, Outcome, Property, Verdict,
+    check_json, odd_sum_network,
 };
 pub use regions::{Enumerator, Facet, Progress, Region, Regions, StopReason};
 

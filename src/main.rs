@@ -140,6 +140,9 @@ enum Command {
         /// Output format; json prints one object per input per line, numbers as exact strings.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        /// Significant bits of the certified enclosures printed for networks with ELU/SELU.
+        #[arg(long, value_name = "BITS", default_value_t = relucheck::DEFAULT_PRECISION)]
+        precision: u32,
     },
     /// Convert an ONNX or NNet model to the native JSON format, exactly.
     #[command(
@@ -198,6 +201,9 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        /// Significant bits of the enclosures used for networks with ELU/SELU.
+        #[arg(long, value_name = "BITS", default_value_t = relucheck::DEFAULT_PRECISION)]
+        precision: u32,
         /// When the property holds, write a certificate (JSON) that `relucheck verify` re-checks.
         #[arg(long, value_name = "FILE")]
         certificate: Option<PathBuf>,
@@ -270,6 +276,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             input,
             trace,
             format,
+            precision,
         } => {
             let network = Network::load(&net)?;
             let points = match input.strip_prefix('@') {
@@ -284,6 +291,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 for n in &network.notes {
                     eprintln!("note: {n}");
                 }
+            }
+            if network.is_curved() {
+                relucheck::interval::check_precision(precision)?;
+                for x in &points {
+                    let layers = network.trace_enclosure(x, precision)?;
+                    match format {
+                        Format::Text => print!(
+                            "{}",
+                            eval_report::enclosure_text(&network, x, &layers, precision, trace)
+                        ),
+                        Format::Json => println!(
+                            "{}",
+                            eval_report::enclosure_json(&network, x, &layers, precision, trace)
+                        ),
+                    }
+                }
+                return Ok(ExitCode::SUCCESS);
             }
             for x in &points {
                 let t = network.trace(x)?;
@@ -366,15 +390,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             cases,
             seed,
             format,
+            precision,
             certificate,
             budget,
         } => {
             let network = Network::load(&net)?;
+            relucheck::interval::check_precision(precision)?;
             let dom = domain.domain(&network, orthant)?;
             if certificate.is_some() && property == "all" {
                 anyhow::bail!("--certificate needs one property, not all");
             }
-            let checker = budget.checker(Checker::new(&network, dom.clone()))?;
+            let checker = budget
+                .checker(Checker::new(&network, dom.clone()))?
+                .with_precision(precision);
             let mut verdicts = if property == "all" {
                 checker.check_all()?
             } else {
@@ -400,6 +428,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     && !c.recheck(&network, &dom)
                 {
                     anyhow::bail!("internal error: a counterexample failed its exact re-check");
+                }
+                if let Some(c) = v.certified()
+                    && !c.recheck(&network, &dom)
+                {
+                    anyhow::bail!("internal error: a certified counterexample failed its re-check");
                 }
             }
             match format {
@@ -436,9 +469,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             let fails = verdicts
                 .iter()
-                .any(|v| matches!(v.outcome, Outcome::Fails(_)));
+                .any(|v| matches!(v.outcome, Outcome::Fails(_) | Outcome::Certified(_)));
             let unknown = verdicts.iter().any(|v| {
-                matches!(v.outcome, Outcome::Unknown(_)) && v.method == relucheck::Method::Exact
+                matches!(v.outcome, Outcome::Unknown(_))
+                    && !matches!(v.method, relucheck::Method::Search { .. })
             });
             Ok(ExitCode::from(if fails {
                 2

@@ -18,6 +18,7 @@
 
 use crate::arith::{Q, dot};
 use crate::error::{Error, Result};
+use crate::interval::Interval;
 use crate::linalg::{Affine, Matrix};
 use std::fmt;
 
@@ -88,6 +89,47 @@ pub enum Activation {
     Abs,
     /// Formally, identity(x) = x.
     Identity,
+    /// Formally, elu(x) = x for x > 0 and alpha·(e^x - 1) for x <= 0. Not piecewise linear:
+    /// evaluated with certified enclosures ([`Network::eval_enclosure`]). Any rational
+    /// alpha is accepted, as in PyTorch (alpha = 0 is ReLU; a negative alpha makes the unit
+    /// non-monotone, which the enclosures handle).
+    Elu {
+        /// The scale of the negative part (default 1).
+        alpha: Q,
+    },
+    /// Formally, selu(x) = lambda·elu_alpha(x) with the standard constants of Klambauer et
+    /// al. 2017 ([`selu_lambda`], [`selu_alpha`]), which are irrational and carried as
+    /// tight intervals.
+    Selu,
+}
+
+/// The published 31-decimal value of SELU's lambda, `1.0507009873554804934193349852946`.
+pub const SELU_LAMBDA_DECIMAL: &str = "1.0507009873554804934193349852946";
+
+/// The published 31-decimal value of SELU's alpha, `1.6732632423543772848170429916717`.
+pub const SELU_ALPHA_DECIMAL: &str = "1.6732632423543772848170429916717";
+
+/// SELU's lambda as an interval: the published decimal ± 10^-31. The real lambda is
+/// defined by an equation (fixed point of the mean/variance map) and is not a known
+/// rational; the published digits are correctly rounded (checked against a 50-digit
+/// evaluation of the closed form, `1.05070098735548049341933498529460635...`), so the true
+/// value lies in this interval. Carrying the interval, rather than PyTorch's float32
+/// rounding of it, keeps "selu" meaning the real SELU; its width (2·10^-31 ≈ 2^-101) is
+/// far below the default precision.
+pub fn selu_lambda() -> crate::interval::Interval {
+    decimal_pm(SELU_LAMBDA_DECIMAL)
+}
+
+/// SELU's alpha as an interval: the published decimal ± 10^-31 (true value
+/// `1.67326324235437728481704299167165203...`); see [`selu_lambda`].
+pub fn selu_alpha() -> crate::interval::Interval {
+    decimal_pm(SELU_ALPHA_DECIMAL)
+}
+
+fn decimal_pm(text: &str) -> crate::interval::Interval {
+    let v: Q = text.parse().expect("a valid constant");
+    let r: Q = "1e-31".parse().expect("a valid constant");
+    crate::interval::Interval::new(&v - &r, &v + &r).expect("lo < hi")
 }
 
 /// One layer of a network.
@@ -209,6 +251,8 @@ impl Layer {
                 Activation::HardTanh { .. } => "hard_tanh",
                 Activation::Abs => "abs",
                 Activation::Identity => "identity",
+                Activation::Elu { .. } => "elu",
+                Activation::Selu => "selu",
             },
         }
     }
@@ -222,6 +266,41 @@ impl Layer {
                 | Layer::AvgPool2d { .. }
                 | Layer::Flatten
                 | Layer::Activation(Activation::Identity)
+        )
+    }
+
+    /// Is the layer neither affine nor piecewise linear (ELU, SELU)? Such a layer has no
+    /// exact rational value at most inputs; see [`Network::eval_enclosure`].
+    pub fn is_curved(&self) -> bool {
+        matches!(
+            self,
+            Layer::Activation(Activation::Elu { .. } | Activation::Selu)
+        )
+    }
+
+    /// The two sign pieces of every unit of a curved layer (ELU, SELU), for region
+    /// splitting: piece 0 is `z <= 0` (the curved part), piece 1 is `z >= 0` (where ELU is
+    /// the identity and SELU is `lambda·z`). The `output` of piece 0 is a placeholder `z` and
+    /// must not be used as the unit's value; `None` for other layers.
+    pub fn sign_pieces(&self, input: Shape) -> Option<Vec<Vec<Piece>>> {
+        if !self.is_curved() {
+            return None;
+        }
+        Some(
+            (0..input.size())
+                .map(|i| {
+                    vec![
+                        Piece {
+                            conditions: vec![Form::var(i, -Q::ONE)],
+                            output: Form::var(i, Q::ONE),
+                        },
+                        Piece {
+                            conditions: vec![Form::var(i, Q::ONE)],
+                            output: Form::var(i, Q::ONE),
+                        },
+                    ]
+                })
+                .collect(),
         )
     }
 
@@ -461,7 +540,7 @@ impl Layer {
                         },
                     ]
                 }),
-                Activation::Identity => None,
+                Activation::Identity | Activation::Elu { .. } | Activation::Selu => None,
             },
             Layer::MaxPool2d { .. } => {
                 let out = self.output_shape(0, input).ok()?;
@@ -797,17 +876,33 @@ impl Network {
             .sum()
     }
 
-    /// Evaluates exactly.
+    /// Does the network have a curved (ELU, SELU) layer? Then it has no exact rational
+    /// values in general: [`Network::eval`] refuses it and [`Network::eval_enclosure`]
+    /// gives certified enclosures.
+    pub fn is_curved(&self) -> bool {
+        self.layers.iter().any(Layer::is_curved)
+    }
+
+    /// Evaluates exactly. Errors for a network with ELU or SELU layers (whose values are
+    /// irrational): use [`Network::eval_enclosure`].
     pub fn eval(&self, x: &[Q]) -> Result<Vec<Q>> {
         Ok(self.trace(x)?.output().to_vec())
     }
 
-    /// Evaluates exactly, recording every layer's input, output and pattern.
+    /// Evaluates exactly, recording every layer's input, output and pattern. Errors for a
+    /// network with ELU or SELU layers, like [`Network::eval`].
     pub fn trace(&self, x: &[Q]) -> Result<Trace> {
         if x.len() != self.input_dim() {
             return Err(Error::InputLength {
                 expected: self.input_dim(),
                 found: x.len(),
+            });
+        }
+        if let Some(i) = self.layers.iter().position(Layer::is_curved) {
+            return Err(Error::Layer {
+                layer: i,
+                kind: self.layers[i].kind().into(),
+                message: "not piecewise linear: e^x is irrational for rational x != 0, so there is no exact value; use the interval evaluation (Network::eval_enclosure, or `relucheck eval`, which prints certified enclosures)".into(),
             });
         }
         let mut cur = x.to_vec();
@@ -822,6 +917,160 @@ impl Network {
         }
         Ok(Trace { layers })
     }
+}
+
+impl Network {
+    /// Certified enclosures of the network's outputs at `x`, computed with outward-rounded
+    /// rational interval arithmetic at `bits` significant bits ([`crate::interval`]).
+    /// Every true output lies in its interval. Works for every network; the
+    /// piecewise-linear parts stay exact, so a network without ELU/SELU (or an input that
+    /// keeps every ELU unit on its linear part) gives zero-width intervals, the exact values.
+    ///
+    /// ```
+    /// use relucheck::{Network, Q};
+    /// let net = Network::from_json_str(
+    ///     r#"{"relucheck": 1, "input_shape": [1], "layers": [{"type": "elu"}]}"#).unwrap();
+    /// assert!(net.eval(&[-Q::ONE]).is_err()); // no exact value exists
+    /// let y = net.eval_enclosure(&[-Q::ONE], 64).unwrap();
+    /// // elu(-1) = e^-1 - 1 = -0.63212055882855767840...
+    /// assert!(y[0].contains(&"-0.6321205588285576784".parse().unwrap()));
+    /// assert!(y[0].width() < Q::pow2(-60));
+    /// assert!(net.eval_enclosure(&[Q::ONE], 64).unwrap()[0].is_point());
+    /// ```
+    pub fn eval_enclosure(&self, x: &[Q], bits: u32) -> Result<Vec<Interval>> {
+        Ok(self
+            .trace_enclosure(x, bits)?
+            .pop()
+            .expect("a network has layers"))
+    }
+
+    /// Like [`Network::eval_enclosure`], with the enclosure of every layer's output (one
+    /// entry per layer).
+    pub fn trace_enclosure(&self, x: &[Q], bits: u32) -> Result<Vec<Vec<Interval>>> {
+        if x.len() != self.input_dim() {
+            return Err(Error::InputLength {
+                expected: self.input_dim(),
+                found: x.len(),
+            });
+        }
+        let bits = crate::interval::check_precision(bits)?;
+        let mut cur: Vec<Interval> = x.iter().cloned().map(Interval::point).collect();
+        let mut out = Vec::with_capacity(self.layers.len());
+        for (i, (layer, &shape)) in self.layers.iter().zip(&self.shapes).enumerate() {
+            cur = enclose_layer(layer, shape, &cur, bits).map_err(|e| Error::Layer {
+                layer: i,
+                kind: layer.kind().into(),
+                message: e.to_string(),
+            })?;
+            out.push(cur.clone());
+        }
+        Ok(out)
+    }
+}
+
+/// One layer on enclosures.
+fn enclose_layer(layer: &Layer, shape: Shape, z: &[Interval], bits: u32) -> Result<Vec<Interval>> {
+    Ok(match layer {
+        Layer::Dense { weights, bias } => weights
+            .iter_rows()
+            .zip(bias)
+            .map(|(r, b)| Interval::dot(r, z, b, bits))
+            .collect(),
+        Layer::Conv2d { .. } | Layer::AvgPool2d { .. } => {
+            let out_size = layer.output_shape(0, shape).expect("validated").size();
+            let mut acc = vec![Interval::point(Q::ZERO); out_size];
+            if let Layer::Conv2d { bias, .. } = layer {
+                let per_channel = out_size / bias.len().max(1);
+                for (o, v) in acc.iter_mut().enumerate() {
+                    *v = Interval::point(bias[o / per_channel].clone());
+                }
+            }
+            for_each_window_tap(layer, shape, |o, i, w| {
+                if let Some(i) = i
+                    && !w.is_zero()
+                {
+                    acc[o] = acc[o].add(&z[i].scale(w));
+                }
+            });
+            acc.into_iter().map(|v| v.rounded(bits)).collect()
+        }
+        Layer::MaxPool2d { .. } => {
+            let out_size = layer.output_shape(0, shape).expect("validated").size();
+            let mut acc: Vec<Option<Interval>> = vec![None; out_size];
+            for_each_window_tap(layer, shape, |o, i, _| {
+                if let Some(i) = i {
+                    acc[o] = Some(match acc[o].take() {
+                        None => z[i].clone(),
+                        // max of x in a and y in b lies in [max(a.lo, b.lo), max(a.hi, b.hi)].
+                        Some(a) => Interval::new(
+                            a.lo().clone().max(z[i].lo().clone()),
+                            a.hi().clone().max(z[i].hi().clone()),
+                        )
+                        .expect("ordered"),
+                    });
+                }
+            });
+            acc.into_iter()
+                .map(|v| v.expect("a window has at least one input"))
+                .collect()
+        }
+        Layer::Flatten | Layer::Activation(Activation::Identity) => z.to_vec(),
+        Layer::Activation(a) => z
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                // Every activation is monotone on x <= 0 and on x >= 0, so its range on
+                // [lo, hi] is the hull of its values at lo, hi and (when inside) 0.
+                let mut r = act_point(a, shape, i, v.lo(), bits)?;
+                if !v.is_point() {
+                    r = r.hull(&act_point(a, shape, i, v.hi(), bits)?);
+                    if v.lo().is_negative() && v.hi().is_positive() {
+                        r = r.hull(&act_point(a, shape, i, &Q::ZERO, bits)?);
+                    }
+                }
+                Ok(r)
+            })
+            .collect::<Result<Vec<_>>>()?,
+    })
+}
+
+/// An enclosure of one activation unit's value at an exact input (exact for the
+/// piecewise-linear ones).
+fn act_point(a: &Activation, shape: Shape, i: usize, v: &Q, bits: u32) -> Result<Interval> {
+    let pos = v.is_positive();
+    Ok(match a {
+        Activation::Relu => Interval::point(if pos { v.clone() } else { Q::ZERO }),
+        Activation::LeakyRelu { alpha } => Interval::point(if pos { v.clone() } else { alpha * v }),
+        Activation::PRelu { alpha } => Interval::point(if pos {
+            v.clone()
+        } else {
+            prelu_alpha(alpha, shape, i) * v
+        }),
+        Activation::Abs => Interval::point(v.abs()),
+        Activation::HardTanh { min, max } => {
+            Interval::point(v.clone().max(min.clone()).min(max.clone()))
+        }
+        Activation::Identity => Interval::point(v.clone()),
+        Activation::Elu { alpha } => {
+            if pos {
+                Interval::point(v.clone())
+            } else {
+                Interval::exp_q(v, bits)?
+                    .shift(&-Q::ONE)
+                    .scale(alpha)
+                    .rounded(bits)
+            }
+        }
+        Activation::Selu => {
+            let lambda = selu_lambda();
+            if pos {
+                lambda.scale(v).rounded(bits)
+            } else {
+                let em1 = Interval::exp_q(v, bits)?.shift(&-Q::ONE);
+                lambda.mul(&selu_alpha()).mul(&em1).rounded(bits)
+            }
+        }
+    })
 }
 
 /// One layer, directly (not through `affine`/`pieces`, which tests compare against).
@@ -953,6 +1202,9 @@ fn eval_layer(layer: &Layer, shape: Shape, z: &[Q]) -> (Vec<Q>, Vec<u8>) {
                 }
             }),
             Activation::Identity => unreachable!("handled above"),
+            Activation::Elu { .. } | Activation::Selu => {
+                unreachable!("curved layers are refused by Network::trace")
+            }
         },
     }
 }

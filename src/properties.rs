@@ -37,6 +37,7 @@ use crate::arith::Q;
 use crate::domain::{Domain, DomainKind};
 use crate::error::{Error, Result};
 use crate::format::qs_to_strings;
+use crate::interval::{DEFAULT_PRECISION, Interval};
 use crate::linalg::Matrix;
 use crate::network::{Activation, Layer, Network, Shape};
 use crate::points::format_point;
@@ -421,6 +422,11 @@ pub enum Method {
         /// The seed that reproduces the run.
         seed: u64,
     },
+    /// From certified enclosures (networks with ELU/SELU): can only find failures.
+    Enclosure {
+        /// Significant bits of the enclosures.
+        precision: u32,
+    },
 }
 
 /// The answer for one property.
@@ -430,6 +436,9 @@ pub enum Outcome {
     Holds,
     /// The property fails, with a re-checked counterexample.
     Fails(Counterexample),
+    /// The property fails, with a counterexample certified by disjoint enclosures of the
+    /// two sides (networks with ELU/SELU, whose values are irrational).
+    Certified(CertifiedCounterexample),
     /// Not established: the budget ran out before the regions were complete, or a search
     /// found nothing (a search cannot prove a property).
     Unknown(String),
@@ -453,8 +462,16 @@ impl Verdict {
     pub fn holds(&self) -> Option<bool> {
         match self.outcome {
             Outcome::Holds => Some(true),
-            Outcome::Fails(_) => Some(false),
+            Outcome::Fails(_) | Outcome::Certified(_) => Some(false),
             Outcome::Unknown(_) => None,
+        }
+    }
+
+    /// The certified counterexample, if the property fails on an ELU/SELU network.
+    pub fn certified(&self) -> Option<&CertifiedCounterexample> {
+        match &self.outcome {
+            Outcome::Certified(c) => Some(c),
+            _ => None,
         }
     }
 
@@ -473,9 +490,15 @@ impl Verdict {
             "property": self.property.name(),
             "statement": self.property.statement(),
             "holds": self.holds(),
-            "method": match self.method { Method::Exact => "exact", Method::Search { .. } => "search" },
+            "method": match self.method { Method::Exact => "exact", Method::Search { .. } => "search", Method::Enclosure { .. } => "enclosure" },
             "reason": self.reason,
         });
+        if let Method::Enclosure { precision } = self.method {
+            v["precision"] = json!(precision);
+        }
+        if let Some(c) = self.certified() {
+            v["counterexample"] = c.to_json();
+        }
         if let Method::Search { cases, seed } = self.method {
             v["search"] = json!({"cases": cases, "seed": seed});
         }
@@ -509,11 +532,18 @@ impl Verdict {
         let how = match &self.method {
             Method::Exact => "exact".to_string(),
             Method::Search { cases, seed } => format!("search, {cases} cases, seed {seed}"),
+            Method::Enclosure { precision } => format!("enclosures, {precision} bits"),
         };
         match &self.outcome {
             Outcome::Holds => format!("{}: holds ({how}): {}", self.property, self.reason),
             Outcome::Fails(c) => format!(
                 "{}: FAILS ({how}): {}\n  counterexample: {}",
+                self.property,
+                self.reason,
+                c.describe()
+            ),
+            Outcome::Certified(c) => format!(
+                "{}: FAILS (certified, {how}): {}\n  counterexample: {}",
                 self.property,
                 self.reason,
                 c.describe()
@@ -553,6 +583,7 @@ pub struct Checker<'a> {
     domain: Domain,
     max_regions: Option<usize>,
     time_limit: Option<Duration>,
+    precision: u32,
 }
 
 impl<'a> Checker<'a> {
@@ -573,7 +604,15 @@ impl<'a> Checker<'a> {
             domain,
             max_regions: None,
             time_limit: None,
+            precision: DEFAULT_PRECISION,
         }
+    }
+
+    /// Significant bits of the enclosures used for networks with ELU/SELU (default
+    /// [`DEFAULT_PRECISION`]).
+    pub fn with_precision(mut self, bits: u32) -> Self {
+        self.precision = bits;
+        self
     }
 
     /// Region budget for the enumeration behind each decision.
@@ -608,12 +647,22 @@ impl<'a> Checker<'a> {
     /// Decides one property exactly.
     pub fn check(&self, property: Property) -> Result<Verdict> {
         property.check_domain(&self.domain)?;
+        if self.net.is_curved() {
+            return self.check_enclosure(property);
+        }
         let regions = self.regions()?;
         self.check_with(property, &regions)
     }
 
     /// Decides every applicable property (the `all` table) from one enumeration.
     pub fn check_all(&self) -> Result<Vec<Verdict>> {
+        if self.net.is_curved() {
+            return Property::ALL
+                .into_iter()
+                .filter(|p| p.check_domain(&self.domain).is_ok())
+                .map(|p| self.check_enclosure(p))
+                .collect();
+        }
         let regions = self.regions()?;
         Property::ALL
             .into_iter()
@@ -625,6 +674,10 @@ impl<'a> Checker<'a> {
     /// Decides one property from already enumerated regions of `f` on the domain.
     pub fn check_with(&self, property: Property, regions: &Regions) -> Result<Verdict> {
         property.check_domain(&self.domain)?;
+        if self.net.is_curved() {
+            // The regions of a curved network carry no exact maps: never decide from them.
+            return self.check_enclosure(property);
+        }
         let exact = |outcome: Outcome, reason: String| Verdict {
             property,
             outcome,
@@ -1262,6 +1315,16 @@ impl Checker<'_> {
             Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner,
         };
         property.check_domain(&self.domain)?;
+        if self.net.is_curved() {
+            return Ok(Verdict {
+                property,
+                outcome: Outcome::Unknown(
+                    "the exact search does not apply to ELU/SELU networks (their values are irrational); the enclosure check already searched".into(),
+                ),
+                method: Method::Search { cases: 0, seed },
+                reason: "not run".into(),
+            });
+        }
         let dom = &self.domain;
         let net = self.net;
         let pts = point_strategy(dom);
@@ -1372,5 +1435,282 @@ fn point_strategy(dom: &Domain) -> proptest::strategy::BoxedStrategy<Vec<Q>> {
         } => in_box(lo.clone(), hi.clone()),
         DomainKind::Slice { bounds: None, .. } => crate::testing::vector(2).boxed(),
         DomainKind::Segment { .. } => in_box(vec![Q::ZERO], vec![Q::ONE]),
+    }
+}
+
+/// A counterexample for a network with ELU/SELU layers: the two sides of the property's
+/// equation at exact rational inputs are only *enclosed* (they are irrational), but their
+/// enclosures are disjoint in output [`CertifiedCounterexample::output`], so the true values
+/// differ. That certifies the failure as surely as an exact computation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CertifiedCounterexample {
+    kind: Kind,
+    /// The scalar (homogeneity).
+    pub a: Option<Q>,
+    /// The first input (domain coordinates).
+    pub x: Vec<Q>,
+    /// The second input (additivity, affinity).
+    pub y: Option<Vec<Q>>,
+    /// Enclosures of the left side (`f(x)+f(y)`, `a·f(x)`, `-f(x)`, `(f(x)+f(y))/2`).
+    pub left: Vec<Interval>,
+    /// Enclosures of the right side (`f(x+y)`, `f(a·x)`, `f(-x)`, `f((x+y)/2)`).
+    pub right: Vec<Interval>,
+    /// An output where the enclosures are disjoint.
+    pub output: usize,
+    /// Significant bits of the enclosures.
+    pub precision: u32,
+}
+
+impl CertifiedCounterexample {
+    fn build(
+        kind: Kind,
+        net: &Network,
+        dom: &Domain,
+        a: &Q,
+        x: &[Q],
+        y: &[Q],
+        bits: u32,
+    ) -> Result<Option<Self>> {
+        let f = |p: &[Q]| net.eval_enclosure(&dom.to_input(p), bits);
+        let add_iv = |u: &[Interval], v: &[Interval]| -> Vec<Interval> {
+            u.iter()
+                .zip(v)
+                .map(|(p, q)| p.add(q).rounded(bits))
+                .collect()
+        };
+        let scale_iv = |c: &Q, u: &[Interval]| -> Vec<Interval> {
+            u.iter().map(|p| p.scale(c).rounded(bits)).collect()
+        };
+        let (left, right) = match kind {
+            Kind::Additive => (add_iv(&f(x)?, &f(y)?), f(&add(x, y))?),
+            Kind::Scale => (scale_iv(a, &f(x)?), f(&scale(a, x))?),
+            Kind::Odd => (scale_iv(&-Q::ONE, &f(x)?), f(&scale(&-Q::ONE, x))?),
+            Kind::Midpoint => {
+                let half = Q::new(1, 2);
+                (
+                    scale_iv(&half, &add_iv(&f(x)?, &f(y)?)),
+                    f(&scale(&half, &add(x, y)))?,
+                )
+            }
+        };
+        let Some(output) = (0..left.len()).find(|&i| left[i].disjoint(&right[i])) else {
+            return Ok(None);
+        };
+        Ok(Some(CertifiedCounterexample {
+            kind,
+            a: matches!(kind, Kind::Scale).then(|| a.clone()),
+            x: x.to_vec(),
+            y: matches!(kind, Kind::Additive | Kind::Midpoint).then(|| y.to_vec()),
+            left,
+            right,
+            output,
+            precision: bits,
+        }))
+    }
+
+    /// Recomputes both enclosures at the stored inputs and precision and confirms that they
+    /// are the stated, disjoint ones.
+    pub fn recheck(&self, net: &Network, dom: &Domain) -> bool {
+        let a = self.a.clone().unwrap_or(Q::ZERO);
+        let y = self.y.clone().unwrap_or_default();
+        matches!(
+            CertifiedCounterexample::build(self.kind, net, dom, &a, &self.x, &y, self.precision),
+            Ok(Some(c)) if c == *self
+        )
+    }
+
+    fn sides_text(&self) -> (String, String) {
+        match self.kind {
+            Kind::Additive => ("f(x)+f(y)".into(), "f(x+y)".into()),
+            Kind::Scale => ("a·f(x)".into(), "f(a·x)".into()),
+            Kind::Odd => ("-f(x)".into(), "f(-x)".into()),
+            Kind::Midpoint => ("(f(x)+f(y))/2".into(), "f((x+y)/2)".into()),
+        }
+    }
+
+    /// One line, e.g. `a = 2, x = [-1]: a·f(x) ∈ [-1.26424111765711535681, ...], f(a·x) ∈
+    /// [...]: disjoint, so the two sides differ`. Endpoints are shown as decimals rounded
+    /// outward (still enclosures); the JSON has the exact ones.
+    pub fn describe(&self) -> String {
+        let p = |v: &[Q]| format_point(v);
+        let mut head = String::new();
+        if let Some(a) = &self.a {
+            head += &format!("a = {a}, ");
+        }
+        head += &format!("x = {}", p(&self.x));
+        if let Some(y) = &self.y {
+            head += &format!(", y = {}", p(y));
+        }
+        let (l, r) = self.sides_text();
+        let i = self.output;
+        let (li, ri) = (&self.left[i], &self.right[i]);
+        let d = li.display_digits().max(ri.display_digits());
+        let which = if self.left.len() > 1 {
+            format!(" (output {})", i + 1)
+        } else {
+            String::new()
+        };
+        format!(
+            "{head}: {l} ∈ {}, {r} ∈ {}{which}: disjoint, so the two sides differ",
+            li.to_decimal(d),
+            ri.to_decimal(d)
+        )
+    }
+
+    /// As JSON: the inputs, `"certified": true`, the output index and both sides'
+    /// enclosures as exact `{"lo", "hi"}` strings.
+    pub fn to_json(&self) -> Value {
+        let ivs = |v: &[Interval]| -> Value {
+            Value::Array(
+                v.iter()
+                    .map(|i| json!({"lo": i.lo().to_string(), "hi": i.hi().to_string()}))
+                    .collect(),
+            )
+        };
+        let (l, r) = self.sides_text();
+        let mut v = json!({"x": qs_to_strings(&self.x), "certified": true, "output": self.output, "precision": self.precision});
+        if let Some(a) = &self.a {
+            v["a"] = json!(a.to_string());
+        }
+        if let Some(y) = &self.y {
+            v["y"] = qs_to_strings(y);
+        }
+        v[l] = ivs(&self.left);
+        v[r] = ivs(&self.right);
+        v
+    }
+}
+
+/// Candidate inputs for the enclosure search, simplest first: multiples of unit vectors and
+/// of the all-ones vector, a few mixed-sign points, and interior points of the sign regions.
+fn enclosure_candidates(checker: &Checker<'_>) -> Vec<Vec<Q>> {
+    let k = checker.domain.dim();
+    let vals = [
+        Q::ONE,
+        -Q::ONE,
+        Q::from_int(2),
+        Q::from_int(-2),
+        Q::new(1, 2),
+        Q::new(-1, 2),
+        Q::from_int(3),
+        Q::from_int(-3),
+    ];
+    let mut out: Vec<Vec<Q>> = Vec::new();
+    let mut push = |p: Vec<Q>| {
+        if checker.domain.polytope().contains(&p) && !out.contains(&p) {
+            out.push(p);
+        }
+    };
+    for v in &vals {
+        for i in 0..k {
+            let mut p = vec![Q::ZERO; k];
+            p[i] = v.clone();
+            push(p);
+        }
+        push(vec![v.clone(); k]);
+    }
+    // Mixed signs, from a fixed linear congruential sequence (deterministic).
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    for _ in 0..24 {
+        let p = (0..k)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                Q::new(
+                    ((state >> 33) % 13) as i64 - 6,
+                    1 + ((state >> 20) % 3) as i64,
+                )
+            })
+            .collect();
+        push(p);
+    }
+    if let Ok(regions) = Enumerator::new(checker.net, checker.domain.clone())
+        .with_details(false)
+        .with_max_regions(64)
+        .with_time_limit(Duration::from_secs(2))
+        .run()
+    {
+        for r in regions.regions {
+            push(r.interior_point);
+        }
+    }
+    out
+}
+
+impl Checker<'_> {
+    /// The check for networks with ELU/SELU layers: a deterministic search for inputs where
+    /// the enclosures of the two sides are disjoint (a *certified* counterexample). When
+    /// none is found the outcome is [`Outcome::Unknown`]: enclosures of irrational values
+    /// can prove two values different, never equal, so "holds" cannot be certified.
+    ///
+    /// ```
+    /// use relucheck::{Checker, Domain, Network, Property};
+    /// let elu = Network::from_json_str(
+    ///     r#"{"relucheck": 1, "input_shape": [1], "layers": [{"type": "elu"}]}"#).unwrap();
+    /// let v = Checker::new(&elu, Domain::whole(1)).check(Property::PositiveHomogeneity).unwrap();
+    /// assert_eq!(v.holds(), Some(false));
+    /// let c = v.certified().unwrap();
+    /// assert!(c.describe().starts_with("a = 2, x = [-1]: a·f(x) ∈ [-1.26424111765711535"));
+    /// assert!(c.recheck(&elu, &Domain::whole(1)));
+    /// ```
+    pub fn check_enclosure(&self, property: Property) -> Result<Verdict> {
+        property.check_domain(&self.domain)?;
+        let bits = crate::interval::check_precision(self.precision)?;
+        let cands = enclosure_candidates(self);
+        let pairs_of = |n: usize| {
+            let m = cands.len().min(n);
+            (0..m).flat_map(move |i| (i..m).map(move |j| (i, j)))
+        };
+        let mut tries: Vec<(Kind, Q, usize, Option<usize>)> = Vec::new();
+        let scales = |v: &[Q]| -> Vec<(Kind, Q, usize, Option<usize>)> {
+            (0..cands.len())
+                .flat_map(|i| v.iter().map(move |a| (Kind::Scale, a.clone(), i, None)))
+                .collect()
+        };
+        match property {
+            Property::PositiveHomogeneity => {
+                tries = scales(&[Q::from_int(2), Q::new(1, 2), Q::from_int(3)]);
+            }
+            Property::Homogeneity => {
+                tries = scales(&[-Q::ONE, Q::from_int(2), Q::from_int(-2), Q::new(1, 2)]);
+            }
+            Property::Odd => tries.extend((0..cands.len()).map(|i| (Kind::Odd, Q::ZERO, i, None))),
+            Property::Additivity => {
+                tries.extend(pairs_of(24).map(|(i, j)| (Kind::Additive, Q::ZERO, i, Some(j))));
+            }
+            Property::Affine | Property::Linear => {
+                tries.extend(pairs_of(24).map(|(i, j)| (Kind::Midpoint, Q::ZERO, i, Some(j))));
+                if property == Property::Linear {
+                    tries.extend(scales(&[Q::from_int(2), Q::ZERO]));
+                }
+            }
+        }
+        let n = tries.len();
+        for (kind, a, i, j) in tries {
+            let x = &cands[i];
+            let y = j.map(|j| cands[j].clone()).unwrap_or_default();
+            if kind == Kind::Scale && !self.domain.polytope().contains(&scale(&a, x)) {
+                continue;
+            }
+            if let Some(c) =
+                CertifiedCounterexample::build(kind, self.net, &self.domain, &a, x, &y, bits)?
+            {
+                return Ok(Verdict {
+                    property,
+                    outcome: Outcome::Certified(c),
+                    method: Method::Enclosure { precision: bits },
+                    reason: "ELU/SELU values are irrational, but the enclosures of the two sides are disjoint".into(),
+                });
+            }
+        }
+        Ok(Verdict {
+            property,
+            outcome: Outcome::Unknown(format!(
+                "holds cannot be certified with enclosures: the network has ELU/SELU units (irrational values), enclosures can prove two values different but never equal, and none of {n} candidate tests gave disjoint enclosures"
+            )),
+            method: Method::Enclosure { precision: bits },
+            reason: "no certified counterexample".into(),
+        })
     }
 }

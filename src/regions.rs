@@ -104,8 +104,17 @@ pub struct Region {
     pub polytope: Polytope,
     /// A rational point strictly inside, in domain coordinates.
     pub interior_point: Vec<Q>,
-    /// The affine map the network computes here, from domain coordinates to outputs.
+    /// The affine map the network computes here, from domain coordinates to outputs. Only
+    /// meaningful when [`Region::map_exact`]; otherwise it is empty (no rows).
     pub map: Affine,
+    /// Some ELU/SELU unit is on its curved part (`z <= 0`) here: the network is not
+    /// (known to be) affine on this region, no map is given, and later layers are not split
+    /// (their pattern entries are `?`: their boundaries are curved surfaces, not hyperplanes).
+    pub curved: bool,
+    /// Is [`Region::map`] the exact map? False on curved regions, and on regions where a SELU
+    /// unit is on its linear part (`lambda·z`, with lambda irrational: affine, but not
+    /// with rational coefficients).
+    pub map_exact: bool,
     /// Is the region bounded? (`None` without details.)
     pub bounded: Option<bool>,
     /// The exact vertices in 1-D and 2-D (counter-clockwise in 2-D) when bounded.
@@ -116,7 +125,15 @@ pub struct Region {
     pub piece: Option<usize>,
 }
 
+/// The pattern entry of a unit that was not split (after a curved layer); shows as `?`.
+pub const UNDETERMINED: u8 = u8::MAX;
+
 impl Region {
+    /// The exact affine map, when there is one ([`Region::map_exact`]).
+    pub fn exact_map(&self) -> Option<&Affine> {
+        self.map_exact.then_some(&self.map)
+    }
+
     /// The ids of all neighbouring regions, sorted, without repeats.
     pub fn neighbour_ids(&self) -> Vec<usize> {
         let mut v: Vec<usize> = self
@@ -137,7 +154,8 @@ pub struct Regions {
     pub domain: Domain,
     /// The regions found, in a deterministic order.
     pub regions: Vec<Region>,
-    /// The number of linear pieces (`None` without details or when incomplete).
+    /// The number of linear pieces (`None` without details, when incomplete, or when some
+    /// region has no exact map: ELU/SELU).
     pub piece_count: Option<usize>,
     /// Why enumeration stopped.
     pub stop: StopReason,
@@ -205,6 +223,8 @@ pub struct Enumerator<'a> {
 enum Stage {
     Affine(Affine),
     Pieces(Vec<Vec<Piece>>),
+    /// The sign pieces of an ELU (`false`) or SELU (`true`) layer.
+    Curved(Vec<Vec<Piece>>, bool),
 }
 
 /// The constraints of a cell: a persistent list shared with its ancestors (a child adds its
@@ -263,6 +283,8 @@ struct Cell {
     pattern: Vec<Vec<u8>>,
     layer: usize,
     unit: usize,
+    curved: bool,
+    map_exact: bool,
 }
 
 /// The bounding box of a facet's vertices, `(min, max)` per coordinate.
@@ -328,9 +350,16 @@ impl<'a> Enumerator<'a> {
             .layers()
             .iter()
             .zip(net.shapes())
-            .map(|(l, &s)| match l.pieces(s) {
-                Some(p) => Stage::Pieces(p),
-                None => Stage::Affine(l.affine(s).expect("affine layer")),
+            .map(|(l, &s)| match (l.pieces(s), l.sign_pieces(s)) {
+                (Some(p), _) => Stage::Pieces(p),
+                (None, Some(p)) => Stage::Curved(
+                    p,
+                    matches!(
+                        l,
+                        crate::network::Layer::Activation(crate::Activation::Selu)
+                    ),
+                ),
+                (None, None) => Stage::Affine(l.affine(s).expect("affine layer")),
             })
             .collect();
         // The affine layers' rows `[a_i.., c_i]` over common denominators, when they fit.
@@ -344,7 +373,7 @@ impl<'a> Enumerator<'a> {
                         crate::vrep::int_form(&r)
                     })
                     .collect(),
-                Stage::Pieces(_) => None,
+                Stage::Pieces(_) | Stage::Curved(..) => None,
             })
             .collect();
         let k = self.domain.dim();
@@ -367,6 +396,8 @@ impl<'a> Enumerator<'a> {
                 pattern: Vec::new(),
                 layer: 0,
                 unit: 0,
+                curved: false,
+                map_exact: true,
             }];
             let mut steps = 0u64;
             while let Some(mut cell) = stack.pop() {
@@ -404,7 +435,35 @@ impl<'a> Enumerator<'a> {
                         cell.layer += 1;
                         stack.push(cell);
                     }
-                    Stage::Pieces(units) => {
+                    Stage::Curved(units, selu) if cell.unit == units.len() => {
+                        let chosen = cell.pattern.last().expect("pushed");
+                        if chosen.contains(&0) || *selu {
+                            // Curved (some unit on z <= 0), or SELU's irrational lambda·z:
+                            // no exact map from here on, and later boundaries are not
+                            // hyperplanes with rational coefficients. Stop splitting.
+                            cell.curved = chosen.contains(&0);
+                            cell.map_exact = false;
+                            cell.map = Arc::new(Affine {
+                                a: Matrix::zeros(0, k),
+                                c: Vec::new(),
+                            });
+                            for st in &stages[cell.layer + 1..] {
+                                cell.pattern.push(match st {
+                                    Stage::Affine(_) => Vec::new(),
+                                    Stage::Pieces(u) | Stage::Curved(u, _) => {
+                                        vec![UNDETERMINED; u.len()]
+                                    }
+                                });
+                            }
+                            cell.layer = stages.len();
+                        } else {
+                            // Every ELU unit on z >= 0: the identity, the map is unchanged.
+                            cell.layer += 1;
+                        }
+                        cell.unit = 0;
+                        stack.push(cell);
+                    }
+                    Stage::Pieces(units) | Stage::Curved(units, _) => {
                         if cell.unit == units.len() {
                             // The layer's output map, from the pieces chosen.
                             let chosen = cell.pattern.last().expect("pushed");
@@ -450,6 +509,8 @@ impl<'a> Enumerator<'a> {
                                     pattern: p.pattern.clone(),
                                     layer: p.layer,
                                     unit: p.unit,
+                                    curved: p.curved,
+                                    map_exact: p.map_exact,
                                 }
                             };
                             for h in conds {
@@ -481,6 +542,8 @@ impl<'a> Enumerator<'a> {
                     polytope: Polytope::new(k, c.cons.to_vec()),
                     interior_point: point,
                     map,
+                    curved: c.curved,
+                    map_exact: c.map_exact,
                     bounded: None,
                     vertices: None,
                     facets: Vec::new(),
@@ -675,7 +738,7 @@ impl<'a> Enumerator<'a> {
         for (r, f) in out.regions.iter_mut().zip(facets) {
             r.facets = f;
         }
-        if out.stop.is_complete() {
+        if out.stop.is_complete() && out.regions.iter().all(|r| r.map_exact) {
             // Linear pieces: connected components of "adjacent with an equal map".
             let mut parent: Vec<usize> = (0..n).collect();
             fn find(p: &mut [usize], mut i: usize) -> usize {

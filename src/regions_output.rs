@@ -24,7 +24,12 @@
 //! All numbers are exact strings. Points, maps and inequalities are in domain coordinates
 //! (`coordinates` names them); `input_point` is the interior point in the network's input
 //! space. `inequalities[i]` means `a·y <= b` and `facets[i]` lists the regions across it.
-//! `pieces` is `null` when enumeration was incomplete.
+//! `pieces` is `null` when enumeration was incomplete (or some region has no exact map).
+//!
+//! With ELU/SELU layers each region also has `"curved": true` when some ELU/SELU unit is on
+//! its curved part (`z <= 0`); `map` is `null` on such regions (no affine map exists) and on
+//! regions through SELU's irrational lambda, and later layers' pattern entries are `?`
+//! (not split: their boundaries are curved).
 
 use crate::arith::Q;
 use crate::format::qs_to_strings;
@@ -85,6 +90,16 @@ pub fn inequality_text(a: &[Q], b: &Q, names: &[String]) -> String {
 /// The formulas of a region's map, one per output: `f(x) = ...` or `f_k(x) = ...`.
 pub fn map_formulas(region: &Region, names: &[String]) -> Vec<String> {
     let args = names.join(", ");
+    if region.curved {
+        return vec![format!(
+            "f({args}): curved here (an ELU/SELU unit is on z <= 0, where it is alpha·(e^z - 1)); no affine map exists, evaluate with enclosures"
+        )];
+    }
+    if !region.map_exact {
+        return vec![format!(
+            "f({args}): affine here (every SELU unit on z >= 0), but through SELU's irrational lambda: no rational map"
+        )];
+    }
     let m = &region.map;
     (0..m.output_dim())
         .map(|i| {
@@ -225,23 +240,27 @@ pub fn regions_markdown(net: &Network, r: &Regions, max_rows: usize) -> String {
 
 /// One region as JSON (see the module docs).
 pub fn region_json(r: &Regions, reg: &Region) -> Value {
-    json!({
+    let mut v = json!({
         "id": reg.id,
         "pattern": reg.pattern.to_string(),
         "piece": reg.piece,
         "interior_point": qs_to_strings(&reg.interior_point),
         "input_point": qs_to_strings(&r.domain.to_input(&reg.interior_point)),
-        "map": {
-            "A": reg.map.a.iter_rows().map(qs_to_strings).collect::<Vec<_>>(),
-            "c": qs_to_strings(&reg.map.c),
-        },
+        "map": reg.exact_map().map(|m| json!({
+            "A": m.a.iter_rows().map(qs_to_strings).collect::<Vec<_>>(),
+            "c": qs_to_strings(&m.c),
+        })),
         "inequalities": reg.polytope.constraints().iter()
             .map(|h| json!({"a": qs_to_strings(&h.a), "b": h.b.to_string()}))
             .collect::<Vec<_>>(),
         "bounded": reg.bounded,
         "vertices": reg.vertices.as_ref().map(|v| v.iter().map(|p| qs_to_strings(p)).collect::<Vec<_>>()),
         "facets": reg.facets.iter().map(|f| json!({"neighbours": f.neighbours})).collect::<Vec<_>>(),
-    })
+    });
+    if reg.curved || !reg.map_exact {
+        v["curved"] = json!(reg.curved);
+    }
+    v
 }
 
 /// The whole enumeration as JSON (see the module docs); `with_regions = false` gives the

@@ -120,6 +120,11 @@ fn assert_property(net: &Network, domain: Domain, property: Property, what: &str
             domain.describe(),
             c.describe()
         ),
+        Outcome::Certified(c) => panic!(
+            "{name} is not {what} on {} (certified with enclosures): {}",
+            domain.describe(),
+            c.describe()
+        ),
         Outcome::Unknown(why) => panic!("{name}: {what} is not established: {why}"),
     }
 }

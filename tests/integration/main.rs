@@ -2,6 +2,7 @@
 
 mod certificates;
 mod cli;
+mod elu;
 mod examples;
 mod format;
 mod import;
