@@ -673,7 +673,7 @@ fn cell(s: &str) -> String {
 fn verdict_word(v: &Verdict) -> &'static str {
     match v.outcome {
         Outcome::Holds => "**holds**",
-        Outcome::Fails(_) => "**fails**",
+        Outcome::Fails(_) | Outcome::Certified(_) => "**fails**",
         Outcome::Unknown(_) => "unknown",
     }
 }
@@ -743,6 +743,11 @@ pub fn suggested_slice(d: usize) -> String {
 
 /// Builds the report of `net` on `domain` (see the module docs).
 pub fn build(net: &Network, domain: Domain, opts: &ReportOptions) -> Result<Report> {
+    if net.is_curved() {
+        return Err(Error::Invalid(
+            "reports are for piecewise-linear networks; this one has ELU/SELU units, whose regions are curved: use `relucheck regions` and `relucheck check` (certified enclosures) instead".into(),
+        ));
+    }
     let budget = Budget {
         max_regions: opts.max_regions,
         deadline: opts.time_limit.map(|t| Instant::now() + t),
