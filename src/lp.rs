@@ -992,7 +992,7 @@ fn check(objective: Option<&[Q]>, constraints: &[HalfSpace], result: &LpResult) 
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::linalg::Matrix;
     use itertools::Itertools;
@@ -1008,7 +1008,7 @@ mod tests {
 
     /// Independent brute force: every `d`-subset of constraints solved with
     /// `Matrix::solve`, kept when feasible.
-    fn brute_vertices(dim: usize, cons: &[HalfSpace]) -> Vec<Vec<Q>> {
+    pub(crate) fn brute_vertices(dim: usize, cons: &[HalfSpace]) -> Vec<Vec<Q>> {
         let mut out: Vec<Vec<Q>> = Vec::new();
         for combo in (0..cons.len()).combinations(dim) {
             let a = Matrix::from_rows(combo.iter().map(|&i| cons[i].a.clone()).collect()).unwrap();

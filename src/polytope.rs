@@ -352,21 +352,7 @@ mod tests {
         HalfSpace::new(a.iter().map(|&v| q(v)).collect(), q(b))
     }
 
-    /// Independent brute force: every `d`-subset solved with `Matrix::solve`.
-    fn brute_vertices(dim: usize, cons: &[HalfSpace]) -> Vec<Vec<Q>> {
-        let mut out: Vec<Vec<Q>> = Vec::new();
-        for combo in (0..cons.len()).combinations(dim) {
-            let a = Matrix::from_rows(combo.iter().map(|&i| cons[i].a.clone()).collect()).unwrap();
-            let b: Vec<Q> = combo.iter().map(|&i| cons[i].b.clone()).collect();
-            if let Some(x) = a.solve(&b)
-                && cons.iter().all(|h| h.contains(&x))
-                && !out.contains(&x)
-            {
-                out.push(x);
-            }
-        }
-        out
-    }
+    use crate::lp::tests::brute_vertices;
 
     /// The dimension of the affine hull of a finite point set (-1 for none).
     fn affine_dim(points: &[&Vec<Q>]) -> i64 {
