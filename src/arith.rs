@@ -81,7 +81,7 @@ pub enum ParseError {
     DivisionByZero(String),
     /// Too many digits or too large an exponent.
     #[error(
-        "`{text}` is too large: at most {max_digits} digits and exponents up to {max_exp} in magnitude are accepted"
+        "`{text}` is too large: a number may have at most {max_digits} digits written out as a fraction (numerator and denominator together), and exponents up to {max_exp} in magnitude"
     )]
     TooLarge {
         /// The text, shortened.
@@ -438,13 +438,26 @@ impl Q {
             if q.is_zero() {
                 return Err(ParseError::DivisionByZero(shorten(text)));
             }
-            return Ok(Q::from_big(BigRational::new(p, q)));
+            return within_limits(Q::from_big(BigRational::new(p, q)), text);
         }
-        parse_decimal(t).map_err(|e| match e {
+        let q = parse_decimal(t).map_err(|e| match e {
             DecErr::Syntax => ParseError::Syntax(shorten(text)),
             DecErr::TooLarge => too_large(text),
-        })
+        })?;
+        within_limits(q, text)
     }
+}
+
+/// Every accepted number prints (as `p/q`) within [`MAX_DIGITS`] digits, so whatever is
+/// read can be written and read again: `digits(x) <= bits(x)·log10(2) + 1`.
+fn within_limits(q: Q, text: &str) -> Result<Q, ParseError> {
+    let n = q.numer().bits();
+    let d = q.denom().bits();
+    // (n + d)·log10(2) + 2 <= MAX_DIGITS, in integers (log10(2) < 0.30103).
+    if (n + d) * 30103 > (MAX_DIGITS as u64 - 2) * 100_000 {
+        return Err(too_large(text));
+    }
+    Ok(q)
 }
 
 fn too_large(text: &str) -> ParseError {
