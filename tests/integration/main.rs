@@ -5,6 +5,7 @@ mod cli;
 mod elu;
 mod examples;
 mod format;
+mod fuzz_regressions;
 mod import;
 mod limits;
 mod proofs;

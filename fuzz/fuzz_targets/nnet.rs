@@ -1,0 +1,15 @@
+//! The NNet importer: any text is read without panicking, with and without normalisation.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use relucheck::import::{NnetOptions, from_nnet_str};
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    for normalize in [true, false] {
+        if let Ok(net) = from_nnet_str(&text, "fuzz.nnet", NnetOptions { normalize }) {
+            let _ = net.to_json();
+            let x = vec![relucheck::Q::ONE; net.input_dim()];
+            let _ = net.eval(&x);
+        }
+    }
+});
