@@ -201,19 +201,6 @@ fn unit_count(stages: &[Stage]) -> usize {
         .sum()
 }
 
-fn compose(form: &crate::network::Form, map: &Affine, k: usize) -> (Vec<Q>, Q) {
-    let mut row = vec![Q::ZERO; k];
-    let mut off = form.constant.clone();
-    for (i, c) in &form.terms {
-        let (r, m) = map.component(*i);
-        for (acc, v) in row.iter_mut().zip(r) {
-            *acc += c * v;
-        }
-        off += c * m;
-    }
-    (row, off)
-}
-
 impl<'n> Walk<'n> {
     fn new(stages: &'n [Stage], dom: &Domain) -> Walk<'n> {
         let mut w = Walk {
@@ -272,7 +259,7 @@ impl<'n> Walk<'n> {
             .conditions
             .iter()
             .map(|f| {
-                let (row, off) = compose(f, &self.map, self.k);
+                let (row, off) = f.compose(&self.map);
                 HalfSpace::new(row.iter().map(|v| -v).collect(), off)
             })
             .collect()
@@ -281,7 +268,7 @@ impl<'n> Walk<'n> {
     fn advance(&self, piece: usize) -> Walk<'n> {
         let mut next = self.clone();
         next.cons.extend(self.conditions(piece));
-        let (row, off) = compose(&self.pieces()[piece].output, &self.map, self.k);
+        let (row, off) = self.pieces()[piece].output.compose(&self.map);
         next.rows.push(row);
         next.offsets.push(off);
         next.unit += 1;

@@ -90,29 +90,28 @@ struct BudgetArgs {
 }
 
 impl BudgetArgs {
+    /// `--time-limit` as a duration; a clear error for negative or absurd values.
+    fn time_limit(&self) -> Result<Option<Duration>> {
+        self.time_limit
+            .map(|t| {
+                Duration::try_from_secs_f64(t).map_err(|_| {
+                    anyhow::anyhow!("--time-limit {t}: give a non-negative number of seconds")
+                })
+            })
+            .transpose()
+    }
+
     fn checker<'a>(&self, mut c: Checker<'a>) -> Result<Checker<'a>> {
-        {
-            let n = self.max_regions;
-            c = c.with_max_regions(n);
-        }
-        if let Some(t) = self.time_limit {
-            let d = Duration::try_from_secs_f64(t).map_err(|_| {
-                anyhow::anyhow!("--time-limit {t}: give a non-negative number of seconds")
-            })?;
+        c = c.with_max_regions(self.max_regions);
+        if let Some(d) = self.time_limit()? {
             c = c.with_time_limit(d);
         }
         Ok(c)
     }
 
     fn apply<'a>(&self, mut e: Enumerator<'a>) -> Result<Enumerator<'a>> {
-        {
-            let n = self.max_regions;
-            e = e.with_max_regions(n);
-        }
-        if let Some(t) = self.time_limit {
-            let d = Duration::try_from_secs_f64(t).map_err(|_| {
-                anyhow::anyhow!("--time-limit {t}: give a non-negative number of seconds")
-            })?;
+        e = e.with_max_regions(self.max_regions);
+        if let Some(d) = self.time_limit()? {
             e = e.with_time_limit(d);
         }
         if std::io::stderr().is_terminal() {
@@ -529,14 +528,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let network = Network::load(&net)?;
             let dom = domain.domain(&network, orthant)?;
-            let time_limit = budget
-                .time_limit
-                .map(|t| {
-                    Duration::try_from_secs_f64(t).map_err(|_| {
-                        anyhow::anyhow!("--time-limit {t}: give a non-negative number of seconds")
-                    })
-                })
-                .transpose()?;
+            let time_limit = budget.time_limit()?;
             let output = match output {
                 Some(0) => anyhow::bail!("--output counts from 1 (the first output)"),
                 o => o.map(|k| k - 1),

@@ -203,6 +203,30 @@ impl Form {
         acc
     }
 
+    /// `self ∘ map`: the form as an affine function of `map`'s input, `(row, offset)`.
+    pub fn compose(&self, map: &Affine) -> (Vec<Q>, Q) {
+        let mut row = vec![Q::ZERO; map.input_dim()];
+        let off = self.compose_into(map, &mut row);
+        (row, off)
+    }
+
+    /// Adds the linear part of `self ∘ map` to `row` (zero on entry) and returns the offset.
+    pub fn compose_into(&self, map: &Affine, row: &mut [Q]) -> Q {
+        let mut off = self.constant.clone();
+        for (i, c) in &self.terms {
+            let (r, m) = map.component(*i);
+            for (acc, v) in row.iter_mut().zip(r) {
+                if !v.is_zero() {
+                    *acc += c * v;
+                }
+            }
+            if !m.is_zero() {
+                off += c * m;
+            }
+        }
+        off
+    }
+
     fn var(i: usize, c: Q) -> Form {
         Form {
             terms: vec![(i, c)],

@@ -470,11 +470,9 @@ impl<'a> Enumerator<'a> {
                             let mut a = Matrix::zeros(units.len(), k);
                             let mut c = Vec::with_capacity(units.len());
                             for (u, &p) in chosen.iter().enumerate() {
-                                let off = compose_form_into(
-                                    &units[u][p as usize].output,
-                                    &cell.map,
-                                    a.row_mut(u),
-                                );
+                                let off = units[u][p as usize]
+                                    .output
+                                    .compose_into(&cell.map, a.row_mut(u));
                                 c.push(off);
                             }
                             cell.map = Arc::new(Affine { a, c });
@@ -488,7 +486,7 @@ impl<'a> Enumerator<'a> {
                         }
                         let pieces = &units[cell.unit];
                         let children = match &cell.geom {
-                            Geom::V(v) => split_v(v, pieces, &cell.map, k, cell.cons.len),
+                            Geom::V(v) => split_v(v, pieces, &cell.map, cell.cons.len),
                             Geom::H(p) => split_h(&cell.cons, p, pieces, &cell.map, k, &mut lps),
                         };
                         let mut parent = Some(cell);
@@ -819,36 +817,12 @@ fn compose_int(map: &Affine, outer: &Affine, rows: &[Vec<i128>]) -> Option<Affin
     Some(Affine { a, c })
 }
 
-/// `form ∘ map` as `(row, offset)` in domain coordinates.
-fn compose_form(form: &crate::network::Form, map: &Affine, k: usize) -> (Vec<Q>, Q) {
-    let mut row = vec![Q::ZERO; k];
-    let off = compose_form_into(form, map, &mut row);
-    (row, off)
-}
-
-/// Adds the linear part of `form ∘ map` to `row` (zero on entry) and returns the offset.
-fn compose_form_into(form: &crate::network::Form, map: &Affine, row: &mut [Q]) -> Q {
-    let mut off = form.constant.clone();
-    for (i, c) in &form.terms {
-        let (r, m) = map.component(*i);
-        for (acc, v) in row.iter_mut().zip(r) {
-            if !v.is_zero() {
-                *acc += c * v;
-            }
-        }
-        if !m.is_zero() {
-            off += c * m;
-        }
-    }
-    off
-}
-
 /// The conditions of a piece as `form ∘ map >= 0`, `(row, offset)` in domain coordinates,
 /// without the ones that hold everywhere; `None` when one holds nowhere.
-fn piece_forms(piece: &Piece, map: &Affine, k: usize) -> Option<Vec<(Vec<Q>, Q)>> {
+fn piece_forms(piece: &Piece, map: &Affine) -> Option<Vec<(Vec<Q>, Q)>> {
     let mut forms = Vec::with_capacity(piece.conditions.len());
     for f in &piece.conditions {
-        let (row, off) = compose_form(f, map, k);
+        let (row, off) = f.compose(map);
         if row.iter().all(Q::is_zero) {
             if off.is_negative() {
                 return None; // never holds
@@ -894,7 +868,7 @@ type CachedCut = (Vec<Q>, Q, Option<Side>, Option<Side>);
 /// Splits a cell with vertices by one unit: one child per piece with a full-dimensional
 /// part, lowest piece first; only hyperplanes that really cut are added (local ids from
 /// `base`).
-fn split_v(cell: &VCell, pieces: &[Piece], map: &Affine, k: usize, base: u32) -> Vec<Child> {
+fn split_v(cell: &VCell, pieces: &[Piece], map: &Affine, base: u32) -> Vec<Child> {
     // Two pieces with one condition each (ReLU, leaky ReLU, abs): the conditions are each
     // other's negation, so one cut serves both, and they coincide only when both are empty.
     let simple = pieces.len() == 2 && pieces.iter().all(|p| p.conditions.len() == 1);
@@ -904,7 +878,7 @@ fn split_v(cell: &VCell, pieces: &[Piece], map: &Affine, k: usize, base: u32) ->
     let mut cache: Vec<CachedCut> = Vec::new();
     let mut out = Vec::with_capacity(pieces.len());
     'pieces: for (j, piece) in pieces.iter().enumerate() {
-        let Some(forms) = piece_forms(piece, map, k) else {
+        let Some(forms) = piece_forms(piece, map) else {
             continue;
         };
         if simple {
@@ -973,7 +947,7 @@ fn split_h(
     let mut out: Vec<Child> = Vec::new();
     let mut all: Option<Vec<HalfSpace>> = None;
     for (j, piece) in pieces.iter().enumerate() {
-        let Some(forms) = piece_forms(piece, map, k) else {
+        let Some(forms) = piece_forms(piece, map) else {
             continue;
         };
         if !seen.first(&forms) {

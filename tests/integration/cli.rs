@@ -299,39 +299,16 @@ fn regions_domain_errors_are_clear() {
 /// what README shows.
 #[test]
 fn readme_console_examples_are_true() {
+    // README's console blocks have the claim syntax of the teaching proofs.
     let readme = std::fs::read_to_string(repo("README.md")).unwrap();
-    let mut n = 0;
-    for block in readme.split("```console\n").skip(1) {
-        let block = block.split("```").next().unwrap();
-        let mut lines = block.lines();
-        let cmd = lines
-            .next()
-            .unwrap()
-            .strip_prefix("$ relucheck ")
-            .expect("a relucheck command");
-        let expected: String = lines.map(|l| format!("{l}\n")).collect();
-        // Split like a shell: quoted arguments stay whole.
-        let mut args = vec![];
-        let mut cur = String::new();
-        let mut quoted = false;
-        for ch in cmd.chars() {
-            match ch {
-                '"' => quoted = !quoted,
-                ' ' if !quoted => {
-                    if !cur.is_empty() {
-                        args.push(std::mem::take(&mut cur));
-                    }
-                }
-                c => cur.push(c),
-            }
-        }
-        args.push(cur);
-        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        let o = relucheck(&refs);
-        assert_eq!(stdout(&o), expected, "README: relucheck {cmd}");
-        n += 1;
+    let claims = relucheck::proofs::parse_proof(&readme).unwrap();
+    for claim in &claims {
+        let args: Vec<&str> = claim.args.iter().map(String::as_str).collect();
+        let expected: String = claim.expected.iter().map(|l| format!("{l}\n")).collect();
+        let o = relucheck(&args);
+        assert_eq!(stdout(&o), expected, "README line {}", claim.line);
     }
-    assert!(n >= 3);
+    assert!(claims.len() >= 3);
 }
 
 #[test]
