@@ -7,10 +7,15 @@ use relucheck::{Activation, Domain, Enumerator, Layer, Matrix, Network, Q, Shape
 fn main() {
     // One timed run of each case first (a quick look: `cargo bench --bench regions -- none`
     // skips the divan runs).
-    // REGIONS_CASE=3 times one case only, REGIONS_DETAILS=0 skips details.
+    // REGIONS_CASE=3 times one case only, REGIONS_DETAILS=0 skips details, REGIONS_REPEAT=N
+    // runs each N times (for a profiler).
     let only: Option<usize> = std::env::var("REGIONS_CASE")
         .ok()
         .and_then(|v| v.parse().ok());
+    let repeat: usize = std::env::var("REGIONS_REPEAT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
     let with_details = std::env::var("REGIONS_DETAILS").map_or(true, |v| v != "0");
     for (i, (name, net, dom)) in suite().into_iter().enumerate() {
         if only.is_some_and(|c| c != i) {
@@ -21,11 +26,17 @@ fn main() {
                 continue;
             }
             let t = std::time::Instant::now();
-            let r = Enumerator::new(&net, dom.clone())
-                .with_details(details)
-                .run()
-                .unwrap();
-            let s = t.elapsed().as_secs_f64();
+            let mut r = None;
+            for _ in 0..repeat {
+                r = Some(
+                    Enumerator::new(&net, dom.clone())
+                        .with_details(details)
+                        .run()
+                        .unwrap(),
+                );
+            }
+            let r = r.expect("repeat >= 1");
+            let s = t.elapsed().as_secs_f64() / repeat.max(1) as f64;
             println!(
                 "{name}{}: {} regions in {:.3} s ({:.0} regions/s, {} LPs)",
                 if details { " with details" } else { "" },

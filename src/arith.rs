@@ -107,7 +107,33 @@ fn shorten(text: &str) -> String {
     }
 }
 
-fn gcd_u128(mut a: u128, mut b: u128) -> u128 {
+/// Binary gcd on `u64`: most values here fit, and 64-bit steps are much cheaper.
+fn gcd_u64(mut a: u64, mut b: u64) -> u64 {
+    if a == 0 {
+        return b;
+    }
+    if b == 0 {
+        return a;
+    }
+    let shift = (a | b).trailing_zeros();
+    a >>= a.trailing_zeros();
+    loop {
+        b >>= b.trailing_zeros();
+        if a > b {
+            std::mem::swap(&mut a, &mut b);
+        }
+        b -= a;
+        if b == 0 {
+            return a << shift;
+        }
+    }
+}
+
+/// Greatest common divisor (binary, with a `u64` path).
+pub(crate) fn gcd_u128(mut a: u128, mut b: u128) -> u128 {
+    if let (Ok(x), Ok(y)) = (u64::try_from(a), u64::try_from(b)) {
+        return gcd_u64(x, y) as u128;
+    }
     if a == 0 {
         return b;
     }
@@ -166,7 +192,16 @@ impl Q {
         }
     }
 
-    /// Builds `n/d` from `i128` parts (`d != 0`), normalising.
+    /// `n/d` from `i128` parts of any size (`d != 0`), exactly.
+    pub(crate) fn from_i128_parts(n: i128, d: i128) -> Q {
+        if n == i128::MIN || d == i128::MIN {
+            Q::from_big(BigRational::new(BigInt::from(n), BigInt::from(d)))
+        } else {
+            Q::from_i128(n, d)
+        }
+    }
+
+    /// Builds `n/d` from `i128` parts (`d != 0`, neither `i128::MIN`), normalising.
     fn from_i128(mut n: i128, mut d: i128) -> Q {
         debug_assert!(d != 0);
         if d < 0 {

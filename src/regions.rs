@@ -27,12 +27,18 @@
 //!   constraints up to 6-D). A hyperplane `h` splits a full-dimensional cell iff some vertex
 //!   has `h > 0` and some `h < 0`; the new vertices are the exact intersections of `h = 0`
 //!   with the edges between them (adjacency by the double-description test). No LP is
-//!   solved; the interior point is a centroid of affinely independent vertices.
+//!   solved. While the vertices fit, each is kept as integers over a common denominator
+//!   and a cut needs integer arithmetic only (exact rationals take over when a number does
+//!   not fit `i128`). The interior point is a positive combination of all vertices.
 //! - **Unbounded domains** (the whole space, the orthant, an unbounded slice) and boxes above
 //!   6-D use exact LPs: the parent's interior point is tested first (a child that contains it
 //!   strictly needs no LP), otherwise an LP finds an interior point or proves there is none.
 //!
 //! A condition is only added to a child when the cell really splits.
+//!
+//! The top levels of the tree are expanded first, then the subtrees below are shared among
+//! threads ([`Enumerator::with_threads`]); their leaves are joined in depth-first order, so
+//! the regions, their order and their ids are the same for any number of threads.
 //!
 //! Afterwards each region gets its minimal H-representation, boundedness, vertices (1-D and
 //! 2-D), and its neighbours: a region `N` is adjacent to `R` across the facet `F` of `R` iff
@@ -47,7 +53,9 @@ use crate::network::{Network, Pattern, Piece};
 use crate::polytope::Polytope;
 use crate::vrep::{Side, VCell};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Why enumeration stopped.
@@ -218,7 +226,11 @@ pub struct Enumerator<'a> {
     progress: Option<Box<dyn FnMut(Progress) + 'a>>,
     /// Use the LP path even on bounded domains (to test one path against the other).
     force_lp: bool,
+    threads: usize,
 }
+
+/// The default number of threads is the number of cores, at most this.
+const MAX_THREADS: usize = 8;
 
 enum Stage {
     Affine(Affine),
@@ -305,6 +317,7 @@ impl<'a> Enumerator<'a> {
             details: true,
             progress: None,
             force_lp: false,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS)),
         }
     }
 
@@ -325,6 +338,13 @@ impl<'a> Enumerator<'a> {
     /// (possibly redundant) constraints are returned.
     pub fn with_details(mut self, details: bool) -> Self {
         self.details = details;
+        self
+    }
+
+    /// Share the work among `n` threads (at least 1; default: the number of cores, at most
+    /// 8). The regions, their order and their ids do not depend on it.
+    pub fn with_threads(mut self, n: usize) -> Self {
+        self.threads = n.clamp(1, 256);
         self
     }
 
@@ -379,8 +399,6 @@ impl<'a> Enumerator<'a> {
         let k = self.domain.dim();
         let mut lps = 0usize;
         let dom_cons = self.domain.polytope().constraints().to_vec();
-        let mut stop = StopReason::Complete;
-        let mut leaves: Vec<Cell> = Vec::new();
         let root = match VCell::from_domain(&self.domain).filter(|_| !self.force_lp) {
             Some(v) => Some(Geom::V(v)),
             None => {
@@ -388,8 +406,19 @@ impl<'a> Enumerator<'a> {
                 crate::lp::interior_point(k, &dom_cons).map(Geom::H)
             }
         };
+        let walk = Walk {
+            stages: &stages,
+            int_rows: &int_rows,
+            k,
+            deadline: self.time_limit.map(|t| start + t),
+            cap: self.max_regions.map(|m| m.saturating_add(1)),
+            found: AtomicUsize::new(0),
+            lps: AtomicUsize::new(lps),
+            timed_out: AtomicBool::new(false),
+        };
+        let mut leaves: Vec<Cell> = Vec::new();
         if let Some(geom) = root {
-            let mut stack = vec![Cell {
+            let root = Cell {
                 geom,
                 cons: Cons::from_vec(dom_cons),
                 map: Arc::new(self.domain.embedding().clone()),
@@ -398,132 +427,27 @@ impl<'a> Enumerator<'a> {
                 unit: 0,
                 curved: false,
                 map_exact: true,
-            }];
-            let mut steps = 0u64;
-            while let Some(mut cell) = stack.pop() {
-                steps += 1;
-                if steps.is_multiple_of(64)
-                    && let Some(t) = self.time_limit
-                    && start.elapsed() > t
-                {
-                    stop = StopReason::TimeLimit(t);
-                    break;
+            };
+            let progress = &mut self.progress;
+            leaves = walk.run(root, self.threads, &mut |found, lps| {
+                if let Some(f) = progress.as_mut() {
+                    f(Progress {
+                        regions: found,
+                        lps,
+                        details: false,
+                    });
                 }
-                if cell.layer == stages.len() {
-                    if let Some(m) = self.max_regions
-                        && leaves.len() >= m
-                    {
-                        stop = StopReason::MaxRegions(m);
-                        break;
-                    }
-                    leaves.push(cell);
-                    if leaves.len().is_multiple_of(256)
-                        && let Some(f) = self.progress.as_mut()
-                    {
-                        f(Progress {
-                            regions: leaves.len(),
-                            lps,
-                            details: false,
-                        });
-                    }
-                    continue;
-                }
-                match &stages[cell.layer] {
-                    Stage::Affine(a) => {
-                        cell.map = Arc::new(compose(&cell.map, a, &int_rows[cell.layer]));
-                        cell.pattern.push(Vec::new());
-                        cell.layer += 1;
-                        stack.push(cell);
-                    }
-                    Stage::Curved(units, selu) if cell.unit == units.len() => {
-                        let chosen = cell.pattern.last().expect("pushed");
-                        if chosen.contains(&0) || *selu {
-                            // Curved (some unit on z <= 0), or SELU's irrational lambda·z:
-                            // no exact map from here on, and later boundaries are not
-                            // hyperplanes with rational coefficients. Stop splitting.
-                            cell.curved = chosen.contains(&0);
-                            cell.map_exact = false;
-                            cell.map = Arc::new(Affine {
-                                a: Matrix::zeros(0, k),
-                                c: Vec::new(),
-                            });
-                            for st in &stages[cell.layer + 1..] {
-                                cell.pattern.push(match st {
-                                    Stage::Affine(_) => Vec::new(),
-                                    Stage::Pieces(u) | Stage::Curved(u, _) => {
-                                        vec![UNDETERMINED; u.len()]
-                                    }
-                                });
-                            }
-                            cell.layer = stages.len();
-                        } else {
-                            // Every ELU unit on z >= 0: the identity, the map is unchanged.
-                            cell.layer += 1;
-                        }
-                        cell.unit = 0;
-                        stack.push(cell);
-                    }
-                    Stage::Pieces(units) | Stage::Curved(units, _) => {
-                        if cell.unit == units.len() {
-                            // The layer's output map, from the pieces chosen.
-                            let chosen = cell.pattern.last().expect("pushed");
-                            let mut a = Matrix::zeros(units.len(), k);
-                            let mut c = Vec::with_capacity(units.len());
-                            for (u, &p) in chosen.iter().enumerate() {
-                                let off = units[u][p as usize]
-                                    .output
-                                    .compose_into(&cell.map, a.row_mut(u));
-                                c.push(off);
-                            }
-                            cell.map = Arc::new(Affine { a, c });
-                            cell.layer += 1;
-                            cell.unit = 0;
-                            stack.push(cell);
-                            continue;
-                        }
-                        if cell.unit == 0 {
-                            cell.pattern.push(Vec::with_capacity(units.len()));
-                        }
-                        let pieces = &units[cell.unit];
-                        let children = match &cell.geom {
-                            Geom::V(v) => split_v(v, pieces, &cell.map, cell.cons.len),
-                            Geom::H(p) => split_h(&cell.cons, p, pieces, &cell.map, k, &mut lps),
-                        };
-                        let mut parent = Some(cell);
-                        for (idx, (piece, conds, geom)) in children.into_iter().enumerate().rev() {
-                            let mut child = if idx == 0 {
-                                // Reuse the parent for the first child (pushed last).
-                                parent.take().expect("parent")
-                            } else {
-                                let p = parent.as_ref().expect("parent");
-                                Cell {
-                                    geom: match (&geom, &p.geom) {
-                                        (Some(_), _) => Geom::H(Vec::new()),
-                                        (None, Geom::V(v)) => Geom::V(v.clone()),
-                                        (None, Geom::H(x)) => Geom::H(x.clone()),
-                                    },
-                                    cons: p.cons.clone(),
-                                    map: Arc::clone(&p.map),
-                                    pattern: p.pattern.clone(),
-                                    layer: p.layer,
-                                    unit: p.unit,
-                                    curved: p.curved,
-                                    map_exact: p.map_exact,
-                                }
-                            };
-                            for h in conds {
-                                child.cons.push(h);
-                            }
-                            if let Some(g) = geom {
-                                child.geom = g;
-                            }
-                            child.pattern.last_mut().expect("pushed").push(piece as u8);
-                            child.unit += 1;
-                            stack.push(child);
-                        }
-                    }
-                }
-            }
+            });
+        }
+        let lps = walk.lps.load(Relaxed);
+        let mut stop = StopReason::Complete;
+        if walk.timed_out.load(Relaxed) {
+            stop = StopReason::TimeLimit(self.time_limit.unwrap_or_default());
+        } else if let Some(m) = self.max_regions
+            && leaves.len() > m
+        {
+            leaves.truncate(m);
+            stop = StopReason::MaxRegions(m);
         }
         let mut pairs: Vec<(Region, Option<VCell>)> = leaves
             .into_iter()
@@ -764,6 +688,241 @@ impl<'a> Enumerator<'a> {
                 out.regions[i].piece = Some(pid);
             }
             out.piece_count = Some(ids.len());
+        }
+    }
+}
+
+/// The shared state of one enumeration: the tree of cells is walked depth first, its top
+/// levels expanded once and the subtrees below shared among threads.
+struct Walk<'s> {
+    stages: &'s [Stage],
+    int_rows: &'s [Option<Vec<Vec<i128>>>],
+    k: usize,
+    deadline: Option<Instant>,
+    /// At most this many leaves per subtree (the region budget plus one, to notice it).
+    cap: Option<usize>,
+    found: AtomicUsize,
+    lps: AtomicUsize,
+    timed_out: AtomicBool,
+}
+
+impl Walk<'_> {
+    fn is_leaf(&self, c: &Cell) -> bool {
+        c.layer == self.stages.len()
+    }
+
+    fn out_of_time(&self) -> bool {
+        if self.timed_out.load(Relaxed) {
+            return true;
+        }
+        if self.deadline.is_some_and(|d| Instant::now() > d) {
+            self.timed_out.store(true, Relaxed);
+            return true;
+        }
+        false
+    }
+
+    /// Every leaf below `root`, in depth-first order (the order of a sequential walk, so the
+    /// result does not depend on `threads`), at most `cap` per subtree. `tick(found, lps)`
+    /// is called on this thread as leaves are found.
+    fn run(&self, root: Cell, threads: usize, tick: &mut dyn FnMut(usize, usize)) -> Vec<Cell> {
+        // Expand the top of the tree level by level (keeping depth-first order) until there
+        // are enough subtrees to share.
+        let target = if threads > 1 { 32 * threads } else { 1 };
+        let mut front = vec![root];
+        let mut lps = 0;
+        while front.len() < target && front.iter().any(|c| !self.is_leaf(c)) {
+            if self.out_of_time() {
+                break;
+            }
+            let mut next = Vec::with_capacity(2 * front.len());
+            for c in front {
+                if self.is_leaf(&c) {
+                    next.push(c);
+                } else {
+                    self.expand(c, &mut next, &mut lps);
+                }
+            }
+            front = next;
+        }
+        self.lps.fetch_add(lps, Relaxed);
+        let n = front.len();
+        let items: Vec<Mutex<Option<Cell>>> =
+            front.into_iter().map(|c| Mutex::new(Some(c))).collect();
+        let results: Vec<Mutex<Vec<Cell>>> = (0..n).map(|_| Mutex::new(Vec::new())).collect();
+        let next = AtomicUsize::new(0);
+        let work = |tick: &mut dyn FnMut(usize, usize)| {
+            loop {
+                let i = next.fetch_add(1, Relaxed);
+                if i >= n {
+                    break;
+                }
+                let cell = items[i]
+                    .lock()
+                    .expect("unpoisoned")
+                    .take()
+                    .expect("taken once");
+                let leaves = self.subtree(cell, tick);
+                *results[i].lock().expect("unpoisoned") = leaves;
+            }
+        };
+        let helpers = threads.min(n).saturating_sub(1);
+        if helpers == 0 {
+            work(tick);
+        } else {
+            let running = AtomicUsize::new(helpers);
+            std::thread::scope(|scope| {
+                let main = std::thread::current();
+                for _ in 0..helpers {
+                    let (main, running, work) = (main.clone(), &running, &work);
+                    scope.spawn(move || {
+                        work(&mut |_, _| {});
+                        running.fetch_sub(1, Relaxed);
+                        main.unpark();
+                    });
+                }
+                work(tick);
+                // Keep reporting while the helpers finish their subtrees.
+                while running.load(Relaxed) > 0 {
+                    std::thread::park_timeout(Duration::from_millis(100));
+                    tick(self.found.load(Relaxed), self.lps.load(Relaxed));
+                }
+            });
+        }
+        results
+            .into_iter()
+            .flat_map(|r| r.into_inner().expect("unpoisoned"))
+            .collect()
+    }
+
+    /// The leaves below `root`, depth first.
+    fn subtree(&self, root: Cell, tick: &mut dyn FnMut(usize, usize)) -> Vec<Cell> {
+        let mut leaves = Vec::new();
+        let mut stack = vec![root];
+        let mut steps = 0u64;
+        let mut lps = 0;
+        while let Some(cell) = stack.pop() {
+            steps += 1;
+            if steps.is_multiple_of(64) && self.out_of_time() {
+                break;
+            }
+            if self.is_leaf(&cell) {
+                if self.cap.is_some_and(|c| leaves.len() >= c) {
+                    break;
+                }
+                leaves.push(cell);
+                let found = self.found.fetch_add(1, Relaxed) + 1;
+                if leaves.len().is_multiple_of(256) {
+                    tick(found, self.lps.load(Relaxed) + lps);
+                }
+                continue;
+            }
+            let from = stack.len();
+            self.expand(cell, &mut stack, &mut lps);
+            stack[from..].reverse();
+        }
+        self.lps.fetch_add(lps, Relaxed);
+        leaves
+    }
+
+    /// Replaces a cell that is not a leaf by its children, appended to `out` in order.
+    fn expand(&self, mut cell: Cell, out: &mut Vec<Cell>, lps: &mut usize) {
+        let (stages, k) = (self.stages, self.k);
+        match &stages[cell.layer] {
+            Stage::Affine(a) => {
+                cell.map = Arc::new(compose(&cell.map, a, &self.int_rows[cell.layer]));
+                cell.pattern.push(Vec::new());
+                cell.layer += 1;
+                out.push(cell);
+            }
+            Stage::Curved(units, selu) if cell.unit == units.len() => {
+                let chosen = cell.pattern.last().expect("pushed");
+                if chosen.contains(&0) || *selu {
+                    // Curved (some unit on z <= 0), or SELU's irrational lambda·z:
+                    // no exact map from here on, and later boundaries are not
+                    // hyperplanes with rational coefficients. Stop splitting.
+                    cell.curved = chosen.contains(&0);
+                    cell.map_exact = false;
+                    cell.map = Arc::new(Affine {
+                        a: Matrix::zeros(0, k),
+                        c: Vec::new(),
+                    });
+                    for st in &stages[cell.layer + 1..] {
+                        cell.pattern.push(match st {
+                            Stage::Affine(_) => Vec::new(),
+                            Stage::Pieces(u) | Stage::Curved(u, _) => {
+                                vec![UNDETERMINED; u.len()]
+                            }
+                        });
+                    }
+                    cell.layer = stages.len();
+                } else {
+                    // Every ELU unit on z >= 0: the identity, the map is unchanged.
+                    cell.layer += 1;
+                }
+                cell.unit = 0;
+                out.push(cell);
+            }
+            Stage::Pieces(units) | Stage::Curved(units, _) => {
+                if cell.unit == units.len() {
+                    // The layer's output map, from the pieces chosen.
+                    let chosen = cell.pattern.last().expect("pushed");
+                    let mut a = Matrix::zeros(units.len(), k);
+                    let mut c = Vec::with_capacity(units.len());
+                    for (u, &p) in chosen.iter().enumerate() {
+                        let off = units[u][p as usize]
+                            .output
+                            .compose_into(&cell.map, a.row_mut(u));
+                        c.push(off);
+                    }
+                    cell.map = Arc::new(Affine { a, c });
+                    cell.layer += 1;
+                    cell.unit = 0;
+                    out.push(cell);
+                    return;
+                }
+                if cell.unit == 0 {
+                    cell.pattern.push(Vec::with_capacity(units.len()));
+                }
+                let pieces = &units[cell.unit];
+                let children = match &cell.geom {
+                    Geom::V(v) => split_v(v, pieces, &cell.map, cell.cons.len),
+                    Geom::H(p) => split_h(&cell.cons, p, pieces, &cell.map, k, lps),
+                };
+                let last = children.len().saturating_sub(1);
+                let mut parent = Some(cell);
+                for (idx, (piece, conds, geom)) in children.into_iter().enumerate() {
+                    let mut child = if idx == last {
+                        // Reuse the parent for the last child.
+                        parent.take().expect("parent")
+                    } else {
+                        let p = parent.as_ref().expect("parent");
+                        Cell {
+                            geom: match (&geom, &p.geom) {
+                                (Some(_), _) => Geom::H(Vec::new()),
+                                (None, Geom::V(v)) => Geom::V(v.clone()),
+                                (None, Geom::H(x)) => Geom::H(x.clone()),
+                            },
+                            cons: p.cons.clone(),
+                            map: Arc::clone(&p.map),
+                            pattern: p.pattern.clone(),
+                            layer: p.layer,
+                            unit: p.unit,
+                            curved: p.curved,
+                            map_exact: p.map_exact,
+                        }
+                    };
+                    for h in conds {
+                        child.cons.push(h);
+                    }
+                    if let Some(g) = geom {
+                        child.geom = g;
+                    }
+                    child.pattern.last_mut().expect("pushed").push(piece as u8);
+                    child.unit += 1;
+                    out.push(child);
+                }
+            }
         }
     }
 }
@@ -1076,6 +1235,38 @@ mod tests {
                 same(&mlp(&[3, 5, 3, 1], seed + 4, act.clone()), cube(3), details);
                 same(&mlp(&[4, 6, 1], seed + 5, act), cube(4), details);
             }
+        }
+    }
+
+    #[test]
+    fn vertex_path_in_exact_rationals_agrees_when_integers_overflow() {
+        // Denominators near 2^63: the cells' integer forms overflow i128, so the vertex path
+        // computes in exact rationals.
+        let mut net = mlp(&[3, 4, 1], 7, Activation::Relu);
+        let Layer::Dense { weights, bias } = &net.layers()[0] else {
+            unreachable!()
+        };
+        let big = |i: i64| Q::new(1, i64::MAX - 2 * i);
+        let rows = (0..4)
+            .map(|r| {
+                (0..3)
+                    .map(|c| &weights[(r, c)] + &big(3 * r as i64 + c as i64))
+                    .collect()
+            })
+            .collect();
+        let bias = bias
+            .iter()
+            .enumerate()
+            .map(|(i, b)| b + &big(20 + i as i64))
+            .collect();
+        let mut layers = net.layers().to_vec();
+        layers[0] = Layer::Dense {
+            weights: Matrix::from_rows(rows).unwrap(),
+            bias,
+        };
+        net = Network::new(Shape::Flat(3), layers).unwrap();
+        for details in [false, true] {
+            same(&net, cube(3), details);
         }
     }
 

@@ -25,6 +25,7 @@
 use crate::arith::Q;
 use crate::domain::{Domain, DomainKind};
 use crate::linalg::{HalfSpace, Matrix};
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 /// The largest dimension in which boxes are handled with vertices (a `d`-cube has `2^d`).
@@ -67,20 +68,60 @@ pub(crate) enum VCell {
 pub(crate) struct General {
     dim: usize,
     words: usize,
-    verts: Vec<Q>,
-    /// Each vertex over a common denominator (numerators, then the denominator), when it
-    /// fits `i128`.
-    ints: Vec<Option<Vec<i128>>>,
+    coords: Coords,
     inc: Vec<u64>,
+}
+
+/// The vertices of a [`General`] cell, flat.
+#[derive(Clone, Debug)]
+enum Coords {
+    /// Each vertex as `d` integer numerators and a positive common denominator (`d + 1`
+    /// entries), while every vertex fits `i128`: cuts then need integer arithmetic only.
+    Int(Vec<i128>),
+    /// Exact coordinates (`d` entries each), once some vertex does not fit.
+    Exact(Vec<Q>),
 }
 
 impl General {
     fn len(&self) -> usize {
-        self.verts.len() / self.dim
+        self.inc.len() / self.words
     }
 
-    fn vert(&self, i: usize) -> &[Q] {
-        &self.verts[i * self.dim..(i + 1) * self.dim]
+    /// The integer form `[N.., D]` of vertex `i`, when the cell is in integers.
+    fn int(&self, i: usize) -> Option<&[i128]> {
+        match &self.coords {
+            Coords::Int(v) => Some(&v[i * (self.dim + 1)..(i + 1) * (self.dim + 1)]),
+            Coords::Exact(_) => None,
+        }
+    }
+
+    /// The exact coordinates of vertex `i`.
+    fn vert(&self, i: usize) -> Cow<'_, [Q]> {
+        match &self.coords {
+            Coords::Int(v) => {
+                let w = &v[i * (self.dim + 1)..(i + 1) * (self.dim + 1)];
+                let den = w[self.dim];
+                Cow::Owned(
+                    w[..self.dim]
+                        .iter()
+                        .map(|&n| Q::from_i128_parts(n, den))
+                        .collect(),
+                )
+            }
+            Coords::Exact(v) => Cow::Borrowed(&v[i * self.dim..(i + 1) * self.dim]),
+        }
+    }
+
+    /// All vertices' exact coordinates, flat.
+    fn exact(&self) -> Cow<'_, [Q]> {
+        match &self.coords {
+            Coords::Exact(v) => Cow::Borrowed(v),
+            Coords::Int(_) => Cow::Owned(
+                (0..self.len())
+                    .flat_map(|i| self.vert(i).into_owned())
+                    .collect(),
+            ),
+        }
     }
 
     fn inc(&self, i: usize) -> &[u64] {
@@ -136,11 +177,9 @@ fn int2(p: &[Q; 2]) -> Option<[i128; 3]> {
     int_form(p).map(|v| [v[0], v[1], v[2]])
 }
 
-fn gcd(mut a: i128, mut b: i128) -> i128 {
-    while b != 0 {
-        (a, b) = (b, a % b);
-    }
-    a.abs()
+/// `gcd(|a|, |b|)`; callers keep `i128::MIN` out, so the result fits.
+fn gcd(a: i128, b: i128) -> i128 {
+    crate::arith::gcd_u128(a.unsigned_abs(), b.unsigned_abs()) as i128
 }
 
 /// The sign of `row·x + off` from integer forms (`plane = [A.., B]` a positive multiple of
@@ -174,9 +213,9 @@ fn sign_at(plane: Option<&[i128]>, int: Option<&[i128]>, row: &[Q], off: &Q, p: 
 }
 
 /// In integers: the point where the plane (`[A.., B]`) meets the segment between the
-/// points `u`, `v` (`[N.., D]` forms, on strictly opposite sides), reduced, with its exact
-/// coordinates; `None` on overflow.
-fn int_crossing(plane: &[i128], u: &[i128], v: &[i128]) -> Option<(Vec<i128>, Vec<Q>)> {
+/// points `u`, `v` (`[N.., D]` forms, on strictly opposite sides), as a reduced form with a
+/// positive denominator; `None` on overflow.
+fn int_crossing(plane: &[i128], u: &[i128], v: &[i128]) -> Option<Vec<i128>> {
     let dot = |x: &[i128]| -> Option<i128> {
         let mut acc: i128 = 0;
         for (a, b) in plane.iter().zip(x) {
@@ -186,70 +225,55 @@ fn int_crossing(plane: &[i128], u: &[i128], v: &[i128]) -> Option<(Vec<i128>, Ve
     };
     let (su, sv) = (dot(u)?, dot(v)?);
     let mut w = Vec::with_capacity(u.len());
+    let mut g = 0;
     for (a, b) in u.iter().zip(v) {
-        w.push(su.checked_mul(*b)?.checked_sub(sv.checked_mul(*a)?)?);
+        let x = su.checked_mul(*b)?.checked_sub(sv.checked_mul(*a)?)?;
+        if x == i128::MIN {
+            return None;
+        }
+        if g != 1 {
+            g = gcd(g, x);
+        }
+        w.push(x);
     }
     let den = *w.last()?;
     if den == 0 {
         return None;
     }
-    let mut g = 0;
-    for x in &w {
-        g = gcd(g, *x);
-    }
     let g = if den < 0 { -g } else { g };
-    for x in w.iter_mut() {
-        *x /= g;
+    if g != 1 {
+        for x in w.iter_mut() {
+            *x /= g;
+        }
     }
-    let den = *w.last()?;
-    let mut q = Vec::with_capacity(w.len() - 1);
-    for n in &w[..w.len() - 1] {
-        let g = gcd(*n, den).max(1);
-        q.push(Q::new(
-            i64::try_from(n / g).ok()?,
-            i64::try_from(den / g).ok()?,
-        ));
-    }
-    Some((w, q))
+    Some(w)
 }
 
-/// The centroid of the first `d + 1` affinely independent vertices (in the order given): a
-/// point strictly inside a full-dimensional polytope, cheaper than the average of all
-/// vertices.
-fn simplex_centroid<'a>(d: usize, verts: impl Iterator<Item = &'a [Q]>) -> Vec<Q> {
-    // Reduced differences to the first vertex, row echelon form.
-    let mut first: Option<&[Q]> = None;
-    let mut chosen: Vec<&[Q]> = Vec::with_capacity(d + 1);
-    let mut basis: Vec<(usize, Vec<Q>)> = Vec::with_capacity(d);
-    for v in verts {
-        let Some(f) = first else {
-            first = Some(v);
-            chosen.push(v);
-            continue;
-        };
-        let mut r: Vec<Q> = v.iter().zip(f).map(|(a, b)| a - b).collect();
-        for (piv, b) in &basis {
-            if !r[*piv].is_zero() {
-                let t = &r[*piv] / &b[*piv];
-                for (x, y) in r.iter_mut().zip(b) {
-                    if !y.is_zero() {
-                        *x -= &t * y;
-                    }
-                }
-            }
-        }
-        if let Some(piv) = r.iter().position(|x| !x.is_zero()) {
-            basis.push((piv, r));
-            chosen.push(v);
-            if chosen.len() == d + 1 {
-                break;
-            }
+/// A point strictly inside a full-dimensional polytope from all its vertices: with every
+/// vertex as `N_i / D_i` (`D_i > 0`), the point `Σ N_i / Σ D_i` is the convex combination with
+/// weights `D_i / Σ D_i`, all positive, so it lies in the interior. Integer sums only; the
+/// plain average of the vertices when a form is missing or a sum overflows.
+fn interior_from_vertices(g: &General) -> Vec<Q> {
+    let d = g.dim;
+    if let Coords::Int(v) = &g.coords {
+        let mut sum = vec![0i128; d + 1];
+        let fits = v.chunks(d + 1).all(|p| {
+            sum.iter_mut()
+                .zip(p)
+                .all(|(s, x)| s.checked_add(*x).map(|t| *s = t).is_some())
+        });
+        if fits {
+            let den = sum[d];
+            return sum[..d]
+                .iter()
+                .map(|&n| Q::from_i128_parts(n, den))
+                .collect();
         }
     }
-    debug_assert_eq!(chosen.len(), d + 1, "a full-dimensional polytope");
-    let n = Q::from_int(chosen.len() as i64);
+    let all = g.exact();
+    let n = Q::from_int(g.len() as i64);
     (0..d)
-        .map(|j| chosen.iter().map(|p| &p[j]).sum::<Q>() / &n)
+        .map(|j| all.iter().skip(j).step_by(d).sum::<Q>() / &n)
         .collect()
 }
 
@@ -344,12 +368,15 @@ impl VCell {
                         inc[mask * words + id / 64] |= 1 << (id % 64);
                     }
                 }
-                let ints = verts.chunks(k).map(int_form).collect();
+                let ints: Option<Vec<Vec<i128>>> = verts.chunks(k).map(int_form).collect();
+                let coords = match ints {
+                    Some(v) => Coords::Int(v.concat()),
+                    None => Coords::Exact(verts),
+                };
                 Some(VCell::General(General {
                     dim: k,
                     words,
-                    verts,
-                    ints,
+                    coords,
                     inc,
                 }))
             }
@@ -400,8 +427,8 @@ impl VCell {
         }
     }
 
-    /// A point strictly inside: the centroid of `d + 1` affinely independent vertices (three
-    /// consecutive vertices of a polygon, which are never collinear here).
+    /// A point strictly inside: the centroid of three consecutive vertices of a polygon (never
+    /// collinear here), a positive combination of all vertices in higher dimension.
     pub(crate) fn interior_point(&self) -> Vec<Q> {
         match self {
             VCell::Interval { lo, hi, .. } => vec![(lo + hi) * Q::new(1, 2)],
@@ -411,7 +438,7 @@ impl VCell {
                     .map(|j| (&pts[0][j] + &pts[1][j] + &pts[2][j]) / &three)
                     .collect()
             }
-            VCell::General(g) => simplex_centroid(g.dim, (0..g.len()).map(|i| g.vert(i))),
+            VCell::General(g) => interior_from_vertices(g),
         }
     }
 
@@ -480,7 +507,7 @@ impl VCell {
                     .map(|i| pts[(start + i) % pts.len()].to_vec())
                     .collect()
             }
-            VCell::General(g) => (0..g.len()).map(|i| g.vert(i).to_vec()).collect(),
+            VCell::General(g) => (0..g.len()).map(|i| g.vert(i).into_owned()).collect(),
         }
     }
 
@@ -528,13 +555,11 @@ impl VCell {
         let off = -&h.b;
         let plane = int_plane(&h.a, &off);
         (0..g.len()).filter(|&i| g.tight(i, id)).all(|i| {
-            sign_at(
-                plane.as_deref(),
-                g.ints[i].as_deref(),
-                &h.a,
-                &off,
-                g.vert(i),
-            ) >= 0
+            let fast = plane
+                .as_deref()
+                .zip(g.int(i))
+                .and_then(|(a, x)| int_sign(a, x));
+            fast.unwrap_or_else(|| eval(&h.a, &off, &g.vert(i)).signum()) >= 0
         })
     }
 
@@ -547,6 +572,7 @@ impl VCell {
         let mut out: Option<Vec<(Q, Q)>> = None;
         for i in (0..g.len()).filter(|&i| g.tight(i, id)) {
             let v = g.vert(i);
+            let v = &v[..];
             match &mut out {
                 None => out = Some(v.iter().map(|x| (x.clone(), x.clone())).collect()),
                 Some(b) => {
@@ -613,7 +639,13 @@ fn split_polygon(
                 _ => None,
             };
             let (x, xi) = match fast {
-                Some((w, q)) => ([q[0].clone(), q[1].clone()], Some([w[0], w[1], w[2]])),
+                Some(w) => (
+                    [
+                        Q::from_i128_parts(w[0], w[2]),
+                        Q::from_i128_parts(w[1], w[2]),
+                    ],
+                    Some([w[0], w[1], w[2]]),
+                ),
                 None => {
                     let (vi, vj) = (eval(row, off, &pts[i]), eval(row, off, &pts[j]));
                     let mut it = crossing(&pts[i], &pts[j], &vi, &vj);
@@ -647,46 +679,19 @@ fn split_polygon(
 }
 
 fn split_general(g: &General, row: &[Q], off: &Q, id: u32) -> (Side, Side) {
-    let n = g.len();
-    let plane = int_plane(row, off);
-    let signs: Vec<i32> = (0..n)
-        .map(|i| sign_at(plane.as_deref(), g.ints[i].as_deref(), row, off, g.vert(i)))
-        .collect();
-    if let Some(sides) = trivial(signs.contains(&1), signs.contains(&-1)) {
+    if let (Coords::Int(_), Some(plane)) = (&g.coords, int_plane(row, off))
+        && let Some(sides) = split_general_int(g, &plane, id)
+    {
         return sides;
     }
-    // Exact values, only where a crossing needs them.
-    let mut vals: Vec<Option<Q>> = vec![None; n];
-    let d = g.dim;
-    let words = g.words.max(id as usize / 64 + 1);
-    let bit = |inc: &mut [u64]| inc[id as usize / 64] |= 1 << (id % 64);
-    let mut pos = General {
-        dim: d,
-        words,
-        verts: Vec::new(),
-        ints: Vec::new(),
-        inc: Vec::new(),
-    };
-    let mut neg = pos.clone();
-    let push = |c: &mut General, v: &[Q], int: Option<Vec<i128>>, inc: &[u64], on: bool| {
-        c.verts.extend_from_slice(v);
-        c.ints.push(int);
-        let start = c.inc.len();
-        c.inc.extend_from_slice(inc);
-        c.inc.resize(start + words, 0);
-        if on {
-            bit(&mut c.inc[start..]);
-        }
-    };
-    for i in 0..n {
-        let s = signs[i];
-        if s >= 0 {
-            push(&mut pos, g.vert(i), g.ints[i].clone(), g.inc(i), s == 0);
-        }
-        if s <= 0 {
-            push(&mut neg, g.vert(i), g.ints[i].clone(), g.inc(i), s == 0);
-        }
-    }
+    split_general_exact(g, row, off, id)
+}
+
+/// The vertex pairs `(u, v)` with `h(u) > 0 > h(v)` joined by an edge, with the
+/// incidence the crossing point inherits (`Z(u) ∩ Z(v)`).
+fn crossing_edges(g: &General, signs: &[i8]) -> Vec<(usize, usize, Vec<u64>)> {
+    let (n, d) = (g.len(), g.dim);
+    let mut out = Vec::new();
     let mut common = vec![0u64; g.words];
     for u in (0..n).filter(|&i| signs[i] > 0) {
         for v in (0..n).filter(|&i| signs[i] < 0) {
@@ -700,38 +705,107 @@ fn split_general(g: &General, row: &[Q], off: &Q, id: u32) -> (Side, Side) {
             }
             let adjacent = (0..n)
                 .all(|w| w == u || w == v || common.iter().zip(g.inc(w)).any(|(c, z)| c & !z != 0));
-            if !adjacent {
-                continue;
+            if adjacent {
+                out.push((u, v, common.clone()));
             }
-            let fast = match (&plane, &g.ints[u], &g.ints[v]) {
-                (Some(a), Some(iu), Some(iv)) => int_crossing(a, iu, iv),
-                _ => None,
-            };
-            let (x, xi) = match fast {
-                Some((w, q)) => (q, Some(w)),
-                None => {
-                    for w in [u, v] {
-                        if vals[w].is_none() {
-                            vals[w] = Some(eval(row, off, g.vert(w)));
-                        }
-                    }
-                    let (vu, vv) = (
-                        vals[u].as_ref().expect("set"),
-                        vals[v].as_ref().expect("set"),
-                    );
-                    let x: Vec<Q> = crossing(g.vert(u), g.vert(v), vu, vv).collect();
-                    let xi = int_form(&x);
-                    (x, xi)
-                }
-            };
-            push(&mut pos, &x, xi.clone(), &common, true);
-            push(&mut neg, &x, xi, &common, true);
         }
     }
-    (
-        Side::Part(VCell::General(pos)),
-        Side::Part(VCell::General(neg)),
-    )
+    out
+}
+
+/// The two sides of a cut from the vertex signs and the crossing points (the old vertices
+/// `coords` and the new ones `new`, in the order of `edges`, with equally many entries each),
+/// the hyperplane getting local id `id`.
+fn assemble<T: Clone>(
+    g: &General,
+    signs: &[i8],
+    id: u32,
+    (coords, new): (&[T], &[T]),
+    edges: &[(usize, usize, Vec<u64>)],
+    wrap: fn(Vec<T>) -> Coords,
+) -> (Side, Side) {
+    let stride = coords.len() / g.len();
+    let words = g.words.max(id as usize / 64 + 1);
+    let mut sides = [(Vec::new(), Vec::new()), (Vec::new(), Vec::new())];
+    let push = |(c, inc): &mut (Vec<T>, Vec<u64>), p: &[T], z: &[u64], on: bool| {
+        c.extend_from_slice(p);
+        let start = inc.len();
+        inc.extend_from_slice(z);
+        inc.resize(start + words, 0);
+        if on {
+            inc[start + id as usize / 64] |= 1 << (id % 64);
+        }
+    };
+    for (i, &s) in signs.iter().enumerate() {
+        let p = &coords[i * stride..(i + 1) * stride];
+        if s >= 0 {
+            push(&mut sides[0], p, g.inc(i), s == 0);
+        }
+        if s <= 0 {
+            push(&mut sides[1], p, g.inc(i), s == 0);
+        }
+    }
+    for (e, (_, _, z)) in edges.iter().enumerate() {
+        let p = &new[e * stride..(e + 1) * stride];
+        push(&mut sides[0], p, z, true);
+        push(&mut sides[1], p, z, true);
+    }
+    let [pos, neg] = sides.map(|(c, inc)| {
+        Side::Part(VCell::General(General {
+            dim: g.dim,
+            words,
+            coords: wrap(c),
+            inc,
+        }))
+    });
+    (pos, neg)
+}
+
+/// A cut in integers: `None` when some number overflows (then [`split_general_exact`]).
+fn split_general_int(g: &General, plane: &[i128], id: u32) -> Option<(Side, Side)> {
+    let Coords::Int(coords) = &g.coords else {
+        return None;
+    };
+    let stride = g.dim + 1;
+    let signs: Vec<i8> = coords
+        .chunks(stride)
+        .map(|p| int_sign(plane, p).map(|s| s as i8))
+        .collect::<Option<_>>()?;
+    if let Some(sides) = trivial(signs.contains(&1), signs.contains(&-1)) {
+        return Some(sides);
+    }
+    let edges = crossing_edges(g, &signs);
+    let mut new = Vec::with_capacity(edges.len() * stride);
+    for (u, v, _) in &edges {
+        let (pu, pv) = (
+            &coords[u * stride..(u + 1) * stride],
+            &coords[v * stride..(v + 1) * stride],
+        );
+        new.extend(int_crossing(plane, pu, pv)?);
+    }
+    Some(assemble(g, &signs, id, (coords, &new), &edges, Coords::Int))
+}
+
+/// A cut with exact rationals; the children stay in [`Coords::Exact`].
+fn split_general_exact(g: &General, row: &[Q], off: &Q, id: u32) -> (Side, Side) {
+    let d = g.dim;
+    let coords = g.exact();
+    let vals: Vec<Q> = coords.chunks(d).map(|p| eval(row, off, p)).collect();
+    let signs: Vec<i8> = vals.iter().map(|v| v.signum() as i8).collect();
+    if let Some(sides) = trivial(signs.contains(&1), signs.contains(&-1)) {
+        return sides;
+    }
+    let edges = crossing_edges(g, &signs);
+    let mut new = Vec::with_capacity(edges.len() * d);
+    for (u, v, _) in &edges {
+        new.extend(crossing(
+            &coords[u * d..(u + 1) * d],
+            &coords[v * d..(v + 1) * d],
+            &vals[*u],
+            &vals[*v],
+        ));
+    }
+    assemble(g, &signs, id, (&coords, &new), &edges, Coords::Exact)
 }
 
 /// The dimension of the affine hull of the vertices `on` (at least one).
@@ -739,10 +813,76 @@ fn affine_rank(g: &General, on: &[usize]) -> usize {
     let first = g.vert(on[0]);
     let rows: Vec<Vec<Q>> = on[1..]
         .iter()
-        .map(|&i| g.vert(i).iter().zip(first).map(|(a, b)| a - b).collect())
+        .map(|&i| {
+            g.vert(i)
+                .iter()
+                .zip(first.iter())
+                .map(|(a, b)| a - b)
+                .collect()
+        })
         .collect();
     if rows.is_empty() {
         return 0;
     }
     Matrix::from_rows(rows).map_or(0, |m| m.rank())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The vertices of a general cell as a sorted list of (coordinates, incidence).
+    fn listing(side: &Side) -> Vec<(Vec<Q>, Vec<u64>)> {
+        let Side::Part(VCell::General(g)) = side else {
+            return Vec::new();
+        };
+        let mut v: Vec<_> = (0..g.len())
+            .map(|i| {
+                let mut inc = g.inc(i).to_vec();
+                inc.resize(2, 0);
+                (g.vert(i).into_owned(), inc)
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn integer_and_rational_cuts_agree() {
+        // Cut the cube [-1, 1]^4 by a sequence of planes through both paths.
+        let dom = Domain::boxed(vec![-Q::ONE; 4], vec![Q::ONE; 4]).unwrap();
+        let Some(VCell::General(mut cell)) = VCell::from_domain(&dom) else {
+            panic!("a general cell");
+        };
+        let mut s = 1u64;
+        let mut next = |m: i64| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            Q::new(((s >> 33) % 201) as i64 - 100, m)
+        };
+        let mut cuts = 0;
+        for id in 8..40u32 {
+            let row: Vec<Q> = (0..4).map(|_| next(37)).collect();
+            let off = next(101);
+            let plane = int_plane(&row, &off).unwrap();
+            let int = split_general_int(&cell, &plane, id).unwrap();
+            let exact = split_general_exact(&cell, &row, &off, id);
+            assert_eq!(listing(&int.0), listing(&exact.0), "cut {id}");
+            assert_eq!(listing(&int.1), listing(&exact.1), "cut {id}");
+            // Carry on with the larger side of the integer cut.
+            let pick = |s: (Side, Side)| match s {
+                (Side::Part(VCell::General(a)), Side::Part(VCell::General(b))) => {
+                    Some(if a.len() >= b.len() { a } else { b })
+                }
+                _ => None,
+            };
+            if let Some(c) = pick(int) {
+                assert!(matches!(c.coords, Coords::Int(_)));
+                cell = c;
+                cuts += 1;
+            }
+        }
+        assert!(cuts >= 5, "the planes cut the cell ({cuts} cuts)");
+    }
 }

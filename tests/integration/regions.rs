@@ -533,3 +533,36 @@ proptest! {
         check_invariants(&net, &r, &grid(2, -2, 2, 8));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    /// Sharing the walk among threads changes nothing: the same regions in the same order
+    /// with the same ids and details, and the same stop under a region budget, on the vertex
+    /// path (a box) and the LP path (the whole space).
+    #[test]
+    fn threads_do_not_change_the_result(
+        net in network(&[3, 5, 4, 1]),
+        budget in proptest::option::of(1usize..40),
+        whole in any::<bool>(),
+    ) {
+        let dom = if whole { Domain::whole(3) } else { unit_box(3, -2, 2) };
+        let run = |threads: usize| {
+            let mut e = Enumerator::new(&net, dom.clone()).with_threads(threads);
+            if let Some(m) = budget {
+                e = e.with_max_regions(m);
+            }
+            e.run().unwrap()
+        };
+        let one = run(1);
+        for threads in [2, 3] {
+            let many = run(threads);
+            prop_assert_eq!(&one.stop, &many.stop);
+            prop_assert_eq!(one.piece_count, many.piece_count);
+            prop_assert!(one.regions == many.regions, "{threads} threads: different regions");
+        }
+        if let Some(m) = budget {
+            prop_assert!(one.regions.len() <= m);
+        }
+    }
+}
