@@ -8,7 +8,7 @@ fn main() {
     // One timed run of each case first (a quick look: `cargo bench --bench regions -- none`
     // skips the divan runs).
     // REGIONS_CASE=3 times one case only, REGIONS_DETAILS=0 skips details, REGIONS_REPEAT=N
-    // runs each N times (for a profiler).
+    // runs each N times (for a profiler), REGIONS_THREADS=N sets the threads (default: cores).
     let only: Option<usize> = std::env::var("REGIONS_CASE")
         .ok()
         .and_then(|v| v.parse().ok());
@@ -16,6 +16,9 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1);
+    let threads: Option<usize> = std::env::var("REGIONS_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok());
     let with_details = std::env::var("REGIONS_DETAILS").map_or(true, |v| v != "0");
     for (i, (name, net, dom)) in suite().into_iter().enumerate() {
         if only.is_some_and(|c| c != i) {
@@ -28,12 +31,11 @@ fn main() {
             let t = std::time::Instant::now();
             let mut r = None;
             for _ in 0..repeat {
-                r = Some(
-                    Enumerator::new(&net, dom.clone())
-                        .with_details(details)
-                        .run()
-                        .unwrap(),
-                );
+                let mut e = Enumerator::new(&net, dom.clone()).with_details(details);
+                if let Some(t) = threads {
+                    e = e.with_threads(t);
+                }
+                r = Some(e.run().unwrap());
             }
             let r = r.expect("repeat >= 1");
             let s = t.elapsed().as_secs_f64() / repeat.max(1) as f64;
@@ -120,12 +122,13 @@ fn suite() -> Vec<(&'static str, Network, Domain)> {
 
 const CASES: [usize; 4] = [0, 1, 2, 3];
 
-/// Enumeration only: patterns, interior points, maps.
-#[divan::bench(args = CASES, sample_count = 5, sample_size = 1)]
-fn count(b: Bencher, case: usize) {
+/// Enumeration only: patterns, interior points, maps; on 1 thread and on 2.
+#[divan::bench(consts = [1, 2], args = CASES, sample_count = 10, sample_size = 1)]
+fn count<const THREADS: usize>(b: Bencher, case: usize) {
     let (_, net, dom) = suite().swap_remove(case);
     b.bench(|| {
         Enumerator::new(black_box(&net), dom.clone())
+            .with_threads(THREADS)
             .with_details(false)
             .run()
             .unwrap()
@@ -135,11 +138,12 @@ fn count(b: Bencher, case: usize) {
 }
 
 /// Everything: minimal inequalities, vertices, neighbours and linear pieces.
-#[divan::bench(args = CASES, sample_count = 3, sample_size = 1)]
-fn details(b: Bencher, case: usize) {
+#[divan::bench(consts = [1, 2], args = CASES, sample_count = 3, sample_size = 1)]
+fn details<const THREADS: usize>(b: Bencher, case: usize) {
     let (_, net, dom) = suite().swap_remove(case);
     b.bench(|| {
         Enumerator::new(black_box(&net), dom.clone())
+            .with_threads(THREADS)
             .run()
             .unwrap()
             .regions

@@ -272,6 +272,11 @@ impl Q {
         matches!(self.0, Repr::Small(0, _))
     }
 
+    /// Is this one?
+    pub fn is_one(&self) -> bool {
+        matches!(self.0, Repr::Small(1, 1))
+    }
+
     /// Is this an integer?
     pub fn is_integer(&self) -> bool {
         match &self.0 {

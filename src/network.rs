@@ -212,6 +212,15 @@ impl Form {
 
     /// Adds the linear part of `self ∘ map` to `row` (zero on entry) and returns the offset.
     pub fn compose_into(&self, map: &Affine, row: &mut [Q]) -> Q {
+        if let [(i, c)] = &self.terms[..]
+            && c.is_one()
+            && self.constant.is_zero()
+        {
+            // A plain coordinate (the common case: ReLU's conditions and outputs).
+            let (r, m) = map.component(*i);
+            row.clone_from_slice(r);
+            return m.clone();
+        }
         let mut off = self.constant.clone();
         for (i, c) in &self.terms {
             let (r, m) = map.component(*i);

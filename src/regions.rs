@@ -55,7 +55,7 @@ use crate::vrep::{Side, VCell};
 use std::collections::HashMap;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Why enumeration stopped.
@@ -171,7 +171,8 @@ pub struct Regions {
     pub lp_count: usize,
     /// Wall time.
     pub elapsed: Duration,
-    by_pattern: HashMap<Pattern, usize>,
+    /// Pattern to id, built on first use.
+    by_pattern: OnceLock<HashMap<Pattern, usize>>,
 }
 
 impl Regions {
@@ -185,13 +186,23 @@ impl Regions {
     pub fn locate(&self, net: &Network, y: &[Q]) -> Option<usize> {
         let x = self.domain.to_input(y);
         let pattern = net.trace(&x).ok()?.pattern();
-        let id = *self.by_pattern.get(&pattern)?;
+        let id = *self.pattern_index().get(&pattern)?;
         self.regions[id].polytope.contains(y).then_some(id)
     }
 
     /// The region with this pattern.
     pub fn by_pattern(&self, p: &Pattern) -> Option<&Region> {
-        self.by_pattern.get(p).map(|&i| &self.regions[i])
+        self.pattern_index().get(p).map(|&i| &self.regions[i])
+    }
+
+    fn pattern_index(&self) -> &HashMap<Pattern, usize> {
+        self.by_pattern.get_or_init(|| {
+            self.regions
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.pattern.clone(), i))
+                .collect()
+        })
     }
 }
 
@@ -231,6 +242,14 @@ pub struct Enumerator<'a> {
 
 /// The default number of threads is the number of cores, at most this.
 const MAX_THREADS: usize = 8;
+
+/// The number of cores (at most [`MAX_THREADS`]), read once: finding it reads system files.
+fn default_threads() -> usize {
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *THREADS.get_or_init(|| {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS))
+    })
+}
 
 enum Stage {
     Affine(Affine),
@@ -317,7 +336,7 @@ impl<'a> Enumerator<'a> {
             details: true,
             progress: None,
             force_lp: false,
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS)),
+            threads: default_threads(),
         }
     }
 
@@ -416,7 +435,7 @@ impl<'a> Enumerator<'a> {
             lps: AtomicUsize::new(lps),
             timed_out: AtomicBool::new(false),
         };
-        let mut leaves: Vec<Cell> = Vec::new();
+        let mut leaves: Vec<Found> = Vec::new();
         if let Some(geom) = root {
             let root = Cell {
                 geom,
@@ -449,41 +468,14 @@ impl<'a> Enumerator<'a> {
             leaves.truncate(m);
             stop = StopReason::MaxRegions(m);
         }
-        let mut pairs: Vec<(Region, Option<VCell>)> = leaves
-            .into_iter()
-            .enumerate()
-            .map(|(id, c)| {
-                let (point, v) = match c.geom {
-                    Geom::V(v) => (v.interior_point(), Some(v)),
-                    Geom::H(p) => (p, None),
-                };
-                let map = Arc::try_unwrap(c.map).unwrap_or_else(|m| (*m).clone());
-                let region = Region {
-                    id,
-                    pattern: Pattern(c.pattern),
-                    polytope: Polytope::new(k, c.cons.to_vec()),
-                    interior_point: point,
-                    map,
-                    curved: c.curved,
-                    map_exact: c.map_exact,
-                    bounded: None,
-                    vertices: None,
-                    facets: Vec::new(),
-                    piece: None,
-                };
-                (region, v)
-            })
-            .collect();
         if k == 1 {
             // Left to right on a line.
-            pairs.sort_by(|a, b| a.0.interior_point[0].cmp(&b.0.interior_point[0]));
-            for (i, (r, _)) in pairs.iter_mut().enumerate() {
-                r.id = i;
-            }
+            leaves.sort_by(|a, b| a.0.interior_point[0].cmp(&b.0.interior_point[0]));
         }
-        let (regions, cells): (Vec<Region>, Vec<Option<VCell>>) = pairs.into_iter().unzip();
-        let by_pattern: HashMap<Pattern, usize> =
-            regions.iter().map(|r| (r.pattern.clone(), r.id)).collect();
+        for (i, (r, _)) in leaves.iter_mut().enumerate() {
+            r.id = i;
+        }
+        let (regions, cells): (Vec<Region>, Vec<Option<VCell>>) = leaves.into_iter().unzip();
         let mut out = Regions {
             domain: self.domain.clone(),
             regions,
@@ -491,7 +483,7 @@ impl<'a> Enumerator<'a> {
             stop,
             lp_count: lps,
             elapsed: start.elapsed(),
-            by_pattern,
+            by_pattern: OnceLock::new(),
         };
         if self.details {
             let deadline = self.time_limit.map(|t| start + t);
@@ -692,6 +684,9 @@ impl<'a> Enumerator<'a> {
     }
 }
 
+/// A region found, with its vertex cell on bounded domains.
+type Found = (Region, Option<VCell>);
+
 /// The shared state of one enumeration: the tree of cells is walked depth first, its top
 /// levels expanded once and the subtrees below shared among threads.
 struct Walk<'s> {
@@ -725,7 +720,7 @@ impl Walk<'_> {
     /// Every leaf below `root`, in depth-first order (the order of a sequential walk, so the
     /// result does not depend on `threads`), at most `cap` per subtree. `tick(found, lps)`
     /// is called on this thread as leaves are found.
-    fn run(&self, root: Cell, threads: usize, tick: &mut dyn FnMut(usize, usize)) -> Vec<Cell> {
+    fn run(&self, root: Cell, threads: usize, tick: &mut dyn FnMut(usize, usize)) -> Vec<Found> {
         // Expand the top of the tree level by level (keeping depth-first order) until there
         // are enough subtrees to share.
         let target = if threads > 1 { 32 * threads } else { 1 };
@@ -749,7 +744,7 @@ impl Walk<'_> {
         let n = front.len();
         let items: Vec<Mutex<Option<Cell>>> =
             front.into_iter().map(|c| Mutex::new(Some(c))).collect();
-        let results: Vec<Mutex<Vec<Cell>>> = (0..n).map(|_| Mutex::new(Vec::new())).collect();
+        let results: Vec<Mutex<Vec<Found>>> = (0..n).map(|_| Mutex::new(Vec::new())).collect();
         let next = AtomicUsize::new(0);
         let work = |tick: &mut dyn FnMut(usize, usize)| {
             loop {
@@ -795,8 +790,8 @@ impl Walk<'_> {
             .collect()
     }
 
-    /// The leaves below `root`, depth first.
-    fn subtree(&self, root: Cell, tick: &mut dyn FnMut(usize, usize)) -> Vec<Cell> {
+    /// The regions below `root`, depth first (ids not yet set).
+    fn subtree(&self, root: Cell, tick: &mut dyn FnMut(usize, usize)) -> Vec<Found> {
         let mut leaves = Vec::new();
         let mut stack = vec![root];
         let mut steps = 0u64;
@@ -822,7 +817,30 @@ impl Walk<'_> {
             stack[from..].reverse();
         }
         self.lps.fetch_add(lps, Relaxed);
-        leaves
+        leaves.into_iter().map(|c| self.region(c)).collect()
+    }
+
+    /// A leaf as a region (id 0 until the regions are joined) and its vertex cell.
+    fn region(&self, c: Cell) -> Found {
+        let (point, v) = match c.geom {
+            Geom::V(v) => (v.interior_point(), Some(v)),
+            Geom::H(p) => (p, None),
+        };
+        let map = Arc::try_unwrap(c.map).unwrap_or_else(|m| (*m).clone());
+        let region = Region {
+            id: 0,
+            pattern: Pattern(c.pattern),
+            polytope: Polytope::new(self.k, c.cons.to_vec()),
+            interior_point: point,
+            map,
+            curved: c.curved,
+            map_exact: c.map_exact,
+            bounded: None,
+            vertices: None,
+            facets: Vec::new(),
+            piece: None,
+        };
+        (region, v)
     }
 
     /// Replaces a cell that is not a leaf by its children, appended to `out` in order.

@@ -182,14 +182,20 @@ fn gcd(a: i128, b: i128) -> i128 {
     crate::arith::gcd_u128(a.unsigned_abs(), b.unsigned_abs()) as i128
 }
 
-/// The sign of `row·x + off` from integer forms (`plane = [A.., B]` a positive multiple of
-/// `[row.., off]`, `point = [N.., D]` with `x = N / D`), `None` on overflow.
-fn int_sign(plane: &[i128], point: &[i128]) -> Option<i32> {
+/// `plane · point` for integer forms (`plane = [A.., B]` a positive multiple of
+/// `[row.., off]`, `point = [N.., D]` with `x = N / D`): a positive multiple of
+/// `row·x + off`. `None` on overflow.
+fn int_dot(plane: &[i128], point: &[i128]) -> Option<i128> {
     let mut acc: i128 = 0;
     for (a, x) in plane.iter().zip(point) {
         acc = acc.checked_add(a.checked_mul(*x)?)?;
     }
-    Some(acc.signum() as i32)
+    Some(acc)
+}
+
+/// The sign of `row·x + off` from integer forms (see [`int_dot`]), `None` on overflow.
+fn int_sign(plane: &[i128], point: &[i128]) -> Option<i32> {
+    int_dot(plane, point).map(|v| v.signum() as i32)
 }
 
 /// The integer form of the plane `row·y + off` (a positive multiple).
@@ -216,15 +222,21 @@ fn sign_at(plane: Option<&[i128]>, int: Option<&[i128]>, row: &[Q], off: &Q, p: 
 /// points `u`, `v` (`[N.., D]` forms, on strictly opposite sides), as a reduced form with a
 /// positive denominator; `None` on overflow.
 fn int_crossing(plane: &[i128], u: &[i128], v: &[i128]) -> Option<Vec<i128>> {
-    let dot = |x: &[i128]| -> Option<i128> {
-        let mut acc: i128 = 0;
-        for (a, b) in plane.iter().zip(x) {
-            acc = acc.checked_add(a.checked_mul(*b)?)?;
-        }
-        Some(acc)
-    };
-    let (su, sv) = (dot(u)?, dot(v)?);
     let mut w = Vec::with_capacity(u.len());
+    int_crossing_into(int_dot(plane, u)?, int_dot(plane, v)?, u, v, &mut w)?;
+    Some(w)
+}
+
+/// [`int_crossing`] with the plane's values `su` at `u` and `sv` at `v` given, the form
+/// appended to `w`.
+fn int_crossing_into(
+    su: i128,
+    sv: i128,
+    u: &[i128],
+    v: &[i128],
+    out: &mut Vec<i128>,
+) -> Option<()> {
+    let start = out.len();
     let mut g = 0;
     for (a, b) in u.iter().zip(v) {
         let x = su.checked_mul(*b)?.checked_sub(sv.checked_mul(*a)?)?;
@@ -234,8 +246,9 @@ fn int_crossing(plane: &[i128], u: &[i128], v: &[i128]) -> Option<Vec<i128>> {
         if g != 1 {
             g = gcd(g, x);
         }
-        w.push(x);
+        out.push(x);
     }
+    let w = &mut out[start..];
     let den = *w.last()?;
     if den == 0 {
         return None;
@@ -246,7 +259,7 @@ fn int_crossing(plane: &[i128], u: &[i128], v: &[i128]) -> Option<Vec<i128>> {
             *x /= g;
         }
     }
-    Some(w)
+    Some(())
 }
 
 /// A point strictly inside a full-dimensional polytope from all its vertices: with every
@@ -726,7 +739,13 @@ fn assemble<T: Clone>(
 ) -> (Side, Side) {
     let stride = coords.len() / g.len();
     let words = g.words.max(id as usize / 64 + 1);
-    let mut sides = [(Vec::new(), Vec::new()), (Vec::new(), Vec::new())];
+    let n = g.len() + edges.len();
+    let mut sides = [0, 1].map(|_| {
+        (
+            Vec::with_capacity(n * stride),
+            Vec::with_capacity(n * words),
+        )
+    });
     let push = |(c, inc): &mut (Vec<T>, Vec<u64>), p: &[T], z: &[u64], on: bool| {
         c.extend_from_slice(p);
         let start = inc.len();
@@ -767,10 +786,11 @@ fn split_general_int(g: &General, plane: &[i128], id: u32) -> Option<(Side, Side
         return None;
     };
     let stride = g.dim + 1;
-    let signs: Vec<i8> = coords
+    let vals: Vec<i128> = coords
         .chunks(stride)
-        .map(|p| int_sign(plane, p).map(|s| s as i8))
+        .map(|p| int_dot(plane, p))
         .collect::<Option<_>>()?;
+    let signs: Vec<i8> = vals.iter().map(|v| v.signum() as i8).collect();
     if let Some(sides) = trivial(signs.contains(&1), signs.contains(&-1)) {
         return Some(sides);
     }
@@ -781,7 +801,7 @@ fn split_general_int(g: &General, plane: &[i128], id: u32) -> Option<(Side, Side
             &coords[u * stride..(u + 1) * stride],
             &coords[v * stride..(v + 1) * stride],
         );
-        new.extend(int_crossing(plane, pu, pv)?);
+        int_crossing_into(vals[*u], vals[*v], pu, pv, &mut new)?;
     }
     Some(assemble(g, &signs, id, (coords, &new), &edges, Coords::Int))
 }
