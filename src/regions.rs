@@ -501,13 +501,35 @@ impl<'a> Enumerator<'a> {
     ) {
         let k = out.domain.dim();
         let n = out.regions.len();
-        // For regions with vertices: the local id of every facet (to find its extent).
-        let mut facet_ids: Vec<Vec<u32>> = vec![Vec::new(); n];
-        for (i, r) in out.regions.iter_mut().enumerate() {
-            if deadline.is_some_and(|d| Instant::now() > d) {
-                out.stop = StopReason::TimeLimit(self.time_limit.unwrap_or_default());
-                return;
+        let late = || deadline.is_some_and(|d| Instant::now() > d);
+        let done = AtomicUsize::new(0);
+        let lps = AtomicUsize::new(out.lp_count);
+        let progress = &mut self.progress;
+        let mut tick = || {
+            if let Some(f) = progress.as_mut() {
+                f(Progress {
+                    regions: done.load(Relaxed),
+                    lps: lps.load(Relaxed),
+                    details: true,
+                });
             }
+        };
+        // Minimal H-representations, boundedness, vertices; for regions with vertices the
+        // local id of every facet (to find its extent) and, in general dimension, the
+        // bounding box of its vertices (a filter before the LP).
+        let regions = &out.regions;
+        let shapes = par_map(n, self.threads, &mut tick, |i| {
+            if late() {
+                return None;
+            }
+            let r = &regions[i];
+            let mut shape = Shape1 {
+                polytope: Polytope::new(k, Vec::new()),
+                facet_ids: Vec::new(),
+                boxes: Vec::new(),
+                bounded: true,
+                vertices: None,
+            };
             if let Some(v) = &cells[i] {
                 let cons = r.polytope.constraints();
                 let ids = v.facet_ids(cons);
@@ -515,15 +537,16 @@ impl<'a> Enumerator<'a> {
                     .iter()
                     .map(|&id| cons[id as usize].normalized())
                     .collect();
-                r.polytope = Polytope::new(k, minimal);
-                facet_ids[i] = ids;
-                r.bounded = Some(true);
+                shape.polytope = Polytope::new(k, minimal);
                 if k <= 2 {
-                    r.vertices = Some(v.vertices());
+                    shape.vertices = Some(v.vertices());
+                } else {
+                    shape.boxes = ids.iter().map(|&id| v.facet_box(id)).collect();
                 }
+                shape.facet_ids = ids;
             } else {
                 let minimal = r.polytope.minimal();
-                r.polytope = Polytope::new(
+                shape.polytope = Polytope::new(
                     k,
                     minimal
                         .constraints()
@@ -531,36 +554,34 @@ impl<'a> Enumerator<'a> {
                         .map(HalfSpace::normalized)
                         .collect(),
                 );
-                out.lp_count += r.polytope.constraints().len() + 1;
-                let bounded = r.polytope.is_bounded();
-                r.bounded = Some(bounded);
-                if bounded && k <= 2 {
-                    r.vertices = Some(if k == 2 {
-                        r.polytope.vertices_2d().unwrap_or_default()
+                lps.fetch_add(shape.polytope.constraints().len() + 1, Relaxed);
+                shape.bounded = shape.polytope.is_bounded();
+                if shape.bounded && k <= 2 {
+                    shape.vertices = Some(if k == 2 {
+                        shape.polytope.vertices_2d().unwrap_or_default()
                     } else {
-                        let mut v = r.polytope.vertices();
+                        let mut v = shape.polytope.vertices();
                         v.sort();
                         v
                     });
                 }
             }
-            if i % 256 == 255
-                && let Some(f) = self.progress.as_mut()
-            {
-                f(Progress {
-                    regions: i + 1,
-                    lps: out.lp_count,
-                    details: true,
-                });
-            }
+            done.fetch_add(1, Relaxed);
+            Some(shape)
+        });
+        let Some(shapes) = shapes.into_iter().collect::<Option<Vec<Shape1>>>() else {
+            out.stop = StopReason::TimeLimit(self.time_limit.unwrap_or_default());
+            return;
+        };
+        let mut facet_ids = Vec::with_capacity(n);
+        let mut boxes = Vec::with_capacity(n);
+        for (r, s) in out.regions.iter_mut().zip(shapes) {
+            r.polytope = s.polytope;
+            r.bounded = Some(s.bounded);
+            r.vertices = s.vertices;
+            facet_ids.push(s.facet_ids);
+            boxes.push(s.boxes);
         }
-        // Vertex boxes of the facets in general dimension (a filter before the LP).
-        let boxes: Vec<Vec<Option<FacetBox>>> = (0..n)
-            .map(|i| match &cells[i] {
-                Some(v) if k > 2 => facet_ids[i].iter().map(|&id| v.facet_box(id)).collect(),
-                _ => vec![None; out.regions[i].polytope.constraints().len()],
-            })
-            .collect();
         // Index facets by their hyperplane, oriented.
         let mut by_plane: HashMap<HalfSpace, Vec<(usize, usize)>> = HashMap::new();
         for r in &out.regions {
@@ -568,87 +589,96 @@ impl<'a> Enumerator<'a> {
                 by_plane.entry(h.normalized()).or_default().push((r.id, fi));
             }
         }
-        let mut facets: Vec<Vec<Facet>> = vec![Vec::new(); n];
-        for r in &out.regions {
-            if deadline.is_some_and(|d| Instant::now() > d) {
-                out.stop = StopReason::TimeLimit(self.time_limit.unwrap_or_default());
-                return;
+        done.store(0, Relaxed);
+        let regions = &out.regions;
+        let facets = par_map(n, self.threads, &mut tick, |i| {
+            if late() {
+                return None;
             }
+            let r = &regions[i];
+            let mut facets = Vec::with_capacity(r.polytope.constraints().len());
             for (fi, h) in r.polytope.constraints().iter().enumerate() {
                 let flipped = h.flipped().normalized();
                 let mut neighbours = Vec::new();
-                if let Some(cands) = by_plane.get(&flipped) {
-                    for &(nid, nfi) in cands {
-                        if let (Some(a), Some(b)) = (&cells[r.id], &cells[nid])
-                            && k <= 2
-                        {
-                            // Facets on one line (or point) meet in more than a point.
-                            let ea = a.facet_extent(facet_ids[r.id][fi]);
-                            let eb = b.facet_extent(facet_ids[nid][nfi]);
-                            if let (Some((_, lo1, hi1)), Some((_, lo2, hi2))) = (ea, eb) {
-                                if k == 1 || lo1.max(lo2) < hi1.min(hi2) {
-                                    neighbours.push(nid);
-                                }
-                                continue;
+                for &(nid, nfi) in by_plane.get(&flipped).into_iter().flatten() {
+                    if let (Some(a), Some(b)) = (&cells[r.id], &cells[nid])
+                        && k <= 2
+                    {
+                        // Facets on one line (or point) meet in more than a point.
+                        let ea = a.facet_extent(facet_ids[r.id][fi]);
+                        let eb = b.facet_extent(facet_ids[nid][nfi]);
+                        if let (Some((_, lo1, hi1)), Some((_, lo2, hi2))) = (ea, eb) {
+                            if k == 1 || lo1.max(lo2) < hi1.min(hi2) {
+                                neighbours.push(nid);
                             }
+                            continue;
                         }
-                        if let (Some(a), Some(b)) = (&boxes[r.id][fi], &boxes[nid][nfi]) {
-                            // Facets whose vertex boxes meet in a slab x_c = const (for a
-                            // coordinate not constant on the hyperplane) meet in less than a
-                            // facet: not neighbours. Otherwise the LP decides.
-                            let apart = (0..k).any(|c| {
-                                h.a.iter().enumerate().any(|(j, v)| j != c && !v.is_zero())
-                                    && a[c].0.clone().max(b[c].0.clone())
-                                        >= a[c].1.clone().min(b[c].1.clone())
-                            });
-                            if apart {
-                                continue;
-                            }
+                    }
+                    if let (Some(Some(a)), Some(Some(b))) =
+                        (boxes[r.id].get(fi), boxes[nid].get(nfi))
+                    {
+                        // Facets whose vertex boxes meet in a slab x_c = const (for a
+                        // coordinate not constant on the hyperplane) meet in less than a
+                        // facet: not neighbours. Otherwise the LP decides.
+                        let apart = (0..k).any(|c| {
+                            h.a.iter().enumerate().any(|(j, v)| j != c && !v.is_zero())
+                                && a[c].0.clone().max(b[c].0.clone())
+                                    >= a[c].1.clone().min(b[c].1.clone())
+                        });
+                        if apart {
+                            continue;
                         }
-                        if let (Some(a), Some(b)) = (&cells[r.id], &cells[nid])
-                            && k > 2
-                        {
-                            // One facet outside (or on) a constraint of the other region: they
-                            // meet in less than a facet.
-                            let (fa, fb) = (facet_ids[r.id][fi], facet_ids[nid][nfi]);
-                            let other = out.regions[nid].polytope.constraints();
-                            let cut = r
-                                .polytope
-                                .constraints()
+                    }
+                    if let (Some(a), Some(b)) = (&cells[r.id], &cells[nid])
+                        && k > 2
+                    {
+                        // One facet outside (or on) a constraint of the other region: they
+                        // meet in less than a facet.
+                        let (fa, fb) = (facet_ids[r.id][fi], facet_ids[nid][nfi]);
+                        let other = regions[nid].polytope.constraints();
+                        let cut = r
+                            .polytope
+                            .constraints()
+                            .iter()
+                            .enumerate()
+                            .any(|(j, g)| j != fi && b.facet_outside(fb, g))
+                            || other
                                 .iter()
                                 .enumerate()
-                                .any(|(j, g)| j != fi && b.facet_outside(fb, g))
-                                || other
-                                    .iter()
-                                    .enumerate()
-                                    .any(|(j, g)| j != nfi && a.facet_outside(fa, g));
-                            if cut {
-                                continue;
-                            }
+                                .any(|(j, g)| j != nfi && a.facet_outside(fa, g));
+                        if cut {
+                            continue;
                         }
-                        let other = &out.regions[nid].polytope;
-                        let mut cons = r.polytope.constraints().to_vec();
-                        cons.extend(
-                            other
-                                .constraints()
-                                .iter()
-                                .enumerate()
-                                .filter(|&(j, _)| j != nfi)
-                                .map(|(_, c)| c.clone()),
-                        );
-                        out.lp_count += 1;
-                        if Polytope::new(k, cons).facet_point(fi).is_some() {
-                            neighbours.push(nid);
-                        }
+                    }
+                    let other = &regions[nid].polytope;
+                    let mut cons = r.polytope.constraints().to_vec();
+                    cons.extend(
+                        other
+                            .constraints()
+                            .iter()
+                            .enumerate()
+                            .filter(|&(j, _)| j != nfi)
+                            .map(|(_, c)| c.clone()),
+                    );
+                    lps.fetch_add(1, Relaxed);
+                    if Polytope::new(k, cons).facet_point(fi).is_some() {
+                        neighbours.push(nid);
                     }
                 }
                 neighbours.sort_unstable();
-                facets[r.id].push(Facet {
+                facets.push(Facet {
                     constraint: h.clone(),
                     neighbours,
                 });
             }
-        }
+            done.fetch_add(1, Relaxed);
+            Some(facets)
+        });
+        out.lp_count = lps.load(Relaxed);
+        let Some(facets) = facets.into_iter().collect::<Option<Vec<Vec<Facet>>>>() else {
+            out.stop = StopReason::TimeLimit(self.time_limit.unwrap_or_default());
+            return;
+        };
         for (r, f) in out.regions.iter_mut().zip(facets) {
             r.facets = f;
         }
@@ -682,6 +712,67 @@ impl<'a> Enumerator<'a> {
             out.piece_count = Some(ids.len());
         }
     }
+}
+
+/// The first part of a region's details.
+struct Shape1 {
+    polytope: Polytope,
+    facet_ids: Vec<u32>,
+    /// Per facet, the bounding box of its vertices (general dimension with vertices only).
+    boxes: Vec<Option<FacetBox>>,
+    bounded: bool,
+    vertices: Option<Vec<Vec<Q>>>,
+}
+
+/// `f(0), .., f(n - 1)` in order, computed on up to `threads` threads. With one thread
+/// everything runs here and `tick` is called after every item; otherwise helper threads
+/// do the work while this one calls `tick` every 100 ms and once at the end.
+fn par_map<T: Send>(
+    n: usize,
+    threads: usize,
+    tick: &mut dyn FnMut(),
+    f: impl Fn(usize) -> T + Sync,
+) -> Vec<T> {
+    let threads = threads.min(n);
+    if threads <= 1 {
+        return (0..n)
+            .map(|i| {
+                let r = f(i);
+                if i % 256 == 255 {
+                    tick();
+                }
+                r
+            })
+            .collect();
+    }
+    let slots: Vec<Mutex<Option<T>>> = (0..n).map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    let running = AtomicUsize::new(threads);
+    std::thread::scope(|scope| {
+        let main = std::thread::current();
+        for _ in 0..threads {
+            let (main, running, next, slots, f) = (main.clone(), &running, &next, &slots, &f);
+            scope.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Relaxed);
+                    if i >= n {
+                        break;
+                    }
+                    *slots[i].lock().expect("unpoisoned") = Some(f(i));
+                }
+                running.fetch_sub(1, Relaxed);
+                main.unpark();
+            });
+        }
+        while running.load(Relaxed) > 0 {
+            std::thread::park_timeout(Duration::from_millis(100));
+            tick();
+        }
+    });
+    slots
+        .into_iter()
+        .map(|s| s.into_inner().expect("unpoisoned").expect("every item ran"))
+        .collect()
 }
 
 /// A region found, with its vertex cell on bounded domains.
@@ -741,53 +832,22 @@ impl Walk<'_> {
             front = next;
         }
         self.lps.fetch_add(lps, Relaxed);
-        let n = front.len();
+        if threads <= 1 {
+            return front
+                .into_iter()
+                .flat_map(|c| self.subtree(c, tick))
+                .collect();
+        }
         let items: Vec<Mutex<Option<Cell>>> =
             front.into_iter().map(|c| Mutex::new(Some(c))).collect();
-        let results: Vec<Mutex<Vec<Found>>> = (0..n).map(|_| Mutex::new(Vec::new())).collect();
-        let next = AtomicUsize::new(0);
-        let work = |tick: &mut dyn FnMut(usize, usize)| {
-            loop {
-                let i = next.fetch_add(1, Relaxed);
-                if i >= n {
-                    break;
-                }
-                let cell = items[i]
-                    .lock()
-                    .expect("unpoisoned")
-                    .take()
-                    .expect("taken once");
-                let leaves = self.subtree(cell, tick);
-                *results[i].lock().expect("unpoisoned") = leaves;
-            }
-        };
-        let helpers = threads.min(n).saturating_sub(1);
-        if helpers == 0 {
-            work(tick);
-        } else {
-            let running = AtomicUsize::new(helpers);
-            std::thread::scope(|scope| {
-                let main = std::thread::current();
-                for _ in 0..helpers {
-                    let (main, running, work) = (main.clone(), &running, &work);
-                    scope.spawn(move || {
-                        work(&mut |_, _| {});
-                        running.fetch_sub(1, Relaxed);
-                        main.unpark();
-                    });
-                }
-                work(tick);
-                // Keep reporting while the helpers finish their subtrees.
-                while running.load(Relaxed) > 0 {
-                    std::thread::park_timeout(Duration::from_millis(100));
-                    tick(self.found.load(Relaxed), self.lps.load(Relaxed));
-                }
-            });
-        }
-        results
-            .into_iter()
-            .flat_map(|r| r.into_inner().expect("unpoisoned"))
-            .collect()
+        let mut tick = || tick(self.found.load(Relaxed), self.lps.load(Relaxed));
+        par_map(items.len(), threads, &mut tick, |i| {
+            let cell = items[i].lock().expect("unpoisoned").take();
+            self.subtree(cell.expect("taken once"), &mut |_, _| {})
+        })
+        .into_iter()
+        .flatten()
+        .collect()
     }
 
     /// The regions below `root`, depth first (ids not yet set).
@@ -1328,6 +1388,50 @@ mod tests {
             {"type": "max_pool2d", "kernel_size": [1, 3]},
             {"type": "flatten"}]}"#;
         let net = Network::from_json_str(text).unwrap();
+        same(&net, cube(3), true);
+    }
+
+    #[test]
+    fn vertex_and_lp_paths_agree_on_degenerate_3d_arrangements() {
+        // Planes through the origin (many through one line and one point), coincident and
+        // opposite planes, planes through cube edges and corners, a zero row, a plane
+        // touching the cube at a corner only.
+        let rows = [
+            [1, 0, 0],
+            [0, 1, 0],
+            [0, 0, 1],
+            [1, 1, 0],
+            [2, 2, 0],
+            [-1, -1, 0],
+            [1, -1, 0],
+            [1, 1, 1],
+            [1, 1, -1],
+            [0, 0, 0],
+            [1, 0, 1],
+            [1, 1, 1],
+        ];
+        let bias = [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, -1, -3];
+        let n = rows.len();
+        let net = Network::new(
+            Shape::Flat(3),
+            vec![
+                Layer::Dense {
+                    weights: Matrix::from_rows(
+                        rows.iter()
+                            .map(|r| r.iter().map(|&v| q(v)).collect())
+                            .collect(),
+                    )
+                    .unwrap(),
+                    bias: bias.iter().map(|&v| q(v)).collect(),
+                },
+                Layer::Activation(Activation::Relu),
+                Layer::Dense {
+                    weights: Matrix::from_rows(vec![(1..=n as i64).map(q).collect()]).unwrap(),
+                    bias: vec![q(0)],
+                },
+            ],
+        )
+        .unwrap();
         same(&net, cube(3), true);
     }
 }

@@ -124,6 +124,55 @@ impl General {
         }
     }
 
+    /// The constraints (local ids below `m`) that define facets, from the incidences alone:
+    /// each constraint `j` defines the face `F_j` spanned by the vertices tight on it, every
+    /// facet of the cell is such a face (the constraints define the cell), and every proper
+    /// face lies in a facet with strictly more vertices. So `F_j` is a facet iff no other
+    /// constraint's vertex set strictly contains its own (and it is not empty). The
+    /// incidences are exact: a constraint tight at a point inside an edge is tight at both
+    /// ends, so a new vertex inherits exactly the common incidence of its edge.
+    fn facet_ids(&self, m: usize) -> Vec<u32> {
+        let (n, m) = (self.len(), (self.words * 64).min(m));
+        let vw = n.div_ceil(64);
+        let mut sets = vec![0u64; m * vw];
+        for i in 0..n {
+            for (w, &bits) in self.inc(i).iter().enumerate() {
+                let mut b = bits;
+                while b != 0 {
+                    let id = w * 64 + b.trailing_zeros() as usize;
+                    b &= b - 1;
+                    if id < m {
+                        sets[id * vw + i / 64] |= 1 << (i % 64);
+                    }
+                }
+            }
+        }
+        let set = |j: usize| &sets[j * vw..(j + 1) * vw];
+        let size = |j: usize| {
+            set(j)
+                .iter()
+                .map(|w| w.count_ones() as usize)
+                .sum::<usize>()
+        };
+        let inside = |a: &[u64], b: &[u64]| a.iter().zip(b).all(|(x, y)| x & !y == 0);
+        let ids: Vec<u32> = (0..m)
+            .filter(|&j| {
+                let (a, k) = (set(j), size(j));
+                k >= self.dim && !(0..m).any(|i| i != j && size(i) > k && inside(a, set(i)))
+            })
+            .map(|j| j as u32)
+            .collect();
+        debug_assert!(
+            (0..m as u32).all(|id| {
+                let on: Vec<usize> = (0..n).filter(|&i| self.tight(i, id)).collect();
+                let facet = on.len() >= self.dim && affine_rank(self, &on) == self.dim - 1;
+                facet == ids.contains(&id)
+            }),
+            "the incidence test agrees with the rank test"
+        );
+        ids
+    }
+
     fn inc(&self, i: usize) -> &[u64] {
         &self.inc[i * self.words..(i + 1) * self.words]
     }
@@ -456,22 +505,15 @@ impl VCell {
     }
 
     /// The local ids of the constraints that define facets, ascending. A constraint is a
-    /// facet iff the vertices tight on it span an affine space of dimension `d - 1`. Of
+    /// facet iff the vertices tight on it span an affine space of dimension `d - 1` (in
+    /// general dimension decided from the incidences, see [`General::facet_ids`]). Of
     /// several constraints on the same facet only the first is kept when `cons` (the cell's
     /// constraints by local id) is given.
     pub(crate) fn facet_ids(&self, cons: &[HalfSpace]) -> Vec<u32> {
         let mut ids: Vec<u32> = match self {
             VCell::Interval { lo_id, hi_id, .. } => vec![*lo_id, *hi_id],
             VCell::Polygon { edges, .. } => edges.clone(),
-            VCell::General(g) => {
-                let m = (g.words * 64).min(cons.len());
-                (0..m as u32)
-                    .filter(|&id| {
-                        let on: Vec<usize> = (0..g.len()).filter(|&i| g.tight(i, id)).collect();
-                        on.len() >= g.dim && affine_rank(g, &on) == g.dim - 1
-                    })
-                    .collect()
-            }
+            VCell::General(g) => g.facet_ids(cons.len()),
         };
         ids.sort_unstable();
         // Constraints tight on a whole facet define its hyperplane; a later constraint on the
