@@ -527,6 +527,8 @@ impl<'a> Enumerator<'a> {
                 polytope: Polytope::new(k, Vec::new()),
                 facet_ids: Vec::new(),
                 boxes: Vec::new(),
+                forms: Vec::new(),
+                centers: Vec::new(),
                 bounded: true,
                 vertices: None,
             };
@@ -542,6 +544,10 @@ impl<'a> Enumerator<'a> {
                     shape.vertices = Some(v.vertices());
                 } else {
                     shape.boxes = ids.iter().map(|&id| v.facet_box(id)).collect();
+                    shape.forms = (shape.polytope.constraints().iter())
+                        .map(crate::vrep::constraint_form)
+                        .collect();
+                    shape.centers = ids.iter().map(|&id| v.facet_center(id)).collect();
                 }
                 shape.facet_ids = ids;
             } else {
@@ -575,12 +581,16 @@ impl<'a> Enumerator<'a> {
         };
         let mut facet_ids = Vec::with_capacity(n);
         let mut boxes = Vec::with_capacity(n);
+        let mut forms = Vec::with_capacity(n);
+        let mut centers = Vec::with_capacity(n);
         for (r, s) in out.regions.iter_mut().zip(shapes) {
             r.polytope = s.polytope;
             r.bounded = Some(s.bounded);
             r.vertices = s.vertices;
             facet_ids.push(s.facet_ids);
             boxes.push(s.boxes);
+            forms.push(s.forms);
+            centers.push(s.centers);
         }
         // Index facets by their hyperplane, oriented.
         let mut by_plane: HashMap<HalfSpace, Vec<(usize, usize)>> = HashMap::new();
@@ -632,21 +642,33 @@ impl<'a> Enumerator<'a> {
                     if let (Some(a), Some(b)) = (&cells[r.id], &cells[nid])
                         && k > 2
                     {
+                        let others = |id: usize, skip: usize| {
+                            let f = &forms[id];
+                            (0..f.len())
+                                .filter(move |&j| j != skip)
+                                .map(|j| f[j].as_deref())
+                        };
+                        // A point inside one facet strictly inside every other constraint of
+                        // the other region lies inside both facets: neighbours.
+                        let meet = |c: &Option<Vec<i128>>, id, skip| {
+                            c.as_deref()
+                                .is_some_and(|p| crate::vrep::strictly_inside(p, others(id, skip)))
+                        };
+                        if meet(&centers[nid][nfi], r.id, fi) || meet(&centers[r.id][fi], nid, nfi)
+                        {
+                            neighbours.push(nid);
+                            continue;
+                        }
                         // One facet outside (or on) a constraint of the other region: they
                         // meet in less than a facet.
                         let (fa, fb) = (facet_ids[r.id][fi], facet_ids[nid][nfi]);
-                        let other = regions[nid].polytope.constraints();
-                        let cut = r
-                            .polytope
-                            .constraints()
-                            .iter()
-                            .enumerate()
-                            .any(|(j, g)| j != fi && b.facet_outside(fb, g))
-                            || other
-                                .iter()
-                                .enumerate()
-                                .any(|(j, g)| j != nfi && a.facet_outside(fa, g));
-                        if cut {
+                        let outside = |v: &VCell, f: u32, id: usize, skip: usize| {
+                            let cons = regions[id].polytope.constraints();
+                            (0..cons.len()).any(|j| {
+                                j != skip && v.facet_outside(f, &cons[j], forms[id][j].as_deref())
+                            })
+                        };
+                        if outside(b, fb, r.id, fi) || outside(a, fa, nid, nfi) {
                             continue;
                         }
                     }
@@ -720,6 +742,10 @@ struct Shape1 {
     facet_ids: Vec<u32>,
     /// Per facet, the bounding box of its vertices (general dimension with vertices only).
     boxes: Vec<Option<FacetBox>>,
+    /// Per constraint, its integer form (general dimension with vertices only).
+    forms: Vec<Option<Vec<i128>>>,
+    /// Per facet, a point inside it (general dimension with vertices only).
+    centers: Vec<Option<Vec<i128>>>,
     bounded: bool,
     vertices: Option<Vec<Vec<Q>>>,
 }

@@ -213,6 +213,22 @@ pub(crate) fn int_form(x: &[Q]) -> Option<Vec<i128>> {
     Some(out)
 }
 
+/// The constraint `a·x <= b` as the integer form of `a·x - b` (a positive multiple), for
+/// [`VCell::facet_outside`] and [`strictly_inside`]; `None` when it does not fit.
+pub(crate) fn constraint_form(h: &HalfSpace) -> Option<Vec<i128>> {
+    int_plane(&h.a, &-&h.b)
+}
+
+/// Does the point (an integer form `[N.., D]`, `D > 0`) satisfy every constraint strictly
+/// (each given by [`constraint_form`])? `false` also when a form is missing or a product
+/// overflows: the answer is only used when `true`.
+pub(crate) fn strictly_inside<'a>(
+    point: &[i128],
+    mut forms: impl Iterator<Item = Option<&'a [i128]>>,
+) -> bool {
+    forms.all(|f| f.and_then(|f| int_sign(f, point)) == Some(-1))
+}
+
 /// `n / d` (`d != 0`) as a [`Q`], `None` when the reduced parts do not fit `i64`.
 pub(crate) fn q_from_i128(n: i128, d: i128) -> Option<Q> {
     let g = gcd(n, d).max(1);
@@ -603,19 +619,32 @@ impl VCell {
     /// In general dimension: do all vertices tight on constraint `id` satisfy
     /// `h.a·x >= h.b` (lie outside or on the boundary of `h`)? Exact, in integers when the
     /// forms fit.
-    pub(crate) fn facet_outside(&self, id: u32, h: &HalfSpace) -> bool {
+    /// `form` is [`constraint_form`]`(h)`, computed once by the caller.
+    pub(crate) fn facet_outside(&self, id: u32, h: &HalfSpace, form: Option<&[i128]>) -> bool {
         let VCell::General(g) = self else {
             return false;
         };
-        let off = -&h.b;
-        let plane = int_plane(&h.a, &off);
         (0..g.len()).filter(|&i| g.tight(i, id)).all(|i| {
-            let fast = plane
-                .as_deref()
-                .zip(g.int(i))
-                .and_then(|(a, x)| int_sign(a, x));
-            fast.unwrap_or_else(|| eval(&h.a, &off, &g.vert(i)).signum()) >= 0
+            let fast = form.zip(g.int(i)).and_then(|(a, x)| int_sign(a, x));
+            fast.unwrap_or_else(|| eval(&h.a, &-&h.b, &g.vert(i)).signum()) >= 0
         })
+    }
+
+    /// In general dimension: a point in the relative interior of the facet on constraint
+    /// `id`, as an integer form `[N.., D]`: `Σ N_i / Σ D_i` over the facet's vertices, a
+    /// convex combination with positive weights. `None` when the cell is not in integers or
+    /// a sum overflows.
+    pub(crate) fn facet_center(&self, id: u32) -> Option<Vec<i128>> {
+        let VCell::General(g) = self else {
+            return None;
+        };
+        let mut sum = vec![0i128; g.dim + 1];
+        for i in (0..g.len()).filter(|&i| g.tight(i, id)) {
+            for (s, x) in sum.iter_mut().zip(g.int(i)?) {
+                *s = s.checked_add(*x)?;
+            }
+        }
+        (sum[g.dim] > 0).then_some(sum)
     }
 
     /// In general dimension: the bounding box (`(min, max)` per coordinate) of the vertices
