@@ -49,8 +49,36 @@ fn main() {
             );
         }
     }
+    if std::env::var("REGIONS_SCALING").is_ok() {
+        // Regions per second as the count grows (one run each, counting only).
+        for (widths, d) in SCALING {
+            let (net, dom) = (mlp(widths, 5), cube(*d));
+            let t = std::time::Instant::now();
+            let r = Enumerator::new(&net, dom)
+                .with_details(false)
+                .run()
+                .unwrap();
+            let s = t.elapsed().as_secs_f64();
+            println!(
+                "{widths:?} on [-1,1]^{d}: {} regions in {s:.3} s ({:.0} regions/s)",
+                r.regions.len(),
+                r.regions.len() as f64 / s
+            );
+        }
+    }
     divan::main();
 }
+
+/// Growing nets for the per-region cost.
+const SCALING: &[(&[usize], usize)] = &[
+    (&[2, 32, 1], 2),
+    (&[2, 128, 1], 2),
+    (&[2, 512, 1], 2),
+    (&[4, 8, 1], 4),
+    (&[4, 16, 1], 4),
+    (&[4, 32, 1], 4),
+    (&[4, 48, 1], 4),
+];
 
 /// Deterministic weights in [-1, 1] with three decimals, like rounded trained weights.
 fn weights(n: usize, seed: u64) -> Vec<Q> {

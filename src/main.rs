@@ -87,6 +87,10 @@ struct BudgetArgs {
     /// Stop after this many seconds (the result is then marked incomplete).
     #[arg(long, value_name = "SECS")]
     time_limit: Option<f64>,
+    /// Threads for region enumeration (default: every core, at most 8). The result does
+    /// not depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    threads: Option<u16>,
 }
 
 impl BudgetArgs {
@@ -106,6 +110,9 @@ impl BudgetArgs {
         if let Some(d) = self.time_limit()? {
             c = c.with_time_limit(d);
         }
+        if let Some(t) = self.threads {
+            c = c.with_threads(t.into());
+        }
         Ok(c)
     }
 
@@ -113,6 +120,9 @@ impl BudgetArgs {
         e = e.with_max_regions(self.max_regions);
         if let Some(d) = self.time_limit()? {
             e = e.with_time_limit(d);
+        }
+        if let Some(t) = self.threads {
+            e = e.with_threads(t.into());
         }
         if std::io::stderr().is_terminal() {
             e = e.with_progress(|p| {
@@ -537,6 +547,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 max_regions: Some(budget.max_regions),
                 time_limit,
                 output,
+                threads: budget.threads.map(usize::from),
                 ..Default::default()
             };
             let r = report::build(&network, dom, &opts)?;

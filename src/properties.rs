@@ -583,6 +583,7 @@ pub struct Checker<'a> {
     domain: Domain,
     max_regions: Option<usize>,
     time_limit: Option<Duration>,
+    threads: Option<usize>,
     precision: u32,
 }
 
@@ -604,6 +605,7 @@ impl<'a> Checker<'a> {
             domain,
             max_regions: None,
             time_limit: None,
+            threads: None,
             precision: DEFAULT_PRECISION,
         }
     }
@@ -627,9 +629,19 @@ impl<'a> Checker<'a> {
         self
     }
 
+    /// Threads for the enumeration behind each decision (default: every core, see
+    /// [`Enumerator::with_threads`]).
+    pub fn with_threads(mut self, n: usize) -> Self {
+        self.threads = Some(n);
+        self
+    }
+
     fn enumerate(&self, net: &Network, domain: Domain) -> Result<Regions> {
         net.check_unrollable()?;
         let mut e = Enumerator::new(net, domain);
+        if let Some(t) = self.threads {
+            e = e.with_threads(t);
+        }
         if let Some(n) = self.max_regions {
             e = e.with_max_regions(n);
         }

@@ -116,6 +116,8 @@ pub struct ReportOptions {
     pub max_rows: usize,
     /// Draw only this output (0-based); `None` draws every output (up to 8).
     pub output: Option<usize>,
+    /// Threads for the enumerations (`None`: every core, see [`Enumerator::with_threads`]).
+    pub threads: Option<usize>,
 }
 
 impl Default for ReportOptions {
@@ -125,6 +127,7 @@ impl Default for ReportOptions {
             time_limit: None,
             max_rows: 50,
             output: None,
+            threads: None,
         }
     }
 }
@@ -620,6 +623,7 @@ fn guarded(v: Result<Verdict>, property: Property, regions: &Regions) -> Result<
 struct Budget {
     max_regions: Option<usize>,
     deadline: Option<Instant>,
+    threads: Option<usize>,
 }
 
 /// The time an auxiliary enumeration (the whole input space or the orthant, when the
@@ -632,6 +636,7 @@ impl Budget {
     fn aux(&self) -> Budget {
         Budget {
             max_regions: self.max_regions,
+            threads: self.threads,
             deadline: Some(
                 self.deadline
                     .unwrap_or_else(|| Instant::now() + AUX_TIME_LIMIT),
@@ -651,6 +656,9 @@ impl Budget {
         if let Some(t) = self.remaining() {
             c = c.with_time_limit(t);
         }
+        if let Some(t) = self.threads {
+            c = c.with_threads(t);
+        }
         c
     }
 
@@ -660,6 +668,9 @@ impl Budget {
         }
         if let Some(t) = self.remaining() {
             e = e.with_time_limit(t);
+        }
+        if let Some(t) = self.threads {
+            e = e.with_threads(t);
         }
         e
     }
@@ -751,6 +762,7 @@ pub fn build(net: &Network, domain: Domain, opts: &ReportOptions) -> Result<Repo
     let budget = Budget {
         max_regions: opts.max_regions,
         deadline: opts.time_limit.map(|t| Instant::now() + t),
+        threads: opts.threads,
     };
     if let Some(k) = opts.output
         && k >= net.output_dim()

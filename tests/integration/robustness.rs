@@ -241,6 +241,40 @@ fn outputs_are_deterministic() {
 }
 
 #[test]
+fn the_thread_count_does_not_change_the_output() {
+    use crate::cli::{relucheck, stdout};
+    let slice = "0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0;1,0,0,0,0,1,0,0,0,0,1,0,0,0,0,1;0,1,0,0,1,0,0,0,0,0,0,1,0,0,1,0";
+    for args in [
+        vec!["regions", "examples/xor.json", "--format", "json"],
+        vec![
+            "regions",
+            "examples/conv-relu.json",
+            "--slice",
+            slice,
+            "--box",
+            "-2:2",
+            "--format",
+            "json",
+        ],
+        vec!["check", "proofs/nets/median.json", "-p", "all"],
+    ] {
+        let run = |t: &str| {
+            let mut a = args.clone();
+            a.extend(["--threads", t]);
+            let o = relucheck(&a);
+            assert!(o.status.success() || o.status.code() == Some(2), "{a:?}");
+            stdout(&o)
+        };
+        let one = run("1");
+        assert!(one.contains("regions") || one.contains("holds"), "{one}");
+        assert_eq!(one, run("3"), "{args:?}");
+    }
+    let o = relucheck(&["regions", "examples/xor.json", "--threads", "0"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("0 is not in 1..=256"));
+}
+
+#[test]
 fn atomic_writes_leave_the_old_file_or_the_new_one() {
     let dir = std::env::temp_dir().join(format!("relucheck-atomic-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
