@@ -487,7 +487,7 @@ impl<'a> Enumerator<'a> {
         };
         if self.details {
             let deadline = self.time_limit.map(|t| start + t);
-            self.add_details(&mut out, &cells, deadline);
+            self.add_details(&mut out, &cells, &stages, deadline);
         }
         out.elapsed = start.elapsed();
         Ok(out)
@@ -497,8 +497,10 @@ impl<'a> Enumerator<'a> {
         &mut self,
         out: &mut Regions,
         cells: &[Option<VCell>],
+        stages: &[Stage],
         deadline: Option<Instant>,
     ) {
+        let embedding = self.domain.embedding();
         let k = out.domain.dim();
         let n = out.regions.len();
         let late = || deadline.is_some_and(|d| Instant::now() > d);
@@ -529,6 +531,7 @@ impl<'a> Enumerator<'a> {
                 boxes: Vec::new(),
                 forms: Vec::new(),
                 centers: Vec::new(),
+                units: None,
                 bounded: true,
                 vertices: None,
             };
@@ -561,6 +564,7 @@ impl<'a> Enumerator<'a> {
                         .collect(),
                 );
                 lps.fetch_add(shape.polytope.constraints().len() + 1, Relaxed);
+                shape.units = units_by_hyperplane(stages, &r.pattern, embedding, k);
                 shape.bounded = shape.polytope.is_bounded();
                 if shape.bounded && k <= 2 {
                     shape.vertices = Some(if k == 2 {
@@ -583,7 +587,9 @@ impl<'a> Enumerator<'a> {
         let mut boxes = Vec::with_capacity(n);
         let mut forms = Vec::with_capacity(n);
         let mut centers = Vec::with_capacity(n);
+        let mut units = Vec::with_capacity(n);
         for (r, s) in out.regions.iter_mut().zip(shapes) {
+            units.push(s.units);
             r.polytope = s.polytope;
             r.bounded = Some(s.bounded);
             r.vertices = s.vertices;
@@ -610,7 +616,21 @@ impl<'a> Enumerator<'a> {
             for (fi, h) in r.polytope.constraints().iter().enumerate() {
                 let flipped = h.flipped().normalized();
                 let mut neighbours = Vec::new();
+                let on_h: Option<Vec<(usize, usize)>> = units[i].as_ref().map(|u| {
+                    let zero = HalfSpace::new(vec![Q::ZERO; k], Q::ZERO);
+                    [line_key(h), zero]
+                        .iter()
+                        .flat_map(|key| u.get(key).into_iter().flatten().copied())
+                        .collect()
+                });
                 for &(nid, nfi) in by_plane.get(&flipped).into_iter().flatten() {
+                    if let Some(on_h) = &on_h
+                        && differs_off(&r.pattern, &regions[nid].pattern, on_h)
+                    {
+                        // Across a facet on H only units whose boundary contains H change
+                        // their piece (see `units_by_hyperplane`): not a neighbour.
+                        continue;
+                    }
                     if let (Some(a), Some(b)) = (&cells[r.id], &cells[nid])
                         && k <= 2
                     {
@@ -746,8 +766,89 @@ struct Shape1 {
     forms: Vec<Option<Vec<i128>>>,
     /// Per facet, a point inside it (general dimension with vertices only).
     centers: Vec<Option<Vec<i128>>>,
+    /// Regions without vertices: the units by the hyperplanes of their piece boundaries.
+    units: Option<UnitsByPlane>,
     bounded: bool,
     vertices: Option<Vec<Vec<Q>>>,
+}
+
+/// Units `(layer, unit)` by a hyperplane of their piece boundaries ([`line_key`]); units
+/// with an identically zero condition under the key `0·y <= 0`.
+type UnitsByPlane = HashMap<HalfSpace, Vec<(usize, usize)>>;
+
+/// A hyperplane as a key independent of orientation: normalised, first non-zero
+/// coefficient `+1`.
+fn line_key(h: &HalfSpace) -> HalfSpace {
+    let n = h.normalized();
+    if n.a
+        .iter()
+        .find(|v| !v.is_zero())
+        .is_some_and(Q::is_negative)
+    {
+        n.flipped()
+    } else {
+        n
+    }
+}
+
+/// For a region's pattern: every unit by the hyperplanes (in domain coordinates, through the
+/// region's maps) on which its piece conditions change sign. `None` with ELU/SELU layers.
+///
+/// This filters neighbour candidates exactly. If regions `R` and `N` meet in a set `S` of
+/// dimension `d - 1` on the hyperplane `H`, take the first unit whose piece differs: every
+/// unit before it has the same piece, so its pre-activation is the same affine function on
+/// both, and its conditions hold on the closures of both, so one of them vanishes on `S`,
+/// hence on all of `H`. After it the maps differ, but every layer's value is continuous, so
+/// the same argument holds for each later unit whose piece differs (with `R`'s map). So
+/// `N`'s pattern differs from `R`'s only at units listed under `H`.
+fn units_by_hyperplane(
+    stages: &[Stage],
+    pattern: &Pattern,
+    embedding: &Affine,
+    k: usize,
+) -> Option<UnitsByPlane> {
+    let mut map = embedding.clone();
+    let mut out = UnitsByPlane::new();
+    for (l, st) in stages.iter().enumerate() {
+        match st {
+            Stage::Affine(a) => map = map.then(a),
+            Stage::Curved(..) => return None,
+            Stage::Pieces(units) => {
+                let mut a = Matrix::zeros(units.len(), k);
+                let mut c = Vec::with_capacity(units.len());
+                for (u, pieces) in units.iter().enumerate() {
+                    for f in pieces.iter().flat_map(|p| &p.conditions) {
+                        let (row, off) = f.compose(&map);
+                        let zero = row.iter().all(Q::is_zero);
+                        if zero && !off.is_zero() {
+                            continue; // never zero
+                        }
+                        // Identically zero forms vanish on every hyperplane: key ZERO_KEY.
+                        let h = cond_half_space(&row, &off);
+                        let key = if zero { h } else { line_key(&h) };
+                        let list = out.entry(key).or_default();
+                        if list.last() != Some(&(l, u)) {
+                            list.push((l, u));
+                        }
+                    }
+                    let p = *pattern.0.get(l)?.get(u)? as usize;
+                    c.push(pieces.get(p)?.output.compose_into(&map, a.row_mut(u)));
+                }
+                map = Affine { a, c };
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Do the patterns differ at some unit not in `allowed`?
+fn differs_off(p: &Pattern, q: &Pattern, allowed: &[(usize, usize)]) -> bool {
+    p.0.iter().zip(&q.0).enumerate().any(|(l, (a, b))| {
+        a.iter()
+            .zip(b)
+            .enumerate()
+            .any(|(u, (x, y))| x != y && !allowed.contains(&(l, u)))
+    })
 }
 
 /// `f(0), .., f(n - 1)` in order, computed on up to `threads` threads. With one thread
@@ -861,24 +962,43 @@ impl Walk<'_> {
         if threads <= 1 {
             return front
                 .into_iter()
-                .flat_map(|c| self.subtree(c, tick))
+                .flat_map(|c| self.subtree(c, &[], tick))
                 .collect();
         }
         let items: Vec<Mutex<Option<Cell>>> =
             front.into_iter().map(|c| Mutex::new(Some(c))).collect();
+        // Leaves held per subtree so far: a lower bound on how many regions come before a
+        // subtree, so that under a region budget no subtree goes past the first `cap`
+        // leaves in depth-first order (the result stays that of a sequential walk, and at
+        // most about `threads * cap` leaves are held at once).
+        let held: Vec<AtomicUsize> = (0..items.len()).map(|_| AtomicUsize::new(0)).collect();
         let mut tick = || tick(self.found.load(Relaxed), self.lps.load(Relaxed));
         par_map(items.len(), threads, &mut tick, |i| {
             let cell = items[i].lock().expect("unpoisoned").take();
-            self.subtree(cell.expect("taken once"), &mut |_, _| {})
+            self.subtree(cell.expect("taken once"), &held[..=i], &mut |_, _| {})
         })
         .into_iter()
         .flatten()
         .collect()
     }
 
-    /// The regions below `root`, depth first (ids not yet set).
-    fn subtree(&self, root: Cell, tick: &mut dyn FnMut(usize, usize)) -> Vec<Found> {
+    /// The regions below `root`, depth first (ids not yet set). `held` is empty, or the
+    /// leaf counts of the subtrees before this one and, last, this one's own (kept current
+    /// here): the walk stops once they reach the budget.
+    fn subtree(
+        &self,
+        root: Cell,
+        held: &[AtomicUsize],
+        tick: &mut dyn FnMut(usize, usize),
+    ) -> Vec<Found> {
         let mut leaves = Vec::new();
+        let before = |held: &[AtomicUsize]| -> usize {
+            held.split_last()
+                .map_or(0, |(_, b)| b.iter().map(|h| h.load(Relaxed)).sum())
+        };
+        if self.cap.is_some_and(|c| before(held) >= c) {
+            return Vec::new(); // past the budget in depth-first order
+        }
         let mut stack = vec![root];
         let mut steps = 0u64;
         let mut lps = 0;
@@ -888,10 +1008,16 @@ impl Walk<'_> {
                 break;
             }
             if self.is_leaf(&cell) {
-                if self.cap.is_some_and(|c| leaves.len() >= c) {
+                if let Some(c) = self.cap
+                    && (leaves.len() >= c
+                        || (leaves.len().is_multiple_of(16) && before(held) + leaves.len() >= c))
+                {
                     break;
                 }
                 leaves.push(cell);
+                if let Some(mine) = held.last() {
+                    mine.store(leaves.len(), Relaxed);
+                }
                 let found = self.found.fetch_add(1, Relaxed) + 1;
                 if leaves.len().is_multiple_of(256) {
                     tick(found, self.lps.load(Relaxed) + lps);
@@ -1415,6 +1541,26 @@ mod tests {
             {"type": "flatten"}]}"#;
         let net = Network::from_json_str(text).unwrap();
         same(&net, cube(3), true);
+    }
+
+    #[test]
+    fn neighbours_across_units_that_are_zero_on_one_side() {
+        // relu(relu(x1)) and relu(relu(x1) + relu(x2) - 1): on x1 < 0 the second layer's
+        // first pre-activation is identically zero, on x1 > 0 it is x1.
+        let text = r#"{"relucheck": 1, "input_shape": [2], "layers": [
+            {"type": "dense", "weights": [[1, 0], [0, 1]], "bias": [0, 0]}, {"type": "relu"},
+            {"type": "dense", "weights": [[1, 0], [1, 1]], "bias": [0, -1]}, {"type": "relu"},
+            {"type": "dense", "weights": [[1, 2]], "bias": [0]}]}"#;
+        let net = Network::from_json_str(text).unwrap();
+        same(&net, cube(2), true);
+        let r = Enumerator::new(&net, Domain::whole(2)).run().unwrap();
+        let a = r
+            .regions
+            .iter()
+            .map(|g| g.neighbour_ids().len())
+            .sum::<usize>();
+        let b = Enumerator::new(&net, cube(2)).run().unwrap();
+        assert!(a > 0 && b.regions.iter().all(|g| !g.neighbour_ids().is_empty()));
     }
 
     #[test]
