@@ -40,10 +40,18 @@
 //! threads ([`Enumerator::with_threads`]); their leaves are joined in depth-first order, so
 //! the regions, their order and their ids are the same for any number of threads.
 //!
-//! Afterwards each region gets its minimal H-representation, boundedness, vertices (1-D and
-//! 2-D), and its neighbours: a region `N` is adjacent to `R` across the facet `F` of `R` iff
-//! `N` has the opposite facet on the same hyperplane and `R ∩ N` has a point in the relative
-//! interior of that hyperplane (an exact LP).
+//! Afterwards each region gets (on every thread) its minimal H-representation, boundedness,
+//! vertices (1-D and 2-D), and its neighbours: a region `N` is adjacent to `R` across the
+//! facet `F` of `R` iff `N` has the opposite facet `F'` on the same hyperplane `H` and
+//! `F ∩ F'` has dimension `d - 1`. The candidates (regions with a facet on `H`, opposite)
+//! are decided exactly, cheapest test first:
+//! - regions with vertices: in 1-D and 2-D the facets' extents along `H` overlap in more than
+//!   a point; in general dimension the facets' vertex boxes, then a point inside one facet
+//!   strictly inside every other constraint of the other region (neighbours), then one
+//!   facet outside a constraint of the other (not neighbours);
+//! - regions without vertices: `N`'s pattern may differ from `R`'s only at units whose
+//!   piece boundary contains `H` (see `units_by_hyperplane`);
+//! - what remains: an exact LP for a point of `R ∩ N` in the relative interior of `F`.
 
 use crate::arith::Q;
 use crate::domain::Domain;
