@@ -303,8 +303,15 @@ fn int_crossing_into(
 ) -> Option<()> {
     let start = out.len();
     let mut g = 0;
+    // Products of values that fit i64 cannot overflow i128 (nor can their difference).
+    let small = |x: i128| i64::try_from(x).is_ok();
+    let fast = small(su) && small(sv) && u.iter().chain(v).all(|&x| small(x));
     for (a, b) in u.iter().zip(v) {
-        let x = su.checked_mul(*b)?.checked_sub(sv.checked_mul(*a)?)?;
+        let x = if fast {
+            su * b - sv * a
+        } else {
+            su.checked_mul(*b)?.checked_sub(sv.checked_mul(*a)?)?
+        };
         if x == i128::MIN {
             return None;
         }
@@ -772,10 +779,31 @@ fn split_general(g: &General, row: &[Q], off: &Q, id: u32) -> (Side, Side) {
 }
 
 /// The vertex pairs `(u, v)` with `h(u) > 0 > h(v)` joined by an edge, with the
-/// incidence the crossing point inherits (`Z(u) ∩ Z(v)`).
-fn crossing_edges(g: &General, signs: &[i8]) -> Vec<(usize, usize, Vec<u64>)> {
+/// incidence the crossing point inherits (`Z(u) ∩ Z(v)`, `words` words each, flat).
+struct Edges {
+    pairs: Vec<(usize, usize)>,
+    common: Vec<u64>,
+    words: usize,
+}
+
+impl Edges {
+    fn len(&self) -> usize {
+        self.pairs.len()
+    }
+
+    fn common(&self, e: usize) -> &[u64] {
+        &self.common[e * self.words..(e + 1) * self.words]
+    }
+}
+
+/// The vertex pairs joined by an edge that the cut crosses (see [`Edges`]).
+fn crossing_edges(g: &General, signs: &[i8]) -> Edges {
     let (n, d) = (g.len(), g.dim);
-    let mut out = Vec::new();
+    let mut out = Edges {
+        pairs: Vec::new(),
+        common: Vec::new(),
+        words: g.words,
+    };
     let mut common = vec![0u64; g.words];
     for u in (0..n).filter(|&i| signs[i] > 0) {
         for v in (0..n).filter(|&i| signs[i] < 0) {
@@ -790,7 +818,8 @@ fn crossing_edges(g: &General, signs: &[i8]) -> Vec<(usize, usize, Vec<u64>)> {
             let adjacent = (0..n)
                 .all(|w| w == u || w == v || common.iter().zip(g.inc(w)).any(|(c, z)| c & !z != 0));
             if adjacent {
-                out.push((u, v, common.clone()));
+                out.pairs.push((u, v));
+                out.common.extend_from_slice(&common);
             }
         }
     }
@@ -805,7 +834,7 @@ fn assemble<T: Clone>(
     signs: &[i8],
     id: u32,
     (coords, new): (&[T], &[T]),
-    edges: &[(usize, usize, Vec<u64>)],
+    edges: &Edges,
     wrap: fn(Vec<T>) -> Coords,
 ) -> (Side, Side) {
     let stride = coords.len() / g.len();
@@ -835,7 +864,8 @@ fn assemble<T: Clone>(
             push(&mut sides[1], p, g.inc(i), s == 0);
         }
     }
-    for (e, (_, _, z)) in edges.iter().enumerate() {
+    for e in 0..edges.len() {
+        let z = edges.common(e);
         let p = &new[e * stride..(e + 1) * stride];
         push(&mut sides[0], p, z, true);
         push(&mut sides[1], p, z, true);
@@ -867,12 +897,12 @@ fn split_general_int(g: &General, plane: &[i128], id: u32) -> Option<(Side, Side
     }
     let edges = crossing_edges(g, &signs);
     let mut new = Vec::with_capacity(edges.len() * stride);
-    for (u, v, _) in &edges {
+    for &(u, v) in &edges.pairs {
         let (pu, pv) = (
             &coords[u * stride..(u + 1) * stride],
             &coords[v * stride..(v + 1) * stride],
         );
-        int_crossing_into(vals[*u], vals[*v], pu, pv, &mut new)?;
+        int_crossing_into(vals[u], vals[v], pu, pv, &mut new)?;
     }
     Some(assemble(g, &signs, id, (coords, &new), &edges, Coords::Int))
 }
@@ -888,12 +918,12 @@ fn split_general_exact(g: &General, row: &[Q], off: &Q, id: u32) -> (Side, Side)
     }
     let edges = crossing_edges(g, &signs);
     let mut new = Vec::with_capacity(edges.len() * d);
-    for (u, v, _) in &edges {
+    for &(u, v) in &edges.pairs {
         new.extend(crossing(
             &coords[u * d..(u + 1) * d],
             &coords[v * d..(v + 1) * d],
-            &vals[*u],
-            &vals[*v],
+            &vals[u],
+            &vals[v],
         ));
     }
     assemble(g, &signs, id, (&coords, &new), &edges, Coords::Exact)
