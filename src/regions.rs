@@ -1012,7 +1012,8 @@ impl Walk<'_> {
         let mut lps = 0;
         while let Some(cell) = stack.pop() {
             steps += 1;
-            if steps.is_multiple_of(64) && self.out_of_time() {
+            // The clock every 64 steps; another thread's finding at once.
+            if self.timed_out.load(Relaxed) || (steps.is_multiple_of(64) && self.out_of_time()) {
                 break;
             }
             if self.is_leaf(&cell) {

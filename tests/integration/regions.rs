@@ -566,3 +566,37 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_time_limit_holds_on_every_thread_count() {
+    use relucheck::StopReason;
+    use std::time::{Duration, Instant};
+    // 300 random lines in the plane (three-decimal coefficients): about 20,000 regions,
+    // several seconds of exact LPs on the whole plane.
+    let mut s = 11u64;
+    let mut next = || {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        Q::new(((s >> 33) % 2001) as i64 - 1000, 1000)
+    };
+    let rows = (0..300).map(|_| vec![next(), next()]).collect();
+    let bias = (0..300).map(|_| next()).collect();
+    let net = one_layer(rows, bias);
+    for threads in [1, 2, 3] {
+        for details in [false, true] {
+            let limit = Duration::from_millis(300);
+            let start = Instant::now();
+            let r = Enumerator::new(&net, Domain::whole(2))
+                .with_threads(threads)
+                .with_details(details)
+                .with_time_limit(limit)
+                .run()
+                .unwrap();
+            let took = start.elapsed();
+            assert_eq!(r.stop, StopReason::TimeLimit(limit), "{threads} threads");
+            assert!(!r.is_complete() && r.piece_count.is_none());
+            assert!(took < Duration::from_secs(3), "{threads} threads: {took:?}");
+        }
+    }
+}
