@@ -948,11 +948,15 @@ impl Walk<'_> {
     /// is called on this thread as leaves are found.
     fn run(&self, root: Cell, threads: usize, tick: &mut dyn FnMut(usize, usize)) -> Vec<Found> {
         // Expand the top of the tree level by level (keeping depth-first order) until there
-        // are enough subtrees to share.
+        // are enough unfinished subtrees to share.
         let target = if threads > 1 { 32 * threads } else { 1 };
         let mut front = vec![root];
         let mut lps = 0;
-        while front.len() < target && front.iter().any(|c| !self.is_leaf(c)) {
+        loop {
+            let open = front.iter().filter(|c| !self.is_leaf(c)).count();
+            if open == 0 || open >= target {
+                break;
+            }
             if self.out_of_time() {
                 break;
             }
