@@ -300,28 +300,33 @@ fn same_set(a: &[HalfSpace], b: &[HalfSpace]) -> bool {
 
 /// Motzkin multipliers for `a_i·x < b_i` (all i) having no solution, or `None` when it has
 /// one.
+///
+/// The strict system has a solution iff `a_i·x - b_i·s <= -1` (all i), `s >= 0` has one: a
+/// strict solution scaled by its smallest gap gives one with `s > 0`; conversely divide by
+/// `s > 0`, and with `s = 0` the direction `x` lowers every `a_i·x`, so far enough along it
+/// every constraint holds strictly. That system lives in `k + 1` variables (small), and a
+/// Farkas certificate of its infeasibility, `(y, w) >= 0` with `Σ y_i a_i = 0`,
+/// `-Σ y_i b_i - w = 0` and `-Σ y_i < 0`, is exactly a set of Motzkin multipliers: `y >= 0`,
+/// `y != 0`, `Σ y_i a_i = 0`, `Σ y_i b_i = -w <= 0`.
 fn motzkin(k: usize, cons: &[HalfSpace]) -> Option<Vec<Q>> {
-    let m = cons.len();
-    let mut sys = Vec::with_capacity(m + 2 * k + 3);
-    for i in 0..m {
-        let mut a = vec![Q::ZERO; m];
-        a[i] = -Q::ONE;
-        sys.push(HalfSpace::new(a, Q::ZERO));
-    }
-    sys.push(HalfSpace::new(vec![Q::ONE; m], Q::ONE));
-    sys.push(HalfSpace::new(vec![-Q::ONE; m], -Q::ONE));
-    for j in 0..k {
-        let col: Vec<Q> = cons.iter().map(|h| h.a[j].clone()).collect();
-        sys.push(HalfSpace::new(col.iter().map(|v| -v).collect(), Q::ZERO));
-        sys.push(HalfSpace::new(col, Q::ZERO));
-    }
-    sys.push(HalfSpace::new(
-        cons.iter().map(|h| h.b.clone()).collect(),
-        Q::ZERO,
-    ));
-    match crate::lp::feasible(m, &sys) {
-        crate::lp::Feasibility::Feasible(y) => Some(y),
-        crate::lp::Feasibility::Infeasible(_) => None,
+    let mut sys: Vec<HalfSpace> = cons
+        .iter()
+        .map(|h| {
+            let mut a = h.a.clone();
+            a.push(-&h.b);
+            HalfSpace::new(a, -Q::ONE)
+        })
+        .collect();
+    let mut s = vec![Q::ZERO; k + 1];
+    s[k] = -Q::ONE;
+    sys.push(HalfSpace::new(s, Q::ZERO));
+    match crate::lp::feasible(k + 1, &sys) {
+        crate::lp::Feasibility::Feasible(_) => None,
+        crate::lp::Feasibility::Infeasible(f) => {
+            let mut y = f.y;
+            y.truncate(cons.len());
+            Some(y)
+        }
     }
 }
 
@@ -818,4 +823,59 @@ fn digits(p: &[u8]) -> String {
     p.iter()
         .map(|&d| std::char::from_digit(d as u32, 36).unwrap_or('?'))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(a: &[i64], b: i64) -> HalfSpace {
+        HalfSpace::new(a.iter().map(|&v| Q::from_int(v)).collect(), Q::from_int(b))
+    }
+
+    #[test]
+    fn motzkin_multipliers_exactly_when_there_is_no_interior() {
+        // A segment (no interior), a point, disjoint half-planes, and systems with an
+        // interior, bounded or not (strictly feasible only far away: x <= -1, x <= -2).
+        let cases: Vec<(Vec<HalfSpace>, bool)> = vec![
+            (vec![h(&[1, 0], 0), h(&[-1, 0], 0), h(&[0, 1], 1)], true),
+            (
+                vec![h(&[1, 0], 0), h(&[-1, 0], 0), h(&[0, 1], 0), h(&[0, -1], 0)],
+                true,
+            ),
+            (vec![h(&[1, 1], -1), h(&[-1, -1], -1)], true),
+            (vec![h(&[1, 0], -1), h(&[1, 0], -2)], false),
+            (
+                vec![h(&[1, 0], 1), h(&[-1, 0], 1), h(&[0, 1], 1), h(&[0, -1], 1)],
+                false,
+            ),
+        ];
+        for (cons, empty) in &cases {
+            let y = motzkin(2, cons);
+            assert_eq!(y.is_some(), *empty, "{cons:?}");
+            if let Some(y) = y {
+                check_motzkin(2, cons, &y).unwrap();
+            }
+        }
+        // Random systems: multipliers iff no interior point (an independent LP), and they
+        // always check.
+        let mut s = 3u64;
+        let mut next = || {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((s >> 33) % 11) as i64 - 5
+        };
+        for _ in 0..200 {
+            let m = 2 + (next() + 5) as usize % 5;
+            let cons: Vec<HalfSpace> = (0..m).map(|_| h(&[next(), next()], next())).collect();
+            let y = motzkin(2, &cons);
+            let inside = crate::lp::interior_point(2, &cons)
+                .is_some_and(|p| cons.iter().all(|c| c.contains_strictly(&p)));
+            assert_eq!(y.is_none(), inside, "{cons:?}");
+            if let Some(y) = y {
+                check_motzkin(2, &cons, &y).unwrap();
+            }
+        }
+    }
 }
