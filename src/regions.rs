@@ -860,8 +860,9 @@ fn differs_off(p: &Pattern, q: &Pattern, allowed: &[(usize, usize)]) -> bool {
 }
 
 /// `f(0), .., f(n - 1)` in order, computed on up to `threads` threads. With one thread
-/// everything runs here and `tick` is called after every item; otherwise helper threads
-/// do the work while this one calls `tick` every 100 ms and once at the end.
+/// everything runs here and `tick` is called every 256 items; otherwise helper threads do
+/// the work while this one calls `tick` every 100 ms until they finish (when the system
+/// refuses every helper thread, this one does the work).
 fn par_map<T: Send>(
     n: usize,
     threads: usize,
@@ -883,21 +884,33 @@ fn par_map<T: Send>(
     let slots: Vec<Mutex<Option<T>>> = (0..n).map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     let running = AtomicUsize::new(threads);
+    let work = || {
+        loop {
+            let i = next.fetch_add(1, Relaxed);
+            if i >= n {
+                break;
+            }
+            *slots[i].lock().expect("unpoisoned") = Some(f(i));
+        }
+    };
     std::thread::scope(|scope| {
         let main = std::thread::current();
+        let mut started = 0;
         for _ in 0..threads {
-            let (main, running, next, slots, f) = (main.clone(), &running, &next, &slots, &f);
-            scope.spawn(move || {
-                loop {
-                    let i = next.fetch_add(1, Relaxed);
-                    if i >= n {
-                        break;
-                    }
-                    *slots[i].lock().expect("unpoisoned") = Some(f(i));
-                }
+            let (main, running, work) = (main.clone(), &running, &work);
+            let spawned = std::thread::Builder::new().spawn_scoped(scope, move || {
+                work();
                 running.fetch_sub(1, Relaxed);
                 main.unpark();
             });
+            match spawned {
+                Ok(_) => started += 1,
+                // The system refused a thread: the others (or this one) do its share.
+                Err(_) => _ = running.fetch_sub(1, Relaxed),
+            }
+        }
+        if started == 0 {
+            work();
         }
         while running.load(Relaxed) > 0 {
             std::thread::park_timeout(Duration::from_millis(100));
