@@ -37,6 +37,7 @@ pub mod certificate;
 pub mod domain;
 mod error;
 pub mod eval_report;
+mod float_filter;
 pub mod format;
 pub mod import;
 pub mod interval;

@@ -213,6 +213,44 @@ impl Polytope {
         }
     }
 
+    /// [`Polytope::minimal`] for a polyhedron with a known point strictly inside every
+    /// constraint: the same constraints (for a full-dimensional polyhedron the minimal
+    /// representation is its facets, one constraint each), found with fewer LPs, since a
+    /// constraint is first tried with an exact identity guessed in floats (see
+    /// `float_filter`).
+    pub(crate) fn minimal_with_interior(&self, interior: &[Q]) -> Polytope {
+        debug_assert!(
+            self.constraints
+                .iter()
+                .all(|h| h.contains_strictly(interior))
+        );
+        let mut seen = HashSet::with_capacity(self.constraints.len());
+        let mut kept: Vec<HalfSpace> = self
+            .constraints
+            .iter()
+            .filter(|h| !h.is_trivial() && seen.insert(h.normalized()))
+            .cloned()
+            .collect();
+        let mut i = 0;
+        while i < kept.len() {
+            let h = kept.remove(i);
+            let redundant = crate::float_filter::misses(&kept, interior, &h.flipped())
+                || match lp::maximize(self.dim, &h.a, &kept) {
+                    LpResult::Optimal { value, .. } => value <= h.b,
+                    LpResult::Unbounded { .. } => false,
+                    LpResult::Infeasible(_) => unreachable!("a point satisfies it"),
+                };
+            if !redundant {
+                kept.insert(i, h);
+                i += 1;
+            }
+        }
+        Polytope {
+            dim: self.dim,
+            constraints: kept,
+        }
+    }
+
     /// Is the polyhedron bounded? The empty set counts as bounded.
     ///
     /// A non-empty polyhedron is bounded iff its recession cone `{r : A r <= 0}` is `{0}`,

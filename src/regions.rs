@@ -32,7 +32,9 @@
 //!   not fit `i128`). The interior point is a positive combination of all vertices.
 //! - **Unbounded domains** (the whole space, the orthant, an unbounded slice) and boxes above
 //!   6-D use exact LPs: the parent's interior point is tested first (a child that contains it
-//!   strictly needs no LP), otherwise an LP finds an interior point or proves there is none.
+//!   strictly needs no LP); a child that misses the cell is usually shown empty by an exact
+//!   identity whose multipliers a float LP guessed (`float_filter`); otherwise an LP finds
+//!   an interior point or proves there is none.
 //!
 //! A condition is only added to a child when the cell really splits.
 //!
@@ -562,7 +564,7 @@ impl<'a> Enumerator<'a> {
                 }
                 shape.facet_ids = ids;
             } else {
-                let minimal = r.polytope.minimal();
+                let minimal = r.polytope.minimal_with_interior(&r.interior_point);
                 shape.polytope = Polytope::new(
                     k,
                     minimal
@@ -1379,6 +1381,11 @@ fn split_h(
             continue;
         }
         let base = all.get_or_insert_with(|| cons.to_vec());
+        if let [cond] = &conds[..]
+            && crate::float_filter::misses(base, point, cond)
+        {
+            continue; // shown empty without an LP (an exact identity, found by a float guess)
+        }
         let n = base.len();
         base.extend(conds.iter().cloned());
         *lps += 1;
