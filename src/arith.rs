@@ -22,7 +22,8 @@
 //! # Floats
 //! [`Q::from_f64`], [`Q::from_f32`] and [`Q::from_f16_bits`] decode the IEEE-754 bits into the
 //! dyadic rational the float denotes (`0.1f32` is `13421773/134217728`), never through a
-//! decimal string. NaN and infinities are errors. [`Q::to_f64`] is for drawing only.
+//! decimal string. NaN and infinities are errors. [`Q::to_f64`] is for drawing, and for hints
+//! that exact code then confirms; it never decides anything.
 
 use num_bigint::{BigInt, Sign};
 use num_integer::Integer;
@@ -380,7 +381,8 @@ impl Q {
         }
     }
 
-    /// The nearest `f64`, for drawing and display only: never use it to decide anything.
+    /// The nearest `f64`, for drawing, display and hints that exact code confirms: never use
+    /// it to decide anything.
     pub fn to_f64(&self) -> f64 {
         match &self.0 {
             Repr::Small(n, d) => {
