@@ -108,50 +108,11 @@ fn shorten(text: &str) -> String {
     }
 }
 
-/// Binary gcd on `u64`: most values here fit, and 64-bit steps are much cheaper.
-fn gcd_u64(mut a: u64, mut b: u64) -> u64 {
-    if a == 0 {
-        return b;
-    }
-    if b == 0 {
-        return a;
-    }
-    let shift = (a | b).trailing_zeros();
-    a >>= a.trailing_zeros();
-    loop {
-        b >>= b.trailing_zeros();
-        if a > b {
-            std::mem::swap(&mut a, &mut b);
-        }
-        b -= a;
-        if b == 0 {
-            return a << shift;
-        }
-    }
-}
-
-/// Greatest common divisor (binary, with a `u64` path).
-pub(crate) fn gcd_u128(mut a: u128, mut b: u128) -> u128 {
-    if let (Ok(x), Ok(y)) = (u64::try_from(a), u64::try_from(b)) {
-        return gcd_u64(x, y) as u128;
-    }
-    if a == 0 {
-        return b;
-    }
-    if b == 0 {
-        return a;
-    }
-    let shift = (a | b).trailing_zeros();
-    a >>= a.trailing_zeros();
-    loop {
-        b >>= b.trailing_zeros();
-        if a > b {
-            std::mem::swap(&mut a, &mut b);
-        }
-        b -= a;
-        if b == 0 {
-            return a << shift;
-        }
+/// Greatest common divisor, on `u64` when both fit (64-bit steps are much cheaper).
+pub(crate) fn gcd_u128(a: u128, b: u128) -> u128 {
+    match (u64::try_from(a), u64::try_from(b)) {
+        (Ok(x), Ok(y)) => x.gcd(&y).into(),
+        _ => a.gcd(&b),
     }
 }
 

@@ -174,43 +174,13 @@ impl Polytope {
     ///
     /// Cost: one LP per (deduplicated, non-trivial) constraint.
     pub fn minimal(&self) -> Polytope {
-        let empty = || Polytope {
-            dim: self.dim,
-            constraints: vec![HalfSpace::new(vec![Q::ZERO; self.dim], -Q::ONE)],
+        let Some(kept) = self.distinct_constraints() else {
+            return self.empty_like();
         };
-        let mut seen = HashSet::with_capacity(self.constraints.len());
-        let mut kept = Vec::with_capacity(self.constraints.len());
-        for h in &self.constraints {
-            if h.is_trivial() {
-                if h.b.is_negative() {
-                    return empty();
-                }
-                continue;
-            }
-            if seen.insert(h.normalized()) {
-                kept.push(h.clone());
-            }
-        }
         if matches!(lp::feasible(self.dim, &kept), Feasibility::Infeasible(_)) {
-            return empty();
+            return self.empty_like();
         }
-        let mut i = 0;
-        while i < kept.len() {
-            let h = kept.remove(i);
-            let redundant = match lp::maximize(self.dim, &h.a, &kept) {
-                LpResult::Optimal { value, .. } => value <= h.b,
-                LpResult::Unbounded { .. } => false,
-                LpResult::Infeasible(_) => unreachable!("a subset of a feasible system"),
-            };
-            if !redundant {
-                kept.insert(i, h);
-                i += 1;
-            }
-        }
-        Polytope {
-            dim: self.dim,
-            constraints: kept,
-        }
+        self.irredundant(kept, None)
     }
 
     /// [`Polytope::minimal`] for a polyhedron with a known point strictly inside every
@@ -224,21 +194,48 @@ impl Polytope {
                 .iter()
                 .all(|h| h.contains_strictly(interior))
         );
+        let kept = self.distinct_constraints().unwrap_or_default();
+        self.irredundant(kept, Some(interior))
+    }
+
+    /// `0·x <= -1`: the empty set in this dimension.
+    fn empty_like(&self) -> Polytope {
+        Polytope {
+            dim: self.dim,
+            constraints: vec![HalfSpace::new(vec![Q::ZERO; self.dim], -Q::ONE)],
+        }
+    }
+
+    /// The constraints without trivial ones and without repeats of the same half-space;
+    /// `None` when a trivial one excludes everything.
+    fn distinct_constraints(&self) -> Option<Vec<HalfSpace>> {
         let mut seen = HashSet::with_capacity(self.constraints.len());
-        let mut kept: Vec<HalfSpace> = self
-            .constraints
-            .iter()
-            .filter(|h| !h.is_trivial() && seen.insert(h.normalized()))
-            .cloned()
-            .collect();
+        let mut kept = Vec::with_capacity(self.constraints.len());
+        for h in &self.constraints {
+            if h.is_trivial() {
+                if h.b.is_negative() {
+                    return None;
+                }
+            } else if seen.insert(h.normalized()) {
+                kept.push(h.clone());
+            }
+        }
+        Some(kept)
+    }
+
+    /// Drops, one at a time, every constraint the others imply (of a feasible system): an
+    /// LP each, unless `interior` (a point strictly inside) lets an exact identity guessed
+    /// in floats show it first.
+    fn irredundant(&self, mut kept: Vec<HalfSpace>, interior: Option<&[Q]>) -> Polytope {
         let mut i = 0;
         while i < kept.len() {
             let h = kept.remove(i);
-            let redundant = crate::float_filter::misses(&kept, interior, &h.flipped())
+            let redundant = interior
+                .is_some_and(|p| crate::float_filter::misses(&kept, p, &h.flipped()))
                 || match lp::maximize(self.dim, &h.a, &kept) {
                     LpResult::Optimal { value, .. } => value <= h.b,
                     LpResult::Unbounded { .. } => false,
-                    LpResult::Infeasible(_) => unreachable!("a point satisfies it"),
+                    LpResult::Infeasible(_) => unreachable!("a subset of a feasible system"),
                 };
             if !redundant {
                 kept.insert(i, h);

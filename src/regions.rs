@@ -535,7 +535,7 @@ impl<'a> Enumerator<'a> {
                 return None;
             }
             let r = &regions[i];
-            let mut shape = Shape1 {
+            let mut shape = RegionShape {
                 polytope: Polytope::new(k, Vec::new()),
                 facet_ids: Vec::new(),
                 boxes: Vec::new(),
@@ -589,7 +589,7 @@ impl<'a> Enumerator<'a> {
             done.fetch_add(1, Relaxed);
             Some(shape)
         });
-        let Some(shapes) = shapes.into_iter().collect::<Option<Vec<Shape1>>>() else {
+        let Some(shapes) = shapes.into_iter().collect::<Option<Vec<RegionShape>>>() else {
             out.stop = StopReason::TimeLimit(self.time_limit.unwrap_or_default());
             return;
         };
@@ -767,7 +767,7 @@ impl<'a> Enumerator<'a> {
 }
 
 /// The first part of a region's details.
-struct Shape1 {
+struct RegionShape {
     polytope: Polytope,
     facet_ids: Vec<u32>,
     /// Per facet, the bounding box of its vertices (general dimension with vertices only).
@@ -824,8 +824,6 @@ fn units_by_hyperplane(
             Stage::Affine(a) => map = map.then(a),
             Stage::Curved(..) => return None,
             Stage::Pieces(units) => {
-                let mut a = Matrix::zeros(units.len(), k);
-                let mut c = Vec::with_capacity(units.len());
                 for (u, pieces) in units.iter().enumerate() {
                     for f in pieces.iter().flat_map(|p| &p.conditions) {
                         let (row, off) = f.compose(&map);
@@ -833,7 +831,7 @@ fn units_by_hyperplane(
                         if zero && !off.is_zero() {
                             continue; // never zero
                         }
-                        // Identically zero forms vanish on every hyperplane: key ZERO_KEY.
+                        // Identically zero forms vanish on every hyperplane: key `0·y <= 0`.
                         let h = cond_half_space(&row, &off);
                         let key = if zero { h } else { line_key(&h) };
                         let list = out.entry(key).or_default();
@@ -841,14 +839,24 @@ fn units_by_hyperplane(
                             list.push((l, u));
                         }
                     }
-                    let p = *pattern.0.get(l)?.get(u)? as usize;
-                    c.push(pieces.get(p)?.output.compose_into(&map, a.row_mut(u)));
                 }
-                map = Affine { a, c };
+                map = layer_output(units, pattern.0.get(l)?, &map, k)?;
             }
         }
     }
     Some(out)
+}
+
+/// The map into the next layer when unit `u` of a piecewise-linear layer takes the piece
+/// `chosen[u]` and `map` leads into the layer; `None` when a piece is missing.
+fn layer_output(units: &[Vec<Piece>], chosen: &[u8], map: &Affine, k: usize) -> Option<Affine> {
+    let mut a = Matrix::zeros(units.len(), k);
+    let mut c = Vec::with_capacity(units.len());
+    for (u, pieces) in units.iter().enumerate() {
+        let piece = pieces.get(usize::from(*chosen.get(u)?))?;
+        c.push(piece.output.compose_into(map, a.row_mut(u)));
+    }
+    Some(Affine { a, c })
 }
 
 /// Do the patterns differ at some unit not in `allowed`?
@@ -1123,17 +1131,9 @@ impl Walk<'_> {
             }
             Stage::Pieces(units) | Stage::Curved(units, _) => {
                 if cell.unit == units.len() {
-                    // The layer's output map, from the pieces chosen.
                     let chosen = cell.pattern.last().expect("pushed");
-                    let mut a = Matrix::zeros(units.len(), k);
-                    let mut c = Vec::with_capacity(units.len());
-                    for (u, &p) in chosen.iter().enumerate() {
-                        let off = units[u][p as usize]
-                            .output
-                            .compose_into(&cell.map, a.row_mut(u));
-                        c.push(off);
-                    }
-                    cell.map = Arc::new(Affine { a, c });
+                    let map = layer_output(units, chosen, &cell.map, k);
+                    cell.map = Arc::new(map.expect("a piece for every unit"));
                     cell.layer += 1;
                     cell.unit = 0;
                     out.push(cell);
@@ -1228,7 +1228,7 @@ fn compose_int(map: &Affine, outer: &Affine, rows: &[Vec<i128>]) -> Option<Affin
                     acc = acc.checked_add(x.checked_mul(*y)?)?;
                 }
             }
-            let q = crate::vrep::q_from_i128(acc, l.checked_mul(v[n + 1])?)?;
+            let q = Q::from_i128_parts(acc, l.checked_mul(v[n + 1])?);
             if col < k {
                 a[(i, col)] = q;
             } else {

@@ -229,15 +229,6 @@ pub(crate) fn strictly_inside<'a>(
     forms.all(|f| f.and_then(|f| int_sign(f, point)) == Some(-1))
 }
 
-/// `n / d` (`d != 0`) as a [`Q`], `None` when the reduced parts do not fit `i64`.
-pub(crate) fn q_from_i128(n: i128, d: i128) -> Option<Q> {
-    let g = gcd(n, d).max(1);
-    Some(Q::new(
-        i64::try_from(n / g).ok()?,
-        i64::try_from(d / g).ok()?,
-    ))
-}
-
 fn int2(p: &[Q; 2]) -> Option<[i128; 3]> {
     int_form(p).map(|v| [v[0], v[1], v[2]])
 }
