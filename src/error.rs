@@ -1,6 +1,6 @@
 //! The library's error type.
 
-use crate::arith::ParseError;
+use crate::exact::rational::ParseError;
 
 /// Everything that can go wrong, with the facts a user needs to fix it.
 #[derive(Debug, thiserror::Error)]

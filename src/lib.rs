@@ -23,52 +23,41 @@
 //! # Ok::<(), relucheck::Error>(())
 //! ```
 //!
-//! Where to read on: [`arith`] (the exact numbers), [`network`] (layers, pieces, patterns),
-//! [`regions`] (the enumeration and its algorithm), [`properties`] (the exact decisions and
-//! why they are right), [`certificate`] (what a certificate proves and how it is checked),
-//! [`testing`] (assertions and strategies for your own `cargo test`), [`format`](mod@format) (the file
-//! format), [`import`] (ONNX and NNet).
+//! Where to read on: [`exact::rational`] (the exact numbers), [`net::network`] (layers,
+//! pieces, patterns), [`regions::enumerate`] (the enumeration and its algorithm),
+//! [`analysis::properties`] (the exact decisions and why they are right),
+//! [`analysis::certificate`] (what a certificate proves and how it is checked),
+//! [`analysis::testing`] (assertions and strategies for your own `cargo test`),
+//! [`net::format`] (the file format), [`net::import`] (ONNX and NNet).
 #![warn(missing_docs)]
 // Index loops read best in the linear algebra here.
 #![allow(clippy::needless_range_loop)]
 
-pub mod arith;
-pub mod certificate;
-pub mod domain;
 mod error;
-pub mod eval_report;
-mod float_filter;
-pub mod format;
-pub mod import;
-pub mod interval;
-pub mod linalg;
-pub mod lp;
-pub mod network;
-mod points;
-pub mod polytope;
-pub mod proofs;
-pub mod properties;
-pub mod regions;
-pub mod regions_output;
-pub mod report;
-mod svg;
-pub mod testing;
-mod vrep;
 
-pub use arith::{MAX_DIGITS, MAX_EXPONENT, NotFinite, ParseError, Q, dot};
-pub use domain::{Domain, DomainKind, parse_box};
-pub use error::{Error, Result};
-pub use interval::{DEFAULT_PRECISION, Interval};
-pub use linalg::{Affine, HalfSpace, Matrix};
-pub use lp::{Farkas, Feasibility, LpResult, feasible, interior_point, maximize};
-pub use network::{Activation, Form, Layer, LayerTrace, Network, Pattern, Piece, Shape, Trace};
-pub use points::{format_point, parse_point, parse_points};
-pub use polytope::Polytope;
-pub use properties::{
+pub mod analysis;
+pub mod exact;
+pub mod geometry;
+pub mod net;
+pub mod present;
+pub mod regions;
+
+pub use analysis::properties::{
     CertifiedCounterexample, Checker, Counterexample, Method, Outcome, Property, Verdict,
     check_json, odd_sum_network,
 };
-pub use regions::{Enumerator, Facet, Progress, Region, Regions, StopReason};
+pub use error::{Error, Result};
+pub use exact::interval::{DEFAULT_PRECISION, Interval};
+pub use exact::linalg::{Affine, HalfSpace, Matrix};
+pub use exact::points::{format_point, parse_point, parse_points};
+pub use exact::rational::{MAX_DIGITS, MAX_EXPONENT, NotFinite, ParseError, Q, dot};
+pub use geometry::lp::{Farkas, Feasibility, LpResult, feasible, interior_point, maximize};
+pub use geometry::polytope::Polytope;
+pub use net::network::{
+    Activation, Form, Layer, LayerTrace, Network, Pattern, Piece, Shape, Trace,
+};
+pub use regions::domain::{Domain, DomainKind, parse_box};
+pub use regions::enumerate::{Enumerator, Facet, Progress, Region, Regions, StopReason};
 
 /// README's examples, compiled and run by `cargo test` as doctests.
 #[doc = include_str!("../README.md")]

@@ -5,12 +5,12 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use relucheck::certificate::{self, Certificate};
-use relucheck::format::write_atomic;
-use relucheck::proofs;
+use relucheck::analysis::certificate::{self, Certificate};
+use relucheck::analysis::proofs;
+use relucheck::net::format::write_atomic;
+use relucheck::present::{eval_text, regions_text, report};
 use relucheck::{
-    Checker, Domain, Enumerator, Network, Outcome, Property, check_json, eval_report, parse_point,
-    parse_points, regions_output, report,
+    Checker, Domain, Enumerator, Network, Outcome, Property, check_json, parse_point, parse_points,
 };
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -309,17 +309,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
             if network.is_curved() {
-                relucheck::interval::check_precision(precision)?;
+                relucheck::exact::interval::check_precision(precision)?;
                 for x in &points {
                     let layers = network.trace_enclosure(x, precision)?;
                     match format {
                         Format::Text => print!(
                             "{}",
-                            eval_report::enclosure_text(&network, x, &layers, precision, trace)
+                            eval_text::enclosure_text(&network, x, &layers, precision, trace)
                         ),
                         Format::Json => println!(
                             "{}",
-                            eval_report::enclosure_json(&network, x, &layers, precision, trace)
+                            eval_text::enclosure_json(&network, x, &layers, precision, trace)
                         ),
                     }
                 }
@@ -328,8 +328,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             for x in &points {
                 let t = network.trace(x)?;
                 match format {
-                    Format::Text => print!("{}", eval_report::eval_text(&network, &t, trace)),
-                    Format::Json => println!("{}", eval_report::eval_json(&network, &t, trace)),
+                    Format::Text => print!("{}", eval_text::eval_text(&network, &t, trace)),
+                    Format::Json => println!("{}", eval_text::eval_json(&network, &t, trace)),
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -339,12 +339,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             output,
             no_normalize,
         } => {
-            let options = relucheck::import::ImportOptions {
-                nnet: relucheck::import::NnetOptions {
+            let options = relucheck::net::import::ImportOptions {
+                nnet: relucheck::net::import::NnetOptions {
                     normalize: !no_normalize,
                 },
             };
-            let network = relucheck::import::load(&model, options)?;
+            let network = relucheck::net::import::load(&model, options)?;
             let json = network.to_json();
             match &output {
                 Some(path) => std::fs::write(path, &json)
@@ -382,16 +382,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             let out = match (format, count) {
                 (RegionsFormat::Json, c) => {
-                    let mut s = serde_json::to_string_pretty(&regions_output::regions_json(
+                    let mut s = serde_json::to_string_pretty(&regions_text::regions_json(
                         &network, &regions, !c,
                     ))?;
                     s.push('\n');
                     s
                 }
-                (_, true) => regions_output::counts_text(&network, &regions),
-                (RegionsFormat::Text, false) => regions_output::regions_text(&network, &regions),
+                (_, true) => regions_text::counts_text(&network, &regions),
+                (RegionsFormat::Text, false) => regions_text::regions_text(&network, &regions),
                 (RegionsFormat::Md, false) => {
-                    regions_output::regions_markdown(&network, &regions, usize::MAX)
+                    regions_text::regions_markdown(&network, &regions, usize::MAX)
                 }
             };
             print!("{out}");
@@ -411,7 +411,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             budget,
         } => {
             let network = Network::load(&net)?;
-            relucheck::interval::check_precision(precision)?;
+            relucheck::exact::interval::check_precision(precision)?;
             let dom = domain.domain(&network, orthant)?;
             if certificate.is_some() && property == "all" {
                 anyhow::bail!("--certificate needs one property, not all");

@@ -1,7 +1,7 @@
 //! Written as a user of relucheck would write tests for their own networks.
 
 use proptest::prelude::*;
-use relucheck::testing::{
+use relucheck::analysis::testing::{
     assert_additive, assert_affine_on, assert_linear_on, assert_not_affine_on, assert_odd,
     assert_positively_homogeneous, bias_free_network, rational, vector,
 };

@@ -12,6 +12,6 @@ static NET: LazyLock<Network> = LazyLock::new(|| {
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) {
-        let _ = relucheck::certificate::verify(&value, &NET);
+        let _ = relucheck::analysis::certificate::verify(&value, &NET);
     }
 });

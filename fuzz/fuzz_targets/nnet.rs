@@ -1,7 +1,7 @@
 //! The NNet importer: any text is read without panicking, with and without normalisation.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use relucheck::import::{NnetOptions, from_nnet_str};
+use relucheck::net::import::{NnetOptions, from_nnet_str};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

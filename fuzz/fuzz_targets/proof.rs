@@ -4,5 +4,5 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let _ = relucheck::proofs::parse_proof(&text);
+    let _ = relucheck::analysis::proofs::parse_proof(&text);
 });

@@ -2,7 +2,7 @@
 //! arithmetic only, and rejected — naming the failing fact — when tampered with.
 
 use crate::repo;
-use relucheck::certificate::{Certificate, verify};
+use relucheck::analysis::certificate::{Certificate, verify};
 use relucheck::{Checker, Domain, Network, Property};
 use serde_json::{Value, json};
 

@@ -301,7 +301,7 @@ fn regions_domain_errors_are_clear() {
 fn readme_console_examples_are_true() {
     // README's console blocks have the claim syntax of the teaching proofs.
     let readme = std::fs::read_to_string(repo("README.md")).unwrap();
-    let claims = relucheck::proofs::parse_proof(&readme).unwrap();
+    let claims = relucheck::analysis::proofs::parse_proof(&readme).unwrap();
     for claim in &claims {
         let args: Vec<&str> = claim.args.iter().map(String::as_str).collect();
         let expected: String = claim.expected.iter().map(|l| format!("{l}\n")).collect();

@@ -1,7 +1,7 @@
 //! The native file format: exact numbers, round trips and errors.
 
 use proptest::prelude::*;
-use relucheck::testing::{network, vector};
+use relucheck::analysis::testing::{network, vector};
 use relucheck::{Network, Q};
 
 #[test]

@@ -18,8 +18,8 @@ use crate::cli::{relucheck, stdout};
 use crate::repo;
 use proptest::prelude::*;
 use prost::Message;
-use relucheck::import::onnx_proto::*;
-use relucheck::import::{ImportOptions, NnetOptions, from_nnet_str, from_onnx_bytes};
+use relucheck::net::import::onnx_proto::*;
+use relucheck::net::import::{ImportOptions, NnetOptions, from_nnet_str, from_onnx_bytes};
 use relucheck::{Activation, Error, Layer, Network, Q};
 use serde_json::Value;
 
@@ -814,7 +814,7 @@ fn nnet_outputs_match_the_hand_computation() {
         nnet: NnetOptions { normalize: false },
     };
     assert_eq!(
-        relucheck::import::load(repo("fixtures/nnet/tiny.nnet"), opts)
+        relucheck::net::import::load(repo("fixtures/nnet/tiny.nnet"), opts)
             .unwrap()
             .layers(),
         bare.layers()

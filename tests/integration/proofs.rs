@@ -2,7 +2,7 @@
 //! The checker is itself tested on a deliberately wrong proof.
 
 use crate::repo;
-use relucheck::proofs::{check_proof, render};
+use relucheck::analysis::proofs::{check_proof, render};
 use std::path::Path;
 use std::process::Command;
 

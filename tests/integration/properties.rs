@@ -2,7 +2,7 @@
 
 use crate::repo;
 use proptest::prelude::*;
-use relucheck::testing::{bias_free_network, network, network_with};
+use relucheck::analysis::testing::{bias_free_network, network, network_with};
 use relucheck::{Activation, Checker, Counterexample, Domain, Network, Outcome, Property, Q};
 
 fn load(path: &str) -> Network {
@@ -211,7 +211,7 @@ proptest! {
     #[test]
     fn verdicts_agree_with_sampling(
         n in network_with(&[2, 2, 1], Activation::LeakyRelu { alpha: Q::new(1, 3) }, true),
-        xs in proptest::collection::vec(relucheck::testing::vector(2), 6),
+        xs in proptest::collection::vec(relucheck::analysis::testing::vector(2), 6),
     ) {
         let dom = Domain::whole(2);
         let c = Checker::new(&n, dom.clone());

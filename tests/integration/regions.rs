@@ -2,7 +2,7 @@
 //! area sums; degenerate networks on purpose.
 
 use proptest::prelude::*;
-use relucheck::testing::{network, rational_in};
+use relucheck::analysis::testing::{network, rational_in};
 use relucheck::{
     Activation, Domain, Enumerator, HalfSpace, Layer, Matrix, Network, Polytope, Q, Regions, Shape,
 };

@@ -6,7 +6,7 @@
 
 use crate::cli::{relucheck, stdout};
 use crate::repo;
-use relucheck::report::{ReportOptions, build, serra_bound, zaslavsky_bound};
+use relucheck::present::report::{ReportOptions, build, serra_bound, zaslavsky_bound};
 use relucheck::{Activation, Domain, Enumerator, Layer, Matrix, Network, Q, Shape};
 use std::time::{Duration, Instant};
 

@@ -4,8 +4,8 @@
 
 use crate::repo;
 use proptest::prelude::*;
-use relucheck::certificate::verify;
-use relucheck::proofs::parse_proof;
+use relucheck::analysis::certificate::verify;
+use relucheck::analysis::proofs::parse_proof;
 use relucheck::{Domain, Network, Q};
 use serde_json::{Value, json};
 
@@ -132,7 +132,7 @@ fn verify_survives_junk_in_every_field() {
     let regions = relucheck::Checker::new(&net, Domain::whole(2))
         .regions()
         .unwrap();
-    let cert = relucheck::certificate::Certificate::build(
+    let cert = relucheck::analysis::certificate::Certificate::build(
         &net,
         relucheck::Property::Odd,
         &Domain::whole(2),
@@ -280,11 +280,11 @@ fn atomic_writes_leave_the_old_file_or_the_new_one() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("cert.json");
     std::fs::write(&path, "old").unwrap();
-    relucheck::format::write_atomic(&path, b"new contents").unwrap();
+    relucheck::net::format::write_atomic(&path, b"new contents").unwrap();
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "new contents");
     // A failed write (the folder does not exist) leaves nothing behind.
     let missing = dir.join("no/such/folder/cert.json");
-    assert!(relucheck::format::write_atomic(&missing, b"x").is_err());
+    assert!(relucheck::net::format::write_atomic(&missing, b"x").is_err());
     // No temporary files are left in the folder.
     let names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()

@@ -16,11 +16,11 @@
 //! `--slice "ORIGIN;U;V"` with each vector comma-separated (and `--box` on the slice
 //! coordinates `s, t`), `--segment "FROM;TO"`, `--orthant`.
 
-use crate::arith::Q;
 use crate::error::{Error, Result};
-use crate::linalg::{Affine, HalfSpace, Matrix};
-use crate::points::{format_point, parse_point};
-use crate::polytope::Polytope;
+use crate::exact::linalg::{Affine, HalfSpace, Matrix};
+use crate::exact::points::{format_point, parse_point};
+use crate::exact::rational::Q;
+use crate::geometry::polytope::Polytope;
 
 /// The most input coordinates a whole-space, orthant or box domain may have (their
 /// embedding is a dense identity matrix); use a slice or a segment for larger inputs.
@@ -349,7 +349,7 @@ impl Domain {
 
     /// The domain as JSON (exact numbers as strings); used by every JSON output.
     pub fn to_json(&self) -> serde_json::Value {
-        use crate::format::qs_to_strings as s;
+        use crate::net::format::qs_to_strings as s;
         use serde_json::json;
         match &self.kind {
             DomainKind::Whole => json!({"kind": "whole", "dim": self.input_dim}),

@@ -11,8 +11,8 @@
 //! bound that does not close) answers `false` and the caller runs its exact LP. A float
 //! never decides: it only chooses which exact identity to check.
 
-use crate::arith::Q;
-use crate::linalg::{HalfSpace, Matrix};
+use crate::exact::linalg::{HalfSpace, Matrix};
+use crate::exact::rational::Q;
 
 /// Does the exact check confirm that `{x : side.a·x < side.b}` misses the interior of
 /// `C = {x : a_i·x <= b_i}`? `point` is strictly inside `C`. `false` means "not shown".
@@ -199,7 +199,7 @@ mod tests {
             let filtered = misses(&cons, &p, &side);
             let mut with = cons.clone();
             with.push(side.clone());
-            let exact = crate::lp::interior_point(2, &with)
+            let exact = crate::geometry::lp::interior_point(2, &with)
                 .is_some_and(|q| with.iter().all(|c| c.contains_strictly(&q)));
             if filtered {
                 shown += 1;

@@ -3,7 +3,7 @@
 //! An affine map `x ↦ A x + c` ([`Affine`]) and a half-space `a·x <= b` ([`HalfSpace`]) hold
 //! the same kind of data but are distinct types, so one is never mistaken for the other.
 
-use crate::arith::{Q, dot};
+use crate::exact::rational::{Q, dot};
 use std::fmt;
 
 /// A dense `rows × cols` matrix of exact rationals, stored row-major.

@@ -3,13 +3,13 @@
 //! vertices are rationals); floats appear only as drawing coordinates. The output is
 //! deterministic: the same regions give the same bytes.
 
-use crate::arith::Q;
-use crate::domain::DomainKind;
-use crate::linalg::HalfSpace;
-use crate::network::Network;
-use crate::regions::{Region, Regions};
-use crate::regions_output::affine_formula;
-use crate::report::Picture;
+use crate::exact::linalg::HalfSpace;
+use crate::exact::rational::Q;
+use crate::net::network::Network;
+use crate::present::regions_text::affine_formula;
+use crate::present::report::Picture;
+use crate::regions::domain::DomainKind;
+use crate::regions::enumerate::{Region, Regions};
 use std::fmt::Write;
 
 /// Fill colours of regions (a greedy colouring of the neighbour graph picks among them).
@@ -34,7 +34,7 @@ pub(crate) fn pictures(
     if k >= 3 {
         return Err(format!(
             "No pictures: the domain has {k} dimensions, and only 1-D and 2-D domains are drawn. Look at a 2-D slice, e.g. `relucheck report NET {}`, or a segment (`--segment \"FROM;TO\"`).",
-            crate::report::suggested_slice(dom.input_dim())
+            crate::present::report::suggested_slice(dom.input_dim())
         ));
     }
     if regions.regions.is_empty() {
@@ -267,7 +267,7 @@ impl Frame {
 }
 
 /// `[lo, hi]` of a 1-D polyhedron from its constraints (`None`: unbounded that way).
-fn interval(r: &crate::polytope::Polytope) -> (Option<Q>, Option<Q>) {
+fn interval(r: &crate::geometry::polytope::Polytope) -> (Option<Q>, Option<Q>) {
     let (mut lo, mut hi): (Option<Q>, Option<Q>) = (None, None);
     for h in r.constraints() {
         let a = &h.a[0];
@@ -672,7 +672,7 @@ impl Plane {
         let window: Vec<HalfSpace> = if bounded {
             Vec::new()
         } else {
-            crate::polytope::Polytope::from_box(&lo, &hi).into_constraints()
+            crate::geometry::polytope::Polytope::from_box(&lo, &hi).into_constraints()
         };
         let polys = regions
             .regions
@@ -739,16 +739,16 @@ impl Plane {
 }
 
 /// The range of coordinate `c` over a bounded 2-D polytope given by box constraints.
-fn interval_2d(p: &crate::polytope::Polytope, c: usize) -> (Q, Q) {
+fn interval_2d(p: &crate::geometry::polytope::Polytope, c: usize) -> (Q, Q) {
     let mut obj = vec![Q::ZERO; 2];
     obj[c] = Q::ONE;
     let hi = match p.maximize(&obj) {
-        crate::lp::LpResult::Optimal { value, .. } => value,
+        crate::geometry::lp::LpResult::Optimal { value, .. } => value,
         _ => Q::ONE,
     };
     obj[c] = -Q::ONE;
     let lo = match p.maximize(&obj) {
-        crate::lp::LpResult::Optimal { value, .. } => -value,
+        crate::geometry::lp::LpResult::Optimal { value, .. } => -value,
         _ => Q::ZERO,
     };
     (lo, hi)
@@ -1052,7 +1052,7 @@ fn output_2d(
     };
     let value = |r: &Region, p: &[Q]| {
         let (row, c) = r.map.component(o);
-        crate::arith::dot(row, p) + c
+        crate::exact::rational::dot(row, p) + c
     };
     // Exact extremes over the drawn window: an affine map is extreme at a vertex.
     let mut vals: Vec<Q> = Vec::new();

@@ -55,13 +55,13 @@
 //!   piece boundary contains `H` (see `units_by_hyperplane`);
 //! - what remains: an exact LP for a point of `R ∩ N` in the relative interior of `F`.
 
-use crate::arith::Q;
-use crate::domain::Domain;
 use crate::error::Result;
-use crate::linalg::{Affine, HalfSpace, Matrix};
-use crate::network::{Network, Pattern, Piece};
-use crate::polytope::Polytope;
-use crate::vrep::{Side, VCell};
+use crate::exact::linalg::{Affine, HalfSpace, Matrix};
+use crate::exact::rational::Q;
+use crate::geometry::polytope::Polytope;
+use crate::geometry::vrep::{Side, VCell};
+use crate::net::network::{Network, Pattern, Piece};
+use crate::regions::domain::Domain;
 use std::collections::HashMap;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
@@ -405,7 +405,7 @@ impl<'a> Enumerator<'a> {
                     p,
                     matches!(
                         l,
-                        crate::network::Layer::Activation(crate::Activation::Selu)
+                        crate::net::network::Layer::Activation(crate::Activation::Selu)
                     ),
                 ),
                 (None, None) => Stage::Affine(l.affine(s).expect("affine layer")),
@@ -419,7 +419,7 @@ impl<'a> Enumerator<'a> {
                     .map(|i| {
                         let mut r = a.a.row(i).to_vec();
                         r.push(a.c[i].clone());
-                        crate::vrep::int_form(&r)
+                        crate::geometry::vrep::int_form(&r)
                     })
                     .collect(),
                 Stage::Pieces(_) | Stage::Curved(..) => None,
@@ -432,7 +432,7 @@ impl<'a> Enumerator<'a> {
             Some(v) => Some(Geom::V(v)),
             None => {
                 lps += 1;
-                crate::lp::interior_point(k, &dom_cons).map(Geom::H)
+                crate::geometry::lp::interior_point(k, &dom_cons).map(Geom::H)
             }
         };
         let walk = Walk {
@@ -558,7 +558,7 @@ impl<'a> Enumerator<'a> {
                 } else {
                     shape.boxes = ids.iter().map(|&id| v.facet_box(id)).collect();
                     shape.forms = (shape.polytope.constraints().iter())
-                        .map(crate::vrep::constraint_form)
+                        .map(crate::geometry::vrep::constraint_form)
                         .collect();
                     shape.centers = ids.iter().map(|&id| v.facet_center(id)).collect();
                 }
@@ -681,8 +681,9 @@ impl<'a> Enumerator<'a> {
                         // A point inside one facet strictly inside every other constraint of
                         // the other region lies inside both facets: neighbours.
                         let meet = |c: &Option<Vec<i128>>, id, skip| {
-                            c.as_deref()
-                                .is_some_and(|p| crate::vrep::strictly_inside(p, others(id, skip)))
+                            c.as_deref().is_some_and(|p| {
+                                crate::geometry::vrep::strictly_inside(p, others(id, skip))
+                            })
                         };
                         if meet(&centers[nid][nfi], r.id, fi) || meet(&centers[r.id][fi], nid, nfi)
                         {
@@ -1214,7 +1215,7 @@ fn compose_int(map: &Affine, outer: &Affine, rows: &[Vec<i128>]) -> Option<Affin
             })
             .collect();
         v.push(if col < k { Q::ZERO } else { Q::ONE });
-        cols.push(crate::vrep::int_form(&v)?);
+        cols.push(crate::geometry::vrep::int_form(&v)?);
     }
     let m = outer.output_dim();
     let mut a = Matrix::zeros(m, k);
@@ -1382,14 +1383,14 @@ fn split_h(
         }
         let base = all.get_or_insert_with(|| cons.to_vec());
         if let [cond] = &conds[..]
-            && crate::float_filter::misses(base, point, cond)
+            && crate::geometry::float_filter::misses(base, point, cond)
         {
             continue; // shown empty without an LP (an exact identity, found by a float guess)
         }
         let n = base.len();
         base.extend(conds.iter().cloned());
         *lps += 1;
-        let p = crate::lp::interior_point(k, base);
+        let p = crate::geometry::lp::interior_point(k, base);
         base.truncate(n);
         if let Some(p) = p {
             out.push((j, conds, Some(Geom::H(p))));
@@ -1404,7 +1405,7 @@ fn split_h(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::network::{Activation, Layer, Shape};
+    use crate::net::network::{Activation, Layer, Shape};
 
     fn q(n: i64) -> Q {
         Q::from_int(n)

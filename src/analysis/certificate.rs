@@ -4,7 +4,7 @@
 //! # What a certificate proves
 //! A property holds iff a *claim* holds on every full-dimensional activation region of the
 //! subject network (`f`, or `g(x) = f(x) + f(-x)` for oddness) on the domain — see
-//! [`crate::properties`]. A certificate lists:
+//! [`crate::analysis::properties`]. A certificate lists:
 //! - every region: its activation pattern, a rational interior point and its affine map;
 //! - the *pattern tree* that shows the list is complete. Walk the units in order (layer by
 //!   layer, unit by unit). At a prefix of a pattern, each piece of the next unit either leads
@@ -39,14 +39,14 @@
 //! ```
 //! Patterns and paths list one base-36 digit per unit (`|` between layers is ignored).
 
-use crate::arith::Q;
-use crate::domain::Domain;
+use crate::analysis::properties::{Property, odd_sum_network};
 use crate::error::{Error, Result};
-use crate::format::qs_to_strings;
-use crate::linalg::{Affine, HalfSpace, Matrix};
-use crate::network::{Network, Piece};
-use crate::properties::{Property, odd_sum_network};
-use crate::regions::Regions;
+use crate::exact::linalg::{Affine, HalfSpace, Matrix};
+use crate::exact::rational::Q;
+use crate::net::format::qs_to_strings;
+use crate::net::network::{Network, Piece};
+use crate::regions::domain::Domain;
+use crate::regions::enumerate::Regions;
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 
@@ -320,9 +320,9 @@ fn motzkin(k: usize, cons: &[HalfSpace]) -> Option<Vec<Q>> {
     let mut s = vec![Q::ZERO; k + 1];
     s[k] = -Q::ONE;
     sys.push(HalfSpace::new(s, Q::ZERO));
-    match crate::lp::feasible(k + 1, &sys) {
-        crate::lp::Feasibility::Feasible(_) => None,
-        crate::lp::Feasibility::Infeasible(f) => {
+    match crate::geometry::lp::feasible(k + 1, &sys) {
+        crate::geometry::lp::Feasibility::Feasible(_) => None,
+        crate::geometry::lp::Feasibility::Infeasible(f) => {
             let mut y = f.y;
             y.truncate(cons.len());
             Some(y)
@@ -380,7 +380,7 @@ impl Certificate {
             let regs;
             let (subject_ref, regs_ref) = if odd_sum {
                 subject = odd_sum_network(net);
-                regs = crate::regions::Enumerator::new(&subject, domain.clone())
+                regs = crate::regions::enumerate::Enumerator::new(&subject, domain.clone())
                     .with_details(false)
                     .run()?;
                 (&subject, &regs)
@@ -710,7 +710,7 @@ fn verify_part(
             if !ok {
                 return Err(at(format!(
                     "the interior point {} is not strictly inside constraint {ci} of its pattern",
-                    crate::points::format_point(&x)
+                    crate::exact::points::format_point(&x)
                 )));
             }
         }
@@ -870,7 +870,7 @@ mod tests {
             let m = 2 + (next() + 5) as usize % 5;
             let cons: Vec<HalfSpace> = (0..m).map(|_| h(&[next(), next()], next())).collect();
             let y = motzkin(2, &cons);
-            let inside = crate::lp::interior_point(2, &cons)
+            let inside = crate::geometry::lp::interior_point(2, &cons)
                 .is_some_and(|p| cons.iter().all(|c| c.contains_strictly(&p)));
             assert_eq!(y.is_none(), inside, "{cons:?}");
             if let Some(y) = y {

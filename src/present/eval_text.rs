@@ -6,11 +6,11 @@
 //! (only with `--trace`) lists each layer's `type`, `input`, `output` and, for piecewise-linear
 //! layers, `pattern` (the active piece of each unit).
 
-use crate::arith::Q;
-use crate::format::qs_to_strings;
-use crate::interval::Interval;
-use crate::network::{Network, Trace};
-use crate::points::format_point;
+use crate::exact::interval::Interval;
+use crate::exact::points::format_point;
+use crate::exact::rational::Q;
+use crate::net::format::qs_to_strings;
+use crate::net::network::{Network, Trace};
 use serde_json::{Map, Value, json};
 use std::fmt::Write;
 

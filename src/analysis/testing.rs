@@ -1,11 +1,11 @@
 //! Assertions and proptest strategies for users' own `cargo test`.
 //!
-//! The assertions decide the property exactly (see [`crate::properties`]) and panic with the
+//! The assertions decide the property exactly (see [`crate::analysis::properties`]) and panic with the
 //! exact counterexample when it fails:
 //!
 //! ```should_panic
 //! use relucheck::Network;
-//! use relucheck::testing::assert_additive;
+//! use relucheck::analysis::testing::assert_additive;
 //! let relu = Network::from_json_str(
 //!     r#"{"relucheck": 1, "input_shape": [1], "layers": [{"type": "relu"}]}"#).unwrap();
 //! // panics: "relu is not additive: x = [-1], y = [1]: f(x)+f(y) = [1], f(x+y) = [0]"
@@ -18,7 +18,7 @@
 //!
 //! ```
 //! use proptest::prelude::*;
-//! use relucheck::testing::{network, vector};
+//! use relucheck::analysis::testing::{network, vector};
 //!
 //! proptest!(|(net in network(&[2, 3, 1]), x in vector(2))| {
 //!     // Every network of this shape evaluates without error on every input.
@@ -26,11 +26,11 @@
 //! });
 //! ```
 
-use crate::arith::Q;
-use crate::domain::Domain;
-use crate::linalg::Matrix;
-use crate::network::{Activation, Layer, Network, Shape};
-use crate::properties::{Checker, Outcome, Property};
+use crate::analysis::properties::{Checker, Outcome, Property};
+use crate::exact::linalg::Matrix;
+use crate::exact::rational::Q;
+use crate::net::network::{Activation, Layer, Network, Shape};
+use crate::regions::domain::Domain;
 use proptest::prelude::*;
 
 /// Rationals `n/d` with `|n| <= 20` and `1 <= d <= 8`, shrinking toward `0` and `d = 1`.

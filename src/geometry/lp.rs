@@ -38,8 +38,8 @@
 //! (`d <= 16`, tens of constraints), not for large sparse LPs. Certificates (Farkas
 //! multipliers, rays) are returned divided by the gcd of their entries.
 
-use crate::arith::{Q, dot};
-use crate::linalg::HalfSpace;
+use crate::exact::linalg::HalfSpace;
+use crate::exact::rational::{Q, dot};
 use num_bigint::{BigInt, Sign};
 use num_integer::Integer;
 use num_traits::{ToPrimitive, Zero};
@@ -994,7 +994,7 @@ fn check(objective: Option<&[Q]>, constraints: &[HalfSpace], result: &LpResult) 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::linalg::Matrix;
+    use crate::exact::linalg::Matrix;
     use itertools::Itertools;
     use proptest::prelude::*;
 

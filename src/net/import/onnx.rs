@@ -36,11 +36,11 @@ use super::onnx_proto::{
     AttributeProto, DimensionValue, GraphProto, ModelProto, NodeProto, TensorProto, attribute_type,
     data_type,
 };
-use crate::arith::Q;
 use crate::error::{Error, Result};
-use crate::format::MAX_VALUES;
-use crate::linalg::Matrix;
-use crate::network::{Activation, Layer, Network, Shape};
+use crate::exact::linalg::Matrix;
+use crate::exact::rational::Q;
+use crate::net::format::MAX_VALUES;
+use crate::net::network::{Activation, Layer, Network, Shape};
 use prost::Message;
 use std::collections::HashMap;
 

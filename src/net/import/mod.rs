@@ -18,7 +18,7 @@ pub use nnet::{NnetOptions, from_nnet_str};
 pub use onnx::from_onnx_bytes;
 
 use crate::error::{Error, Result};
-use crate::network::Network;
+use crate::net::network::Network;
 use std::path::Path;
 
 /// A network file format.

@@ -22,9 +22,9 @@
 //!
 //! Every decision is an exact sign of a [`Q`].
 
-use crate::arith::Q;
-use crate::domain::{Domain, DomainKind};
-use crate::linalg::{HalfSpace, Matrix};
+use crate::exact::linalg::{HalfSpace, Matrix};
+use crate::exact::rational::Q;
+use crate::regions::domain::{Domain, DomainKind};
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
@@ -235,7 +235,7 @@ fn int2(p: &[Q; 2]) -> Option<[i128; 3]> {
 
 /// `gcd(|a|, |b|)`; callers keep `i128::MIN` out, so the result fits.
 fn gcd(a: i128, b: i128) -> i128 {
-    crate::arith::gcd_u128(a.unsigned_abs(), b.unsigned_abs()) as i128
+    crate::exact::rational::gcd_u128(a.unsigned_abs(), b.unsigned_abs()) as i128
 }
 
 /// `plane · point` for integer forms (`plane = [A.., B]` a positive multiple of

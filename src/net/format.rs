@@ -33,7 +33,7 @@
 //! | `prelu` | `alpha`: one number, or a list with one per channel or one per unit |
 //! | `hard_tanh` | `min` (default -1), `max` (default 1) |
 //! | `elu` | `alpha` (default 1; any rational, as PyTorch allows) |
-//! | `selu` | none (the standard constants, carried as tight intervals: [`crate::network::selu_lambda`]) |
+//! | `selu` | none (the standard constants, carried as tight intervals: [`crate::net::network::selu_lambda`]) |
 //!
 //! `elu` and `selu` are not piecewise linear; networks with them are evaluated with
 //! certified enclosures ([`Network::eval_enclosure`](crate::Network::eval_enclosure)).
@@ -46,10 +46,10 @@
 //! valid ones; every error names the file and the place (`layers[2].weights[1][0]`).
 //! [`Network::to_json`] writes a network back; reading it again gives an equal network.
 
-use crate::arith::Q;
 use crate::error::{Error, Result};
-use crate::linalg::Matrix;
-use crate::network::{Activation, Layer, Network, Shape};
+use crate::exact::linalg::Matrix;
+use crate::exact::rational::Q;
+use crate::net::network::{Activation, Layer, Network, Shape};
 use serde_json::{Map, Value, json};
 
 /// The format version this build reads and writes.
@@ -225,7 +225,7 @@ pub(crate) fn parse_json(text: &str, source: &str) -> Result<Value> {
 }
 
 impl Network {
-    /// Reads a network from the native JSON format; see [the format](crate::format).
+    /// Reads a network from the native JSON format; see [the format](crate::net::format).
     pub fn from_json_str(text: &str) -> Result<Network> {
         Network::from_json_named(text, "<input>")
     }
@@ -237,9 +237,9 @@ impl Network {
     }
 
     /// Reads a network file: `.onnx` and `.nnet` files are imported exactly (see
-    /// [`crate::import`]; NNet with its normalisation), anything else is the native JSON.
+    /// [`crate::net::import`]; NNet with its normalisation), anything else is the native JSON.
     pub fn load(path: impl AsRef<std::path::Path>) -> Result<Network> {
-        crate::import::load(path, crate::import::ImportOptions::default())
+        crate::net::import::load(path, crate::net::import::ImportOptions::default())
     }
 
     /// Writes the network in the native format (pretty-printed, exact numbers).

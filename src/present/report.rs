@@ -12,7 +12,7 @@
 //! JSON); floats are used only for drawing coordinates in the SVG files.
 //!
 //! ```
-//! use relucheck::report::{ReportOptions, build};
+//! use relucheck::present::report::{ReportOptions, build};
 //! use relucheck::{Domain, Network};
 //! let net = Network::load("examples/forum-question.json")?;
 //! let report = build(&net, Domain::whole(2), &ReportOptions::default())?;
@@ -88,16 +88,16 @@
 //! - Counts are JSON integers; `pieces` is `null` when the enumeration is incomplete. Every
 //!   other number is an exact string (bounds are big integers).
 
-use crate::arith::Q;
-use crate::domain::{Domain, DomainKind};
+use crate::analysis::properties::{Checker, Outcome, Property, Verdict};
 use crate::error::{Error, Result};
-use crate::format::{qs_to_strings, write_atomic};
-use crate::network::{Activation, Layer, Network};
-use crate::points::format_point;
-use crate::properties::{Checker, Outcome, Property, Verdict};
-use crate::regions::{Enumerator, Region, Regions};
-use crate::regions_output::{map_formulas, region_json};
-use crate::svg;
+use crate::exact::points::format_point;
+use crate::exact::rational::Q;
+use crate::net::format::{qs_to_strings, write_atomic};
+use crate::net::network::{Activation, Layer, Network};
+use crate::present::regions_text::{map_formulas, region_json};
+use crate::present::svg;
+use crate::regions::domain::{Domain, DomainKind};
+use crate::regions::enumerate::{Enumerator, Region, Regions};
 use num_bigint::BigUint;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -222,7 +222,7 @@ pub fn zaslavsky_bound(n: usize, k: usize) -> BigUint {
 /// `R^{n_0}`, with `0 <= j_l <= min(n_0, n_1 - j_1, ..., n_{l-1} - j_{l-1}, n_l)`.
 ///
 /// ```
-/// use relucheck::report::{serra_bound, zaslavsky_bound};
+/// use relucheck::present::report::{serra_bound, zaslavsky_bound};
 /// assert_eq!(serra_bound(2, &[3, 2]), 25u32.into());
 /// assert_eq!(serra_bound(2, &[10]), zaslavsky_bound(10, 2));
 /// ```
@@ -613,7 +613,7 @@ fn guarded(v: Result<Verdict>, property: Property, regions: &Regions) -> Result<
                 "not established: region enumeration {}",
                 regions.stop.describe()
             )),
-            method: crate::properties::Method::Exact,
+            method: crate::analysis::properties::Method::Exact,
             reason: "the regions are incomplete".into(),
         }),
         v => v,
@@ -1180,10 +1180,10 @@ pub fn build(net: &Network, domain: Domain, opts: &ReportOptions) -> Result<Repo
     })
 }
 
-fn shape_json(s: crate::network::Shape) -> Value {
+fn shape_json(s: crate::net::network::Shape) -> Value {
     match s {
-        crate::network::Shape::Flat(n) => json!([n]),
-        crate::network::Shape::Chw(c, h, w) => json!([c, h, w]),
+        crate::net::network::Shape::Flat(n) => json!([n]),
+        crate::net::network::Shape::Chw(c, h, w) => json!([c, h, w]),
     }
 }
 

@@ -33,15 +33,15 @@
 //! denominators made small while it still fails — and re-evaluated exactly before it is
 //! reported.
 
-use crate::arith::Q;
-use crate::domain::{Domain, DomainKind};
 use crate::error::{Error, Result};
-use crate::format::qs_to_strings;
-use crate::interval::{DEFAULT_PRECISION, Interval};
-use crate::linalg::Matrix;
-use crate::network::{Activation, Layer, Network, Shape};
-use crate::points::format_point;
-use crate::regions::{Enumerator, Regions, StopReason};
+use crate::exact::interval::{DEFAULT_PRECISION, Interval};
+use crate::exact::linalg::Matrix;
+use crate::exact::points::format_point;
+use crate::exact::rational::Q;
+use crate::net::format::qs_to_strings;
+use crate::net::network::{Activation, Layer, Network, Shape};
+use crate::regions::domain::{Domain, DomainKind};
+use crate::regions::enumerate::{Enumerator, Regions, StopReason};
 use serde_json::{Value, json};
 use std::fmt;
 use std::time::Duration;
@@ -790,7 +790,8 @@ impl<'a> Checker<'a> {
                     .regions
                     .first()
                     .map(|r| {
-                        crate::regions_output::map_formulas(r, &dom.coordinate_names()).join("; ")
+                        crate::present::regions_text::map_formulas(r, &dom.coordinate_names())
+                            .join("; ")
                     })
                     .unwrap_or_default();
                 Ok(exact(
@@ -1166,7 +1167,7 @@ fn simpler(v: &Q) -> Vec<Q> {
 
 /// A positive step `t` such that `p + t·e_j` and `p - t·e_j` stay strictly inside (for
 /// every axis `j`).
-fn step_inside(poly: &crate::polytope::Polytope, p: &[Q]) -> Q {
+fn step_inside(poly: &crate::geometry::polytope::Polytope, p: &[Q]) -> Q {
     let mut t = Q::ONE;
     for h in poly.constraints() {
         let slack = h.slack(p);
@@ -1182,11 +1183,11 @@ fn step_inside(poly: &crate::polytope::Polytope, p: &[Q]) -> Q {
 }
 
 /// A positive `t` such that `p ± t·v` stays strictly inside.
-fn step_inside_along(poly: &crate::polytope::Polytope, p: &[Q], v: &[Q]) -> Q {
+fn step_inside_along(poly: &crate::geometry::polytope::Polytope, p: &[Q], v: &[Q]) -> Q {
     let mut t = Q::new(1, 2);
     for h in poly.constraints() {
         let slack = h.slack(p);
-        let av = crate::arith::dot(&h.a, v).abs();
+        let av = crate::exact::rational::dot(&h.a, v).abs();
         if av.is_positive() {
             let bound = slack / (Q::from_int(2) * av);
             if bound < t {
@@ -1340,7 +1341,7 @@ impl Checker<'_> {
         let dom = &self.domain;
         let net = self.net;
         let pts = point_strategy(dom);
-        let scalars = crate::testing::rational_in(6, 6);
+        let scalars = crate::analysis::testing::rational_in(6, 6);
         let (kinds, strat): (Vec<Kind>, Cases) = match property {
             Property::Additivity => (
                 vec![Kind::Additive],
@@ -1436,8 +1437,8 @@ fn point_strategy(dom: &Domain) -> proptest::strategy::BoxedStrategy<Vec<Q>> {
             .boxed()
     };
     match dom.kind() {
-        DomainKind::Whole => crate::testing::vector(k).boxed(),
-        DomainKind::Orthant => crate::testing::vector(k)
+        DomainKind::Whole => crate::analysis::testing::vector(k).boxed(),
+        DomainKind::Orthant => crate::analysis::testing::vector(k)
             .prop_map(|v| v.into_iter().map(|x| x.abs()).collect())
             .boxed(),
         DomainKind::Box { lo, hi } => in_box(lo.clone(), hi.clone()),
@@ -1445,7 +1446,7 @@ fn point_strategy(dom: &Domain) -> proptest::strategy::BoxedStrategy<Vec<Q>> {
             bounds: Some((lo, hi)),
             ..
         } => in_box(lo.clone(), hi.clone()),
-        DomainKind::Slice { bounds: None, .. } => crate::testing::vector(2).boxed(),
+        DomainKind::Slice { bounds: None, .. } => crate::analysis::testing::vector(2).boxed(),
         DomainKind::Segment { .. } => in_box(vec![Q::ZERO], vec![Q::ONE]),
     }
 }
@@ -1668,7 +1669,7 @@ impl Checker<'_> {
     /// ```
     pub fn check_enclosure(&self, property: Property) -> Result<Verdict> {
         property.check_domain(&self.domain)?;
-        let bits = crate::interval::check_precision(self.precision)?;
+        let bits = crate::exact::interval::check_precision(self.precision)?;
         let cands = enclosure_candidates(self);
         let pairs_of = |n: usize| {
             let m = cands.len().min(n);

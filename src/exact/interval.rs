@@ -35,8 +35,8 @@
 //! `e^q` is irrational for every rational `q != 0` (Lindemann–Weierstrass), so an
 //! enclosure of positive width is the best any exact method can give.
 
-use crate::arith::Q;
 use crate::error::{Error, Result};
+use crate::exact::rational::Q;
 use std::fmt;
 
 /// The default precision in bits (significant bits kept when rounding outward).

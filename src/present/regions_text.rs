@@ -31,11 +31,11 @@
 //! regions through SELU's irrational lambda, and later layers' pattern entries are `?`
 //! (not split: their boundaries are curved).
 
-use crate::arith::Q;
-use crate::format::qs_to_strings;
-use crate::network::Network;
-use crate::points::format_point;
-use crate::regions::{Region, Regions};
+use crate::exact::points::format_point;
+use crate::exact::rational::Q;
+use crate::net::format::qs_to_strings;
+use crate::net::network::Network;
+use crate::regions::enumerate::{Region, Regions};
 use serde_json::{Value, json};
 use std::fmt::Write;
 

@@ -16,14 +16,14 @@
 //! by continuity) the trace records the lowest-numbered piece: ReLU at 0 is inactive (piece
 //! 0), hard-tanh at its `min` is piece 0, a max-pool tie picks the first maximal input.
 
-use crate::arith::{Q, dot};
 use crate::error::{Error, Result};
-use crate::interval::Interval;
-use crate::linalg::{Affine, Matrix};
+use crate::exact::interval::Interval;
+use crate::exact::linalg::{Affine, Matrix};
+use crate::exact::rational::{Q, dot};
 use std::fmt;
 
 /// The most values any layer may produce (and the input may have).
-pub use crate::format::MAX_VALUES;
+pub use crate::net::format::MAX_VALUES;
 
 /// The most entries a convolution or pooling layer may have when unrolled into a dense
 /// matrix for region analysis.
@@ -116,20 +116,20 @@ pub const SELU_ALPHA_DECIMAL: &str = "1.6732632423543772848170429916717";
 /// value lies in this interval. Carrying the interval, rather than PyTorch's float32
 /// rounding of it, keeps "selu" meaning the real SELU; its width (2·10^-31 ≈ 2^-101) is
 /// far below the default precision.
-pub fn selu_lambda() -> crate::interval::Interval {
+pub fn selu_lambda() -> crate::exact::interval::Interval {
     decimal_pm(SELU_LAMBDA_DECIMAL)
 }
 
 /// SELU's alpha as an interval: the published decimal ± 10^-31 (true value
 /// `1.67326324235437728481704299167165203...`); see [`selu_lambda`].
-pub fn selu_alpha() -> crate::interval::Interval {
+pub fn selu_alpha() -> crate::exact::interval::Interval {
     decimal_pm(SELU_ALPHA_DECIMAL)
 }
 
-fn decimal_pm(text: &str) -> crate::interval::Interval {
+fn decimal_pm(text: &str) -> crate::exact::interval::Interval {
     let v: Q = text.parse().expect("a valid constant");
     let r: Q = "1e-31".parse().expect("a valid constant");
-    crate::interval::Interval::new(&v - &r, &v + &r).expect("lo < hi")
+    crate::exact::interval::Interval::new(&v - &r, &v + &r).expect("lo < hi")
 }
 
 /// One layer of a network.
@@ -954,7 +954,7 @@ impl Network {
 
 impl Network {
     /// Certified enclosures of the network's outputs at `x`, computed with outward-rounded
-    /// rational interval arithmetic at `bits` significant bits ([`crate::interval`]).
+    /// rational interval arithmetic at `bits` significant bits ([`crate::exact::interval`]).
     /// Every true output lies in its interval. Works for every network; the
     /// piecewise-linear parts stay exact, so a network without ELU/SELU (or an input that
     /// keeps every ELU unit on its linear part) gives zero-width intervals, the exact values.
@@ -986,7 +986,7 @@ impl Network {
                 found: x.len(),
             });
         }
-        let bits = crate::interval::check_precision(bits)?;
+        let bits = crate::exact::interval::check_precision(bits)?;
         let mut cur: Vec<Interval> = x.iter().cloned().map(Interval::point).collect();
         let mut out = Vec::with_capacity(self.layers.len());
         for (i, (layer, &shape)) in self.layers.iter().zip(&self.shapes).enumerate() {
@@ -1245,7 +1245,7 @@ fn eval_layer(layer: &Layer, shape: Shape, z: &[Q]) -> (Vec<Q>, Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{network, rational, rational_in, vector};
+    use crate::analysis::testing::{network, rational, rational_in, vector};
     use proptest::prelude::*;
 
     fn dense(rows: Vec<Vec<Q>>, bias: Vec<Q>) -> Layer {

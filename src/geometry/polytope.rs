@@ -2,11 +2,11 @@
 //!
 //! A [`Polytope`] is any intersection of finitely many closed half-spaces (so it may be
 //! empty, lower-dimensional or unbounded; the name follows common use in region analysis).
-//! All queries are answered exactly with the simplex method of [`crate::lp`].
+//! All queries are answered exactly with the simplex method of [`crate::geometry::lp`].
 
-use crate::arith::{Q, dot};
-use crate::linalg::{HalfSpace, Matrix};
-use crate::lp::{self, Feasibility, LpResult};
+use crate::exact::linalg::{HalfSpace, Matrix};
+use crate::exact::rational::{Q, dot};
+use crate::geometry::lp::{self, Feasibility, LpResult};
 use itertools::Itertools;
 use std::collections::HashSet;
 
@@ -231,7 +231,7 @@ impl Polytope {
         while i < kept.len() {
             let h = kept.remove(i);
             let redundant = interior
-                .is_some_and(|p| crate::float_filter::misses(&kept, p, &h.flipped()))
+                .is_some_and(|p| crate::geometry::float_filter::misses(&kept, p, &h.flipped()))
                 || match lp::maximize(self.dim, &h.a, &kept) {
                     LpResult::Optimal { value, .. } => value <= h.b,
                     LpResult::Unbounded { .. } => false,
@@ -387,7 +387,7 @@ mod tests {
         HalfSpace::new(a.iter().map(|&v| q(v)).collect(), q(b))
     }
 
-    use crate::lp::tests::brute_vertices;
+    use crate::geometry::lp::tests::brute_vertices;
 
     /// The dimension of the affine hull of a finite point set (-1 for none).
     fn affine_dim(points: &[&Vec<Q>]) -> i64 {

@@ -1,7 +1,7 @@
 //! Points typed by a user: `"1/2,-3"` and files of them.
 
-use crate::arith::Q;
 use crate::error::{Error, Result};
+use crate::exact::rational::Q;
 
 /// Parses a comma-separated list of exact numbers, e.g. `"1/2, -3, 1e-3"`.
 ///

@@ -28,11 +28,11 @@
 //! network records this in [`Network::notes`] together with the `--box` that restricts an
 //! analysis to the file's input region.
 
-use crate::arith::Q;
 use crate::error::{Error, Result};
-use crate::format::MAX_VALUES;
-use crate::linalg::Matrix;
-use crate::network::{Activation, Layer, Network, Shape};
+use crate::exact::linalg::Matrix;
+use crate::exact::rational::Q;
+use crate::net::format::MAX_VALUES;
+use crate::net::network::{Activation, Layer, Network, Shape};
 
 /// The largest layer size accepted, so a typo cannot exhaust memory.
 const MAX_UNITS: usize = 100_000;

@@ -1,0 +1,9 @@
+//! Layer 2, exact geometry: linear programming, H-polytopes, V-representation cells, and
+//! the float hints whose every guess is confirmed exactly.
+//!
+//! Uses only [`exact`](crate::exact).
+
+pub(crate) mod float_filter;
+pub mod lp;
+pub mod polytope;
+pub(crate) mod vrep;
