@@ -26,6 +26,17 @@ fn main() {
         }
         return;
     }
+    // The integer evaluation against the plain one in Q, once per case.
+    for case in cases() {
+        let plain = case.net.trace_plain(&case.input).unwrap();
+        assert_eq!(
+            case.net.trace(&case.input).unwrap(),
+            plain,
+            "{}",
+            case.net_name
+        );
+        assert_eq!(case.net.eval(&case.input).unwrap(), plain.output());
+    }
     println!("| net | input | exact per eval | f64 per forward pass | ratio |");
     println!("|---|---|---|---|---|");
     for (i, case) in cases().into_iter().enumerate() {
@@ -242,28 +253,41 @@ fn float(b: Bencher, case: usize) {
     b.bench(|| f.forward(black_box(&x)));
 }
 
-/// The reference: the same layers in f64, written plainly (as a float forward pass is).
+/// The reference: the same layers in f64, in the loop order that vectorises (each input
+/// scales a contiguous column of weights into the outputs), as a good plain forward pass is
+/// written; no BLAS and no zero skipping.
 struct FloatNet {
     layers: Vec<FloatLayer>,
 }
 
 enum FloatLayer {
+    /// Weights column by column: `w[j * rows + i]`.
     Dense {
         w: Vec<f64>,
         b: Vec<f64>,
-        n_in: usize,
     },
+    /// Weights tap by tap: `w[t * cout + oc]` with `t = (ic * 3 + ky) * 3 + kx`.
     Conv {
         w: Vec<f64>,
         b: Vec<f64>,
         cin: usize,
-        cout: usize,
         hw: (usize, usize),
         stride: usize,
         pad: usize,
     },
     Relu,
     Flatten,
+}
+
+/// `m[r * cols + c]` to `t[c * rows + r]`.
+fn transpose(m: &[f64], rows: usize, cols: usize) -> Vec<f64> {
+    let mut t = vec![0.0; m.len()];
+    for r in 0..rows {
+        for c in 0..cols {
+            t[c * rows + r] = m[r * cols + c];
+        }
+    }
+    t
 }
 
 impl FloatNet {
@@ -274,11 +298,13 @@ impl FloatNet {
             .iter()
             .zip(net.shapes())
             .map(|(layer, shape)| match layer {
-                Layer::Dense { weights, bias } => FloatLayer::Dense {
-                    w: weights.iter_rows().flat_map(f).collect(),
-                    b: f(bias),
-                    n_in: weights.cols(),
-                },
+                Layer::Dense { weights, bias } => {
+                    let w: Vec<f64> = weights.iter_rows().flat_map(f).collect();
+                    FloatLayer::Dense {
+                        w: transpose(&w, weights.rows(), weights.cols()),
+                        b: f(bias),
+                    }
+                }
                 Layer::Conv2d {
                     weights,
                     out_channels,
@@ -292,10 +318,9 @@ impl FloatNet {
                         unreachable!()
                     };
                     FloatLayer::Conv {
-                        w: f(weights),
+                        w: transpose(&f(weights), *out_channels, in_channels * 9),
                         b: f(bias),
                         cin: *in_channels,
-                        cout: *out_channels,
                         hw: (h, w),
                         stride: stride.0,
                         pad: padding.0,
@@ -313,20 +338,23 @@ impl FloatNet {
         let mut cur = x.to_vec();
         for layer in &self.layers {
             cur = match layer {
-                FloatLayer::Dense { w, b, n_in } => w
-                    .chunks(*n_in)
-                    .zip(b)
-                    .map(|(row, b)| row.iter().zip(&cur).map(|(a, v)| a * v).sum::<f64>() + b)
-                    .collect(),
+                FloatLayer::Dense { w, b } => {
+                    let mut acc = b.clone();
+                    for (col, v) in w.chunks(b.len()).zip(&cur) {
+                        for (a, wi) in acc.iter_mut().zip(col) {
+                            *a += wi * v;
+                        }
+                    }
+                    acc
+                }
                 FloatLayer::Conv {
                     w,
                     b,
                     cin,
-                    cout,
                     hw,
                     stride,
                     pad,
-                } => conv_f64(&cur, w, b, (*cin, *cout), *hw, *stride, *pad),
+                } => conv_f64(&cur, w, b, *cin, *hw, *stride, *pad),
                 FloatLayer::Relu => cur.iter().map(|v| v.max(0.0)).collect(),
                 FloatLayer::Flatten => cur,
             };
@@ -335,38 +363,46 @@ impl FloatNet {
     }
 }
 
-/// A 3x3 convolution in f64.
+/// A 3x3 convolution in f64: each output position gathers its window, then every tap
+/// scales a contiguous column of weights into the output channels.
 fn conv_f64(
     x: &[f64],
     w: &[f64],
     b: &[f64],
-    (cin, cout): (usize, usize),
+    cin: usize,
     (h, wd): (usize, usize),
     s: usize,
     p: usize,
 ) -> Vec<f64> {
+    let cout = b.len();
     let oh = (h + 2 * p - 3) / s + 1;
     let ow = (wd + 2 * p - 3) / s + 1;
-    let mut out = Vec::with_capacity(cout * oh * ow);
-    for oc in 0..cout {
-        for oy in 0..oh {
-            for ox in 0..ow {
-                let mut acc = b[oc];
-                for ic in 0..cin {
-                    for ky in 0..3 {
-                        let Some(y) = (oy * s + ky).checked_sub(p).filter(|&y| y < h) else {
-                            continue;
+    let mut out = vec![0.0; cout * oh * ow];
+    let mut patch = vec![0.0; cin * 9];
+    let mut acc = vec![0.0; cout];
+    for oy in 0..oh {
+        for ox in 0..ow {
+            for ic in 0..cin {
+                for ky in 0..3 {
+                    for kx in 0..3 {
+                        let (y, xx) =
+                            ((oy * s + ky).wrapping_sub(p), (ox * s + kx).wrapping_sub(p));
+                        patch[(ic * 3 + ky) * 3 + kx] = if y < h && xx < wd {
+                            x[(ic * h + y) * wd + xx]
+                        } else {
+                            0.0
                         };
-                        for kx in 0..3 {
-                            let Some(xx) = (ox * s + kx).checked_sub(p).filter(|&x| x < wd) else {
-                                continue;
-                            };
-                            acc +=
-                                w[((oc * cin + ic) * 3 + ky) * 3 + kx] * x[(ic * h + y) * wd + xx];
-                        }
                     }
                 }
-                out.push(acc);
+            }
+            acc.copy_from_slice(b);
+            for (col, v) in w.chunks(cout).zip(&patch) {
+                for (a, wi) in acc.iter_mut().zip(col) {
+                    *a += wi * v;
+                }
+            }
+            for (oc, a) in acc.iter().enumerate() {
+                out[(oc * oh + oy) * ow + ox] = *a;
             }
         }
     }
