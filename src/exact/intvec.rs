@@ -220,10 +220,10 @@ pub(crate) struct Digits {
 
 impl Digits {
     /// The digits of `n` (and of `extra`, appended as the last value) in planes of
-    /// `width` bits, as many planes as the largest magnitude needs.
-    pub(crate) fn new(n: &Ints, extra: Option<&BigInt>, width: u32) -> Digits {
+    /// `width` bits, as many planes as `bits`, the largest magnitude's bit length, needs.
+    pub(crate) fn new(n: &Ints, extra: Option<&BigInt>, width: u32, bits: u64) -> Digits {
         debug_assert!((1..=63).contains(&width));
-        let bits = n.max_bits().max(extra.map_or(0, BigInt::bits));
+        debug_assert_eq!(bits, n.max_bits().max(extra.map_or(0, BigInt::bits)));
         let count = bits.div_ceil(width as u64) as usize;
         let len = n.len() + extra.is_some() as usize;
         let mut planes = vec![vec![0i64; len]; count];
@@ -428,7 +428,8 @@ mod tests {
         #[test]
         fn digits_rebuild_their_values(v in proptest::collection::vec(any_int(), 1..6), width in 1u32..64, small in any::<bool>()) {
             let n = ints(&v, small);
-            let digits = Digits::new(&n, Some(&v[0]), width);
+            let bits = v.iter().map(BigInt::bits).max().unwrap();
+            let digits = Digits::new(&n, Some(&v[0]), width, bits);
             for (j, x) in v.iter().chain([&v[0]]).enumerate() {
                 let mut back = BigInt::zero();
                 for (l, plane) in digits.planes.iter().enumerate() {

@@ -84,12 +84,9 @@ impl Plan {
         for (i, (step, (layer, &shape))) in self.steps.iter().zip(layers).enumerate() {
             let input_q = q.take();
             let record_input = if all { input_q.clone() } else { None };
-            let (output_q, pattern) = match step.eval(layer, shape, &n, &den) {
-                Some((Some(next), pattern)) => {
-                    (n, den) = next;
-                    (None, pattern)
-                }
-                Some((None, pattern)) => (input_q, pattern),
+            let (output_q, pattern) = match step.eval(layer, shape, &mut n, &mut den) {
+                Some(pattern) if matches!(step, Step::Same) => (input_q, pattern),
+                Some(pattern) => (None, pattern),
                 None => {
                     let input_q = input_q.unwrap_or_else(|| intvec::to_qs(&n, &den));
                     let (o, pattern) = plain_layer(layer, shape, &input_q);
@@ -143,33 +140,25 @@ impl Step {
         }
     }
 
-    /// The layer on integers: `None` for a layer evaluated in `Q`; the new values are
-    /// `None` when they are the old ones.
-    #[allow(clippy::type_complexity)]
-    fn eval(
-        &self,
-        layer: &Layer,
-        shape: Shape,
-        n: &Ints,
-        den: &Den,
-    ) -> Option<(Option<(Ints, Den)>, Vec<u8>)> {
+    /// The layer on integers, in place, giving its pattern; `None` (and nothing changed)
+    /// when the layer is to be evaluated in `Q`.
+    fn eval(&self, layer: &Layer, shape: Shape, n: &mut Ints, den: &mut Den) -> Option<Vec<u8>> {
         match self {
-            Step::Mac(m) => Some((Some(m.eval(n, den)?), vec![])),
+            Step::Mac(m) => (*n, *den) = m.eval(n, den)?,
             Step::AvgPool(size) => {
-                let sums = avg_pool(layer, shape, n, size);
-                Some((Some((sums, den.mul(&Den::from_positive(size)))), vec![]))
+                *n = avg_pool(layer, shape, n, size);
+                *den = den.mul(&Den::from_positive(size));
             }
             Step::MaxPool => {
                 let (v, pattern) = max_pool(layer, shape, n);
-                Some((Some((v, den.clone())), pattern))
+                *n = v;
+                return Some(pattern);
             }
-            Step::Act(a) => {
-                let (v, d, pattern) = a.eval(n, den, shape);
-                Some((Some((v, d)), pattern))
-            }
-            Step::Same => Some((None, vec![])),
-            Step::Plain => None,
+            Step::Act(a) => return Some(a.eval(n, den, shape)),
+            Step::Same => {}
+            Step::Plain => return None,
         }
+        Some(vec![])
     }
 }
 
@@ -269,7 +258,7 @@ impl Mac {
         let (ints, den) = intvec::from_qs(values);
         let bits = ints.max_bits();
         let width = if bits <= 63 { bits.max(1) as u32 } else { 32 };
-        let digits = Digits::new(&ints, None, width);
+        let digits = Digits::new(&ints, None, width, bits);
         if digits.planes.len() > MAX_WEIGHT_PLANES {
             return None;
         }
@@ -310,7 +299,7 @@ impl Mac {
         if count.saturating_mul(x.len() + 1) > MAX_INPUT_DIGITS {
             return None;
         }
-        let digits = Digits::new(x, Some(&d), width);
+        let digits = Digits::new(x, Some(&d), width, x_bits);
         let mut cols = Vec::with_capacity(count * self.planes.len());
         for (l, xp) in digits.planes.iter().enumerate() {
             let sums = match &self.conv {
@@ -493,88 +482,110 @@ impl Act {
         })
     }
 
-    fn eval(&self, n: &Ints, den: &Den, shape: Shape) -> (Ints, Den, Vec<u8>) {
-        let new_den = match self {
-            Act::Relu | Act::Abs => den.clone(),
-            Act::Slopes { den: d, .. } | Act::HardTanh { den: d, .. } => den.mul(d),
-        };
-        if let Ints::Small(v) = n
-            && let Some((v, p)) = self.apply(v, den, shape)
+    /// The activation in place: numerators and denominator become the output's.
+    fn eval(&self, n: &mut Ints, den: &mut Den, shape: Shape) -> Vec<u8> {
+        // ReLU only zeroes values: it cannot leave i128.
+        if let Ints::Small(_) = n
+            && !matches!(self, Act::Relu)
+            && !self.fits_i128(n.max_bits(), den)
         {
-            return (Ints::Small(v), new_den, p);
+            *n = Ints::Big(std::mem::replace(n, Ints::Small(vec![])).into_big());
         }
-        let v = n.clone().into_big();
-        let (v, p) = self
-            .apply(&v, den, shape)
-            .expect("big integers do not overflow");
-        (Ints::Big(v), new_den, p)
+        let pattern = match n {
+            Ints::Small(v) => self.apply(v, den, shape),
+            Ints::Big(v) => self.apply(v, den, shape),
+        };
+        if let Act::Slopes { den: d, .. } | Act::HardTanh { den: d, .. } = self {
+            *den = den.mul(d);
+        }
+        pattern
     }
 
-    /// `None` when a value leaves `T`.
-    fn apply<T: Num>(&self, v: &[T], den: &Den, shape: Shape) -> Option<(Vec<T>, Vec<u8>)> {
+    /// Do the results fit `i128` for numerators of at most `bits` bits? A product of a
+    /// `b`-bit and a `c`-bit integer is below `2^(b + c)`, and 127 bits fit (negation
+    /// included).
+    fn fits_i128(&self, bits: u64, den: &Den) -> bool {
         match self {
-            Act::Relu => Some(
-                v.iter()
-                    .map(|x| {
-                        if x.positive() {
-                            (x.clone(), 1)
-                        } else {
-                            (T::zero(), 0)
-                        }
-                    })
-                    .unzip(),
-            ),
-            Act::Abs => v
-                .iter()
+            Act::Relu | Act::Abs => bits <= 127,
+            Act::Slopes { pos, neg, .. } => {
+                neg.iter().chain([pos]).all(|c| bits + c.big.bits() <= 127)
+            }
+            Act::HardTanh { scale, lo, hi, .. } => {
+                let d = den.value().bits();
+                bits + scale.big.bits() <= 127 && lo.bits().max(hi.bits()) + d <= 127
+            }
+        }
+    }
+
+    /// In place, over the denominator `den` (before the activation); the caller has made
+    /// sure every result fits `T`.
+    fn apply<T: Num>(&self, v: &mut [T], den: &Den, shape: Shape) -> Vec<u8> {
+        match self {
+            Act::Relu => v
+                .iter_mut()
                 .map(|x| {
-                    Some(if x.positive() {
-                        (x.clone(), 1)
+                    if x.positive() {
+                        1
                     } else {
-                        (x.neg()?, 0)
-                    })
+                        *x = T::zero();
+                        0
+                    }
                 })
-                .collect::<Option<Vec<_>>>()
-                .map(|p| p.into_iter().unzip()),
+                .collect(),
+            Act::Abs => v
+                .iter_mut()
+                .map(|x| {
+                    if x.positive() {
+                        1
+                    } else {
+                        x.negate();
+                        0
+                    }
+                })
+                .collect(),
             Act::Slopes { pos, neg, .. } => v
-                .iter()
+                .iter_mut()
                 .enumerate()
                 .map(|(i, x)| {
-                    Some(if x.positive() {
-                        (x.mul(pos)?, 1)
+                    if x.positive() {
+                        x.scale(pos);
+                        1
                     } else {
-                        (x.mul(&neg[prelu_index(neg.len(), shape, i)])?, 0)
-                    })
+                        x.scale(&neg[prelu_index(neg.len(), shape, i)]);
+                        0
+                    }
                 })
-                .collect::<Option<Vec<_>>>()
-                .map(|p| p.into_iter().unzip()),
+                .collect(),
             Act::HardTanh { scale, lo, hi, .. } => {
                 let d = den.value();
-                let (lo, hi) = (T::from_big(&(lo * &d))?, T::from_big(&(hi * &d))?);
-                v.iter()
+                let (lo, hi) = (T::from_big(&(lo * &d)), T::from_big(&(hi * &d)));
+                v.iter_mut()
                     .map(|x| {
-                        let t = x.mul(scale)?;
-                        Some(if t <= lo {
-                            (lo.clone(), 0)
-                        } else if t <= hi {
-                            (t, 1)
+                        x.scale(scale);
+                        if *x <= lo {
+                            *x = lo.clone();
+                            0
+                        } else if *x <= hi {
+                            1
                         } else {
-                            (hi.clone(), 2)
-                        })
+                            *x = hi.clone();
+                            2
+                        }
                     })
-                    .collect::<Option<Vec<_>>>()
-                    .map(|p| p.into_iter().unzip())
+                    .collect()
             }
         }
     }
 }
 
-/// The integer operations activations need; `None` when the result leaves the type.
+/// The integer operations activations need, in place; the caller makes sure the results
+/// fit (for `i128`, overflow would be a bug: debug builds check it).
 trait Num: Clone + Ord {
     fn zero() -> Self;
     fn positive(&self) -> bool;
-    fn neg(&self) -> Option<Self>;
-    fn mul(&self, c: &Const) -> Option<Self>;
-    fn from_big(b: &BigInt) -> Option<Self>;
+    fn negate(&mut self);
+    fn scale(&mut self, c: &Const);
+    fn from_big(b: &BigInt) -> Self;
 }
 
 impl Num for i128 {
@@ -584,14 +595,14 @@ impl Num for i128 {
     fn positive(&self) -> bool {
         *self > 0
     }
-    fn neg(&self) -> Option<i128> {
-        self.checked_neg()
+    fn negate(&mut self) {
+        *self = -*self;
     }
-    fn mul(&self, c: &Const) -> Option<i128> {
-        self.checked_mul(c.small?)
+    fn scale(&mut self, c: &Const) {
+        *self *= c.small.expect("a constant within the bound fits i128");
     }
-    fn from_big(b: &BigInt) -> Option<i128> {
-        b.to_i128()
+    fn from_big(b: &BigInt) -> i128 {
+        b.to_i128().expect("within the bound")
     }
 }
 
@@ -602,18 +613,16 @@ impl Num for BigInt {
     fn positive(&self) -> bool {
         self.is_positive()
     }
-    fn neg(&self) -> Option<BigInt> {
-        Some(-self)
+    fn negate(&mut self) {
+        *self = -std::mem::take(self);
     }
-    fn mul(&self, c: &Const) -> Option<BigInt> {
-        Some(if c.big.is_one() {
-            self.clone()
-        } else {
-            self * &c.big
-        })
+    fn scale(&mut self, c: &Const) {
+        if !c.big.is_one() {
+            *self *= &c.big;
+        }
     }
-    fn from_big(b: &BigInt) -> Option<BigInt> {
-        Some(b.clone())
+    fn from_big(b: &BigInt) -> BigInt {
+        b.clone()
     }
 }
 
