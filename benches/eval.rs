@@ -30,9 +30,9 @@ fn main() {
         return;
     }
     println!(
-        "| net | input | plain Q per eval | exact per eval | f64 per forward pass | exact / f64 |"
+        "| net | input | plain Q per eval | exact: first eval | exact per eval | exact trace | f64 per forward pass | exact / f64 |"
     );
-    println!("|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     for (i, case) in cases().into_iter().enumerate() {
         if only.is_some_and(|c| c != i) {
             continue;
@@ -52,16 +52,24 @@ fn main() {
             case.net_name
         );
         assert_eq!(case.net.eval(&case.input).unwrap(), plain.output());
+        // The first evaluation of a network also brings its layers to integers.
+        let fresh = Network::new(case.net.input_shape(), case.net.layers().to_vec()).unwrap();
+        let start = Instant::now();
+        black_box(fresh.eval(&case.input).unwrap());
+        let first = start.elapsed().as_secs_f64();
         let exact = per_call(|| case.net.eval(&case.input).unwrap().len());
+        let trace = per_call(|| case.net.trace(&case.input).unwrap().layers.len());
         let float = FloatNet::new(&case.net);
         let x: Vec<f64> = case.input.iter().map(Q::to_f64).collect();
         let f = per_call(|| float.forward(&x).len());
         println!(
-            "| {} | {} | {} | {} | {} | {:.1}x |",
+            "| {} | {} | {} | {} | {} | {} | {} | {:.1}x |",
             case.net_name,
             case.input_name,
             show(old),
+            show(first),
             show(exact),
+            show(trace),
             show(f),
             exact / f
         );

@@ -800,12 +800,18 @@ mod tests {
         ]
     }
 
-    /// Inputs: dyadic (float32) or not (`n/d`, as `1/3`), and small integers that make ties.
+    /// Inputs: dyadic (float32) or not (`n/d`, as `1/3`), small integers that make ties,
+    /// the float32 extremes, and fractions over large primes whose common denominator
+    /// leaves 64 bits (two or three of them).
     fn input() -> impl Strategy<Value = Q> {
+        const PRIMES: [i64; 3] = [2_147_483_647, 2_147_483_629, 2_147_483_587];
         prop_oneof![
-            f32_value(),
-            (-30i64..30, 1i64..12).prop_map(|(n, d)| Q::new(n, d)),
-            (-2i64..3).prop_map(Q::from_int),
+            4 => f32_value(),
+            4 => (-30i64..30, 1i64..12).prop_map(|(n, d)| Q::new(n, d)),
+            2 => (-2i64..3).prop_map(Q::from_int),
+            1 => extreme_value(),
+            1 => (-5i64..6, 0usize..3, 0i64..80)
+                .prop_map(|(n, p, e)| Q::new(n, PRIMES[p]) * Q::pow2(-e)),
         ]
     }
 
