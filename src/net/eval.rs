@@ -76,9 +76,9 @@ impl Plan {
     pub(crate) fn run(&self, net: &Network, x: &[Q], all: bool) -> Vec<LayerTrace> {
         let last = self.steps.len() - 1;
         let (mut n, mut den) = intvec::from_qs(x);
-        // The current values in `Q` when known: the input, a plain layer's output, and
-        // every output when recording all.
-        let mut q: Option<Vec<Q>> = Some(x.to_vec());
+        // The current values in `Q` when known: every one when recording all, and a plain
+        // layer's output.
+        let mut q: Option<Vec<Q>> = all.then(|| x.to_vec());
         let mut out = Vec::with_capacity(self.steps.len());
         let layers = net.layers().iter().zip(net.shapes());
         for (i, (step, (layer, &shape))) in self.steps.iter().zip(layers).enumerate() {
