@@ -5,6 +5,7 @@
 //! Uses nothing of ours but the error type. Everything above decides in these types.
 
 pub mod interval;
+pub(crate) mod intvec;
 pub mod linalg;
 pub mod points;
 pub mod rational;

@@ -449,6 +449,50 @@ impl Q {
         })?;
         within_limits(q, text)
     }
+
+    /// `n / 2^k`, exactly. A power of two has no odd factor, so the fraction is reduced by
+    /// trailing zeros alone and no gcd runs: the cheap way to build a dyadic value.
+    ///
+    /// ```
+    /// use relucheck::Q;
+    /// assert_eq!(Q::from_i128_pow2(-12, 4), Q::new(-3, 4));
+    /// assert_eq!(Q::from_i128_pow2(i128::MAX, 200), Q::from_i128_pow2(i128::MAX, 0) * Q::pow2(-200));
+    /// ```
+    pub fn from_i128_pow2(n: i128, k: u64) -> Q {
+        if n == 0 {
+            return Q::ZERO;
+        }
+        let tz = k.min(n.trailing_zeros() as u64);
+        let (n, k) = (n >> tz, k - tz);
+        if k <= 62 && n > i64::MIN as i128 && n <= i64::MAX as i128 {
+            Q(Repr::Small(n as i64, 1 << k))
+        } else {
+            Q(Repr::Big(Box::new(BigRational::new_raw(
+                BigInt::from(n),
+                BigInt::one() << k,
+            ))))
+        }
+    }
+
+    /// `n / 2^k` for a big numerator, reduced by trailing zeros; see [`Q::from_i128_pow2`].
+    pub fn from_bigint_pow2(n: BigInt, k: u64) -> Q {
+        let Some(tz) = n.trailing_zeros() else {
+            return Q::ZERO;
+        };
+        let tz = tz.min(k);
+        // Exact: 2^tz divides n, so the flooring shift does not round.
+        let (n, k) = (n >> tz, k - tz);
+        if k <= 62
+            && let Some(m) = n.to_i64()
+            && m != i64::MIN
+        {
+            return Q(Repr::Small(m, 1 << k));
+        }
+        Q(Repr::Big(Box::new(BigRational::new_raw(
+            n,
+            BigInt::one() << k,
+        ))))
+    }
 }
 
 /// Every accepted number prints (as `p/q`) within [`MAX_DIGITS`] digits, so whatever is
@@ -924,6 +968,15 @@ mod tests {
             // Canonical: equal values are equal structurally, whatever path built them.
             prop_assert_eq!(&(&a + &b) - &b, a.clone());
             prop_assert_eq!(Q::from_big(x), a);
+        }
+
+        #[test]
+        fn pow2_constructors_agree_with_division(n in prop_oneof![any::<i128>(), -1000i128..1000], k in 0u64..300) {
+            let expected = Q::from_big(BigRational::new(BigInt::from(n), BigInt::one() << k));
+            prop_assert_eq!(Q::from_i128_pow2(n, k), expected.clone());
+            prop_assert_eq!(Q::from_bigint_pow2(BigInt::from(n), k), expected.clone());
+            let wide = BigInt::from(n) << 70u32;
+            prop_assert_eq!(Q::from_bigint_pow2(wide, k + 70), expected);
         }
 
         #[test]

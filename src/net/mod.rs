@@ -3,6 +3,7 @@
 //!
 //! Uses only [`exact`](crate::exact).
 
+mod eval;
 pub mod format;
 pub mod import;
 pub mod network;

@@ -15,12 +15,33 @@
 //! At a point where several pieces' conditions hold (a boundary, where their outputs agree
 //! by continuity) the trace records the lowest-numbered piece: ReLU at 0 is inactive (piece
 //! 0), hard-tanh at its `min` is piece 0, a max-pool tie picks the first maximal input.
+//!
+//! # Exact evaluation
+//! [`Network::eval`] and [`Network::trace`] compute in integers: the values between layers
+//! are integer numerators over one common denominator, and each layer's parameters are
+//! brought once per network (on the first evaluation, then cached) to integers over their
+//! own common denominator. Then
+//!
+//! - a dense or convolution layer is an integer matrix-vector product, the bias one more
+//!   column applied to the denominator, and the output denominator is the product of the
+//!   two; the products run on machine words (numerators split into digits of at most 63
+//!   bits, sums of digit products in `i128`, sized so they cannot overflow);
+//! - ReLU, abs, leaky ReLU, PReLU and hard-tanh are sign tests and comparisons of numerators
+//!   (the denominator is positive, so the order is kept) and multiplications by integer
+//!   constants; max pooling compares numerators, average pooling adds them.
+//!
+//! No gcd runs between layers. The values a caller reads are reduced once, and a
+//! power-of-two denominator (a float32 net on dyadic inputs) reduces by trailing zeros. The
+//! results are the rationals a layer-by-layer evaluation in [`Q`] gives, patterns included:
+//! a unit exactly at a kink picks the same piece.
 
 use crate::error::{Error, Result};
 use crate::exact::interval::Interval;
 use crate::exact::linalg::{Affine, Matrix};
-use crate::exact::rational::{Q, dot};
+use crate::exact::rational::Q;
+use crate::net::eval::{Plan, plain_layer};
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 /// The most values any layer may produce (and the input may have).
 pub use crate::net::format::MAX_VALUES;
@@ -605,15 +626,19 @@ impl Layer {
     }
 }
 
-fn prelu_alpha(alpha: &[Q], input: Shape, unit: usize) -> &Q {
-    if alpha.len() == 1 {
-        &alpha[0]
-    } else if alpha.len() == input.size() {
-        &alpha[unit]
+pub(crate) fn prelu_alpha(alpha: &[Q], input: Shape, unit: usize) -> &Q {
+    &alpha[prelu_index(alpha.len(), input, unit)]
+}
+
+/// Which of `len` PReLU slopes applies to `unit`: the only one, one per unit, or one per
+/// channel (validated by `output_shape`).
+pub(crate) fn prelu_index(len: usize, input: Shape, unit: usize) -> usize {
+    if len == 1 {
+        0
+    } else if len == input.size() {
+        unit
     } else {
-        // Per channel (validated by `output_shape`).
-        let per = input.size() / alpha.len();
-        &alpha[unit / per]
+        unit / (input.size() / len)
     }
 }
 
@@ -649,7 +674,11 @@ fn window_output(
 
 /// Calls `f(output index, input index or None for padding, weight)` for every tap of a
 /// convolution or pooling window. For pooling the weight is the averaging weight.
-fn for_each_window_tap(layer: &Layer, input: Shape, mut f: impl FnMut(usize, Option<usize>, &Q)) {
+pub(crate) fn for_each_window_tap(
+    layer: &Layer,
+    input: Shape,
+    mut f: impl FnMut(usize, Option<usize>, &Q),
+) {
     let Shape::Chw(c_in, h, w) = input else {
         return;
     };
@@ -786,6 +815,27 @@ pub struct Network {
     layers: Vec<Layer>,
     /// `shapes[i]` is the input shape of layer `i`; the last entry is the output shape.
     shapes: Vec<Shape>,
+    /// The integer form of the layers for exact evaluation, built on first use.
+    plan: PlanCache,
+}
+
+/// A lazily built [`Plan`]; it is derived from the layers, so it takes no part in
+/// comparisons, and clones share it.
+#[derive(Clone, Default)]
+struct PlanCache(OnceLock<Arc<Plan>>);
+
+impl PartialEq for PlanCache {
+    fn eq(&self, _: &PlanCache) -> bool {
+        true
+    }
+}
+
+impl Eq for PlanCache {}
+
+impl fmt::Debug for PlanCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PlanCache")
+    }
 }
 
 impl Network {
@@ -835,6 +885,7 @@ impl Network {
             input_shape,
             layers,
             shapes,
+            plan: PlanCache::default(),
         })
     }
 
@@ -918,13 +969,51 @@ impl Network {
 
     /// Evaluates exactly. Errors for a network with ELU or SELU layers (whose values are
     /// irrational): use [`Network::eval_enclosure`].
+    ///
+    /// The values between layers are integer numerators over one common denominator, and
+    /// each layer's parameters are integers over theirs (brought to that form once, on the
+    /// first evaluation), so no gcd runs until the outputs are reduced; see
+    /// [the module docs](self#exact-evaluation).
     pub fn eval(&self, x: &[Q]) -> Result<Vec<Q>> {
-        Ok(self.trace(x)?.output().to_vec())
+        self.check_exact_input(x)?;
+        let mut t = self.plan().run(self, x, false);
+        Ok(std::mem::take(
+            &mut t.last_mut().expect("a network has layers").output,
+        ))
     }
 
     /// Evaluates exactly, recording every layer's input, output and pattern. Errors for a
     /// network with ELU or SELU layers, like [`Network::eval`].
     pub fn trace(&self, x: &[Q]) -> Result<Trace> {
+        self.check_exact_input(x)?;
+        Ok(Trace {
+            layers: self.plan().run(self, x, true),
+        })
+    }
+
+    /// [`Network::trace`] computed layer by layer in plain `Q` arithmetic: the reference the
+    /// integer evaluation is tested against.
+    #[doc(hidden)]
+    pub fn trace_plain(&self, x: &[Q]) -> Result<Trace> {
+        self.check_exact_input(x)?;
+        let mut cur = x.to_vec();
+        let mut layers = Vec::with_capacity(self.layers.len());
+        for (layer, &shape) in self.layers.iter().zip(&self.shapes) {
+            let (out, pattern) = plain_layer(layer, shape, &cur);
+            layers.push(LayerTrace {
+                input: std::mem::replace(&mut cur, out.clone()),
+                output: out,
+                pattern,
+            });
+        }
+        Ok(Trace { layers })
+    }
+
+    fn plan(&self) -> &Plan {
+        self.plan.0.get_or_init(|| Arc::new(Plan::new(self)))
+    }
+
+    fn check_exact_input(&self, x: &[Q]) -> Result<()> {
         if x.len() != self.input_dim() {
             return Err(Error::InputLength {
                 expected: self.input_dim(),
@@ -938,17 +1027,7 @@ impl Network {
                 message: "not piecewise linear: e^x is irrational for rational x != 0, so there is no exact value; use the interval evaluation (Network::eval_enclosure, or `relucheck eval`, which prints certified enclosures)".into(),
             });
         }
-        let mut cur = x.to_vec();
-        let mut layers = Vec::with_capacity(self.layers.len());
-        for (layer, &shape) in self.layers.iter().zip(&self.shapes) {
-            let (out, pattern) = eval_layer(layer, shape, &cur);
-            layers.push(LayerTrace {
-                input: std::mem::replace(&mut cur, out.clone()),
-                output: out,
-                pattern,
-            });
-        }
-        Ok(Trace { layers })
+        Ok(())
     }
 }
 
@@ -1104,142 +1183,6 @@ fn act_point(a: &Activation, shape: Shape, i: usize, v: &Q, bits: u32) -> Result
             }
         }
     })
-}
-
-/// One layer, directly (not through `affine`/`pieces`, which tests compare against).
-fn eval_layer(layer: &Layer, shape: Shape, z: &[Q]) -> (Vec<Q>, Vec<u8>) {
-    let act = |f: &dyn Fn(usize, &Q) -> (Q, u8)| -> (Vec<Q>, Vec<u8>) {
-        z.iter().enumerate().map(|(i, v)| f(i, v)).unzip()
-    };
-    match layer {
-        Layer::Dense { weights, bias } => (
-            weights
-                .iter_rows()
-                .zip(bias)
-                .map(|(r, b)| dot(r, z) + b)
-                .collect(),
-            vec![],
-        ),
-        Layer::Conv2d {
-            weights,
-            out_channels,
-            in_channels,
-            kernel,
-            bias,
-            stride,
-            padding,
-        } => {
-            let Shape::Chw(_, h, w) = shape else {
-                unreachable!("validated")
-            };
-            let oh = (h + 2 * padding.0 - kernel.0) / stride.0 + 1;
-            let ow = (w + 2 * padding.1 - kernel.1) / stride.1 + 1;
-            let mut out = Vec::with_capacity(out_channels * oh * ow);
-            for oc in 0..*out_channels {
-                for oy in 0..oh {
-                    for ox in 0..ow {
-                        let mut acc = bias[oc].clone();
-                        for ic in 0..*in_channels {
-                            for ky in 0..kernel.0 {
-                                let Some(y) = (oy * stride.0 + ky).checked_sub(padding.0) else {
-                                    continue;
-                                };
-                                if y >= h {
-                                    continue;
-                                }
-                                for kx in 0..kernel.1 {
-                                    let Some(x) = (ox * stride.1 + kx).checked_sub(padding.1)
-                                    else {
-                                        continue;
-                                    };
-                                    if x >= w {
-                                        continue;
-                                    }
-                                    let wv = &weights
-                                        [((oc * in_channels + ic) * kernel.0 + ky) * kernel.1 + kx];
-                                    acc += wv * &z[(ic * h + y) * w + x];
-                                }
-                            }
-                        }
-                        out.push(acc);
-                    }
-                }
-            }
-            (out, vec![])
-        }
-        Layer::AvgPool2d { .. } => {
-            let out_size = layer.output_shape(0, shape).expect("validated").size();
-            let mut out = vec![Q::ZERO; out_size];
-            for_each_window_tap(layer, shape, |o, i, w| {
-                if let Some(i) = i {
-                    out[o] += w * &z[i];
-                }
-            });
-            (out, vec![])
-        }
-        Layer::MaxPool2d { .. } => {
-            let pieces = layer.pieces(shape).unwrap();
-            pieces
-                .iter()
-                .map(|unit| {
-                    // Inputs of the window in order; the first maximal one wins.
-                    let mut best: Option<(usize, Q)> = None;
-                    for (j, p) in unit.iter().enumerate() {
-                        let v = p.output.eval(z);
-                        if best.as_ref().is_none_or(|(_, b)| v > *b) {
-                            best = Some((j, v));
-                        }
-                    }
-                    let (j, v) = best.expect("a window has at least one input");
-                    (v, j as u8)
-                })
-                .unzip()
-        }
-        Layer::Flatten | Layer::Activation(Activation::Identity) => (z.to_vec(), vec![]),
-        Layer::Activation(a) => match a {
-            Activation::Relu => act(&|_, v| {
-                if v.is_positive() {
-                    (v.clone(), 1)
-                } else {
-                    (Q::ZERO, 0)
-                }
-            }),
-            Activation::LeakyRelu { alpha } => act(&|_, v| {
-                if v.is_positive() {
-                    (v.clone(), 1)
-                } else {
-                    (alpha * v, 0)
-                }
-            }),
-            Activation::PRelu { alpha } => act(&|i, v| {
-                if v.is_positive() {
-                    (v.clone(), 1)
-                } else {
-                    (prelu_alpha(alpha, shape, i) * v, 0)
-                }
-            }),
-            Activation::Abs => act(&|_, v| {
-                if v.is_positive() {
-                    (v.clone(), 1)
-                } else {
-                    (-v, 0)
-                }
-            }),
-            Activation::HardTanh { min, max } => act(&|_, v| {
-                if v <= min {
-                    (min.clone(), 0)
-                } else if v <= max {
-                    (v.clone(), 1)
-                } else {
-                    (max.clone(), 2)
-                }
-            }),
-            Activation::Identity => unreachable!("handled above"),
-            Activation::Elu { .. } | Activation::Selu => {
-                unreachable!("curved layers are refused by Network::trace")
-            }
-        },
-    }
 }
 
 #[cfg(test)]
