@@ -39,6 +39,7 @@ pub mod analysis;
 pub mod exact;
 pub mod geometry;
 pub mod net;
+pub mod output;
 pub mod present;
 pub mod regions;
 

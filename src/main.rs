@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use relucheck::analysis::certificate::{self, Certificate};
 use relucheck::analysis::proofs;
-use relucheck::net::format::write_atomic;
+use relucheck::output::write_atomic;
 use relucheck::present::{eval_text, regions_text, report};
 use relucheck::{
     Checker, Domain, Enumerator, Network, Outcome, Property, check_json, parse_point, parse_points,

@@ -38,8 +38,8 @@ use crate::exact::interval::{DEFAULT_PRECISION, Interval};
 use crate::exact::linalg::Matrix;
 use crate::exact::points::format_point;
 use crate::exact::rational::Q;
-use crate::net::format::qs_to_strings;
 use crate::net::network::{Activation, Layer, Network, Shape};
+use crate::output::qs_to_strings;
 use crate::regions::domain::{Domain, DomainKind};
 use crate::regions::enumerate::{Enumerator, Regions, StopReason};
 use serde_json::{Value, json};
@@ -790,8 +790,7 @@ impl<'a> Checker<'a> {
                     .regions
                     .first()
                     .map(|r| {
-                        crate::present::regions_text::map_formulas(r, &dom.coordinate_names())
-                            .join("; ")
+                        crate::regions::formula::map_formulas(r, &dom.coordinate_names()).join("; ")
                     })
                     .unwrap_or_default();
                 Ok(exact(
@@ -1341,7 +1340,7 @@ impl Checker<'_> {
         let dom = &self.domain;
         let net = self.net;
         let pts = point_strategy(dom);
-        let scalars = crate::analysis::testing::rational_in(6, 6);
+        let scalars = crate::net::strategies::rational_in(6, 6);
         let (kinds, strat): (Vec<Kind>, Cases) = match property {
             Property::Additivity => (
                 vec![Kind::Additive],
@@ -1437,8 +1436,8 @@ fn point_strategy(dom: &Domain) -> proptest::strategy::BoxedStrategy<Vec<Q>> {
             .boxed()
     };
     match dom.kind() {
-        DomainKind::Whole => crate::analysis::testing::vector(k).boxed(),
-        DomainKind::Orthant => crate::analysis::testing::vector(k)
+        DomainKind::Whole => crate::net::strategies::vector(k).boxed(),
+        DomainKind::Orthant => crate::net::strategies::vector(k)
             .prop_map(|v| v.into_iter().map(|x| x.abs()).collect())
             .boxed(),
         DomainKind::Box { lo, hi } => in_box(lo.clone(), hi.clone()),
@@ -1446,7 +1445,7 @@ fn point_strategy(dom: &Domain) -> proptest::strategy::BoxedStrategy<Vec<Q>> {
             bounds: Some((lo, hi)),
             ..
         } => in_box(lo.clone(), hi.clone()),
-        DomainKind::Slice { bounds: None, .. } => crate::analysis::testing::vector(2).boxed(),
+        DomainKind::Slice { bounds: None, .. } => crate::net::strategies::vector(2).boxed(),
         DomainKind::Segment { .. } => in_box(vec![Q::ZERO], vec![Q::ONE]),
     }
 }

@@ -52,6 +52,10 @@ use crate::exact::rational::Q;
 use crate::net::network::{Activation, Layer, Network, Shape};
 use serde_json::{Map, Value, json};
 
+// Kept at their old paths for callers outside this crate (and `analysis::certificate`);
+// they live in [`crate::output`], below every layer that writes numbers or files.
+pub use crate::output::{qs_to_strings, write_atomic};
+
 /// The format version this build reads and writes.
 pub const FORMAT_VERSION: u64 = 1;
 
@@ -278,11 +282,6 @@ pub fn q_to_value(q: &Q) -> Value {
         Some((n, 1)) if n.unsigned_abs() < (1 << 53) => json!(n),
         _ => Value::String(q.to_string()),
     }
-}
-
-/// A list of numbers as exact strings (the convention of every JSON output).
-pub fn qs_to_strings(v: &[Q]) -> Value {
-    Value::Array(v.iter().map(|q| Value::String(q.to_string())).collect())
 }
 
 fn qs(v: &[Q]) -> Value {
@@ -670,28 +669,5 @@ fn layer_from_value(v: &Value, path: &str, cx: &Ctx) -> Result<Layer> {
             },
         }),
         _ => unreachable!("checked above"),
-    })
-}
-
-/// Writes a file atomically: to a temporary file beside it, then renamed over it, so an
-/// interrupted run leaves the old file or none, never a truncated one.
-pub fn write_atomic(path: &std::path::Path, contents: &[u8]) -> Result<()> {
-    let io = |error| Error::Io {
-        path: path.display().to_string(),
-        error,
-    };
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, contents).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io(e)
     })
 }

@@ -1245,7 +1245,7 @@ fn eval_layer(layer: &Layer, shape: Shape, z: &[Q]) -> (Vec<Q>, Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::testing::{network, rational, rational_in, vector};
+    use crate::net::strategies::{network, rational, rational_in, vector};
     use proptest::prelude::*;
 
     fn dense(rows: Vec<Vec<Q>>, bias: Vec<Q>) -> Layer {

@@ -4,6 +4,7 @@
 //! Uses everything below; nothing below uses it.
 
 pub mod eval_text;
+pub mod picture;
 pub mod regions_text;
 pub mod report;
 pub(crate) mod svg;

@@ -92,10 +92,13 @@ use crate::analysis::properties::{Checker, Outcome, Property, Verdict};
 use crate::error::{Error, Result};
 use crate::exact::points::format_point;
 use crate::exact::rational::Q;
-use crate::net::format::{qs_to_strings, write_atomic};
 use crate::net::network::{Activation, Layer, Network};
-use crate::present::regions_text::{map_formulas, region_json};
+use crate::output::{qs_to_strings, write_atomic};
+use crate::present::regions_text::region_json;
 use crate::present::svg;
+use crate::regions::formula::map_formulas;
+
+pub use crate::present::picture::{Picture, suggested_slice};
 use crate::regions::domain::{Domain, DomainKind};
 use crate::regions::enumerate::{Enumerator, Region, Regions};
 use num_bigint::BigUint;
@@ -130,19 +133,6 @@ impl Default for ReportOptions {
             threads: None,
         }
     }
-}
-
-/// One SVG picture of a report.
-#[derive(Clone, Debug)]
-pub struct Picture {
-    /// The file name inside the report directory, e.g. `regions.svg`.
-    pub file: String,
-    /// What it shows, one or two sentences.
-    pub caption: String,
-    /// The output drawn (0-based), `None` for the regions picture.
-    pub output: Option<usize>,
-    /// The SVG document.
-    pub svg: String,
 }
 
 /// A finished report, ready to be written.
@@ -734,22 +724,6 @@ fn holds(verdicts: &[Verdict], p: Property) -> Option<bool> {
 
 fn stage_regions(net: &Network, domain: Domain, budget: &Budget) -> Result<Regions> {
     budget.enumerator(Enumerator::new(net, domain)).run()
-}
-
-/// A suggested `--slice` for a network with `d >= 3` inputs: the plane of the first two.
-pub fn suggested_slice(d: usize) -> String {
-    let v = |i: Option<usize>| {
-        (0..d)
-            .map(|j| if Some(j) == i { "1" } else { "0" })
-            .collect::<Vec<_>>()
-            .join(",")
-    };
-    format!(
-        "--slice \"{};{};{}\" --box -1:1",
-        v(None),
-        v(Some(0)),
-        v(Some(1))
-    )
 }
 
 /// Builds the report of `net` on `domain` (see the module docs).

@@ -6,10 +6,10 @@
 use crate::exact::linalg::HalfSpace;
 use crate::exact::rational::Q;
 use crate::net::network::Network;
-use crate::present::regions_text::affine_formula;
-use crate::present::report::Picture;
+use crate::present::picture::{Picture, suggested_slice};
 use crate::regions::domain::DomainKind;
 use crate::regions::enumerate::{Region, Regions};
+use crate::regions::formula::affine_formula;
 use std::fmt::Write;
 
 /// Fill colours of regions (a greedy colouring of the neighbour graph picks among them).
@@ -34,7 +34,7 @@ pub(crate) fn pictures(
     if k >= 3 {
         return Err(format!(
             "No pictures: the domain has {k} dimensions, and only 1-D and 2-D domains are drawn. Look at a 2-D slice, e.g. `relucheck report NET {}`, or a segment (`--segment \"FROM;TO\"`).",
-            crate::present::report::suggested_slice(dom.input_dim())
+            suggested_slice(dom.input_dim())
         ));
     }
     if regions.regions.is_empty() {
