@@ -59,9 +59,8 @@ pub use crate::output::{qs_to_strings, write_atomic};
 /// The format version this build reads and writes.
 pub const FORMAT_VERSION: u64 = 1;
 
-/// The largest number of values (inputs, units, weights) a file may declare, so a typo
-/// cannot exhaust memory.
-pub const MAX_VALUES: usize = 10_000_000;
+/// The largest number of values a file may declare (the limit of [`Network::new`]).
+pub use crate::net::network::MAX_VALUES;
 
 struct Ctx<'a> {
     source: &'a str,

@@ -22,8 +22,9 @@ use crate::exact::linalg::{Affine, Matrix};
 use crate::exact::rational::{Q, dot};
 use std::fmt;
 
-/// The most values any layer may produce (and the input may have).
-pub use crate::net::format::MAX_VALUES;
+/// The largest number of values (inputs, units, weights) a network or a file may have, so
+/// a typo cannot exhaust memory: no layer may produce more (nor the input have more).
+pub const MAX_VALUES: usize = 10_000_000;
 
 /// The most entries a convolution or pooling layer may have when unrolled into a dense
 /// matrix for region analysis.

@@ -31,8 +31,7 @@
 use crate::error::{Error, Result};
 use crate::exact::linalg::Matrix;
 use crate::exact::rational::Q;
-use crate::net::format::MAX_VALUES;
-use crate::net::network::{Activation, Layer, Network, Shape};
+use crate::net::network::{Activation, Layer, MAX_VALUES, Network, Shape};
 
 /// The largest layer size accepted, so a typo cannot exhaust memory.
 const MAX_UNITS: usize = 100_000;

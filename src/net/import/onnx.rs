@@ -39,8 +39,7 @@ use super::onnx_proto::{
 use crate::error::{Error, Result};
 use crate::exact::linalg::Matrix;
 use crate::exact::rational::Q;
-use crate::net::format::MAX_VALUES;
-use crate::net::network::{Activation, Layer, Network, Shape};
+use crate::net::network::{Activation, Layer, MAX_VALUES, Network, Shape};
 use prost::Message;
 use std::collections::HashMap;
 
