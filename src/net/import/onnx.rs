@@ -33,8 +33,8 @@
 //! export the logits instead.
 
 use super::onnx_proto::{
-    AttributeProto, DimensionValue, GraphProto, ModelProto, NodeProto, TensorProto, attribute_type,
-    data_type,
+    AttributeProto, DimensionValue, GraphProto, ModelProto, NodeProto, TensorProto, ValueInfoProto,
+    attribute_type, data_type,
 };
 use crate::error::{Error, Result};
 use crate::exact::linalg::Matrix;
@@ -175,114 +175,17 @@ fn decode_tensor(t: &TensorProto, what: &str, cx: &Cx) -> Result<Tensor> {
             format!("dims {:?} hold more than {MAX_VALUES} values", t.dims),
         )
     })?;
-    let raw = &t.raw_data;
-    let size = |elem: usize| -> Result<bool> {
-        if raw.is_empty() {
-            return Ok(false);
-        }
-        if raw.len() != n * elem {
-            return Err(cx.err(
-                what,
-                format!(
-                    "raw_data has {} bytes, but dims {dims:?} of {} need {}; the file is damaged",
-                    raw.len(),
-                    data_type::name(t.data_type),
-                    n * elem
-                ),
-            ));
-        }
-        Ok(true)
+    let data = TensorData {
+        t,
+        dims: &dims,
+        n,
+        what,
+        cx,
     };
-    let typed_len = |len: usize| -> Result<()> {
-        if len != n {
-            return Err(cx.err(
-                what,
-                format!(
-                    "the tensor has {len} values, but dims {dims:?} need {n}; the file is damaged"
-                ),
-            ));
-        }
-        Ok(())
-    };
-    let floats: Option<Vec<f64>> = match t.data_type {
-        data_type::FLOAT => Some(if size(4)? {
-            raw.chunks_exact(4)
-                .map(|c| f32::from_le_bytes(c.try_into().unwrap()) as f64)
-                .collect()
-        } else {
-            typed_len(t.float_data.len())?;
-            t.float_data.iter().map(|&x| x as f64).collect()
-        }),
-        data_type::DOUBLE => Some(if size(8)? {
-            raw.chunks_exact(8)
-                .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
-                .collect()
-        } else {
-            typed_len(t.double_data.len())?;
-            t.double_data.clone()
-        }),
-        data_type::FLOAT16 => {
-            let bits: Vec<u16> = if size(2)? {
-                raw.chunks_exact(2)
-                    .map(|c| u16::from_le_bytes(c.try_into().unwrap()))
-                    .collect()
-            } else {
-                typed_len(t.int32_data.len())?;
-                t.int32_data.iter().map(|&x| x as u16).collect()
-            };
-            let mut out = Vec::with_capacity(n);
-            for b in bits {
-                let q = Q::from_f16_bits(b).map_err(|e| cx.err(what, format!("{e}")))?;
-                out.push(q.to_f64());
-            }
-            Some(out)
-        }
-        data_type::INT32 | data_type::INT64 => None,
-        other => {
-            return Err(cx.err(
-                what,
-                format!(
-                    "tensors of type {} are not supported (float32, float64, float16, int32, int64 are); convert the model's weights to float32",
-                    data_type::name(other)
-                ),
-            ));
-        }
-    };
-    let values: Vec<Q> = match (&floats, t.data_type) {
-        (Some(f), _) => f
-            .iter()
-            .map(|&x| {
-                Q::from_f64(x).map_err(|e| {
-                    cx.err(
-                        what,
-                        format!("a value is {e}; the model's weights must be finite"),
-                    )
-                })
-            })
-            .collect::<Result<_>>()?,
-        (None, data_type::INT32) => {
-            if size(4)? {
-                raw.chunks_exact(4)
-                    .map(|c| Q::from_int(i32::from_le_bytes(c.try_into().unwrap()) as i64))
-                    .collect()
-            } else {
-                typed_len(t.int32_data.len())?;
-                t.int32_data
-                    .iter()
-                    .map(|&x| Q::from_int(x as i64))
-                    .collect()
-            }
-        }
-        (None, _) => {
-            if size(8)? {
-                raw.chunks_exact(8)
-                    .map(|c| Q::from_int(i64::from_le_bytes(c.try_into().unwrap())))
-                    .collect()
-            } else {
-                typed_len(t.int64_data.len())?;
-                t.int64_data.iter().map(|&x| Q::from_int(x)).collect()
-            }
-        }
+    let floats = data.floats()?;
+    let values = match &floats {
+        Some(f) => data.exact(f)?,
+        None => data.integers()?,
     };
     Ok(Tensor {
         dims,
@@ -290,6 +193,145 @@ fn decode_tensor(t: &TensorProto, what: &str, cx: &Cx) -> Result<Tensor> {
         floats,
         dtype: t.data_type,
     })
+}
+
+/// The values of a tensor of `n` values, in `raw_data` or in the typed field of its type.
+struct TensorData<'a> {
+    t: &'a TensorProto,
+    dims: &'a [usize],
+    n: usize,
+    what: &'a str,
+    cx: &'a Cx<'a>,
+}
+
+impl TensorData<'_> {
+    /// Are the values in `raw_data` (of `elem` bytes each)? An error when its size is wrong.
+    fn raw(&self, elem: usize) -> Result<bool> {
+        let raw = &self.t.raw_data;
+        if raw.is_empty() {
+            return Ok(false);
+        }
+        if raw.len() != self.n * elem {
+            return Err(self.cx.err(
+                self.what,
+                format!(
+                    "raw_data has {} bytes, but dims {:?} of {} need {}; the file is damaged",
+                    raw.len(),
+                    self.dims,
+                    data_type::name(self.t.data_type),
+                    self.n * elem
+                ),
+            ));
+        }
+        Ok(true)
+    }
+
+    /// Checks that a typed field holds `len` values, as the dims say.
+    fn typed_len(&self, len: usize) -> Result<()> {
+        if len != self.n {
+            return Err(self.cx.err(
+                self.what,
+                format!(
+                    "the tensor has {len} values, but dims {:?} need {}; the file is damaged",
+                    self.dims, self.n
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// `raw_data` in chunks of `N` bytes, each decoded by `f`.
+    fn chunks<const N: usize, T>(&self, f: impl Fn([u8; N]) -> T) -> Vec<T> {
+        self.t
+            .raw_data
+            .chunks_exact(N)
+            .map(|c| f(c.try_into().expect("chunks of N bytes")))
+            .collect()
+    }
+
+    /// The floats of a float tensor (as `f64`, exactly); `None` for an integer tensor.
+    fn floats(&self) -> Result<Option<Vec<f64>>> {
+        let t = self.t;
+        Ok(Some(match t.data_type {
+            data_type::FLOAT => {
+                if self.raw(4)? {
+                    self.chunks(|c| f32::from_le_bytes(c) as f64)
+                } else {
+                    self.typed_len(t.float_data.len())?;
+                    t.float_data.iter().map(|&x| x as f64).collect()
+                }
+            }
+            data_type::DOUBLE => {
+                if self.raw(8)? {
+                    self.chunks(f64::from_le_bytes)
+                } else {
+                    self.typed_len(t.double_data.len())?;
+                    t.double_data.clone()
+                }
+            }
+            data_type::FLOAT16 => {
+                let bits: Vec<u16> = if self.raw(2)? {
+                    self.chunks(u16::from_le_bytes)
+                } else {
+                    self.typed_len(t.int32_data.len())?;
+                    t.int32_data.iter().map(|&x| x as u16).collect()
+                };
+                let mut out = Vec::with_capacity(self.n);
+                for b in bits {
+                    let q =
+                        Q::from_f16_bits(b).map_err(|e| self.cx.err(self.what, format!("{e}")))?;
+                    out.push(q.to_f64());
+                }
+                out
+            }
+            data_type::INT32 | data_type::INT64 => return Ok(None),
+            other => {
+                return Err(self.cx.err(
+                    self.what,
+                    format!(
+                        "tensors of type {} are not supported (float32, float64, float16, int32, int64 are); convert the model's weights to float32",
+                        data_type::name(other)
+                    ),
+                ));
+            }
+        }))
+    }
+
+    /// Each float as the exact rational it denotes.
+    fn exact(&self, floats: &[f64]) -> Result<Vec<Q>> {
+        floats
+            .iter()
+            .map(|&x| {
+                Q::from_f64(x).map_err(|e| {
+                    self.cx.err(
+                        self.what,
+                        format!("a value is {e}; the model's weights must be finite"),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// The values of an integer tensor (int32 or int64).
+    fn integers(&self) -> Result<Vec<Q>> {
+        let t = self.t;
+        if t.data_type == data_type::INT32 {
+            if self.raw(4)? {
+                Ok(self.chunks(|c| Q::from_int(i32::from_le_bytes(c) as i64)))
+            } else {
+                self.typed_len(t.int32_data.len())?;
+                Ok(t.int32_data
+                    .iter()
+                    .map(|&x| Q::from_int(x as i64))
+                    .collect())
+            }
+        } else if self.raw(8)? {
+            Ok(self.chunks(|c| Q::from_int(i64::from_le_bytes(c))))
+        } else {
+            self.typed_len(t.int64_data.len())?;
+            Ok(t.int64_data.iter().map(|&x| Q::from_int(x)).collect())
+        }
+    }
 }
 
 /// `node 3 "/fc1/Gemm" (Gemm)`.
@@ -677,18 +719,78 @@ impl<'a> Inputs<'a> {
 }
 
 fn convert(graph: &GraphProto, opset: i64, cx: &Cx) -> Result<Network> {
-    let mut consts: HashMap<String, Tensor> = HashMap::new();
+    let mut consts = initializers(graph, cx)?;
+    let input = the_input(graph, &consts, cx)?;
+    let (shape, batched, batch) = input_shape(input, cx)?;
+    let mut chain = Chain {
+        cx,
+        shape,
+        batched,
+        batch,
+        layers: Vec::new(),
+        origins: Vec::new(),
+        absorber: None,
+        pending: None,
+        notes: Vec::new(),
+    };
+    let [output] = &graph.output[..] else {
+        return Err(cx.err(
+            "graph.output",
+            format!(
+                "the graph has {} outputs; relucheck imports networks with exactly one output",
+                graph.output.len()
+            ),
+        ));
+    };
+    let mut cur = input.name.clone();
+    for (i, node) in graph.node.iter().enumerate() {
+        let step = Step {
+            index: i,
+            node,
+            cur: &cur,
+            output: &output.name,
+            opset,
+        };
+        if let Some(next) = step.run(&mut chain, &mut consts)? {
+            cur = next;
+        }
+    }
+    if cur != output.name {
+        return Err(cx.err(
+            "graph.output",
+            format!(
+                "the graph output `{}` is not the end of the chain of nodes (`{cur}`); relucheck imports chains of layers",
+                output.name
+            ),
+        ));
+    }
+    finish(chain, shape)
+}
+
+/// The initializers, decoded.
+fn initializers(graph: &GraphProto, cx: &Cx) -> Result<HashMap<String, Tensor>> {
+    let mut consts = HashMap::new();
     for (i, t) in graph.initializer.iter().enumerate() {
         let what = format!("initializer {i} \"{}\"", t.name);
         consts.insert(t.name.clone(), decode_tensor(t, &what, cx)?);
     }
+    Ok(consts)
+}
+
+/// The one graph input that is not an initializer.
+fn the_input<'g>(
+    graph: &'g GraphProto,
+    consts: &HashMap<String, Tensor>,
+    cx: &Cx,
+) -> Result<&'g ValueInfoProto> {
     let inputs: Vec<_> = graph
         .input
         .iter()
         .filter(|v| !consts.contains_key(&v.name))
         .collect();
-    let [input] = inputs[..] else {
-        return Err(cx.err(
+    match inputs[..] {
+        [input] => Ok(input),
+        _ => Err(cx.err(
             "graph.input",
             format!(
                 "the graph has {} inputs ({}); relucheck imports networks with exactly one input",
@@ -699,8 +801,13 @@ fn convert(graph: &GraphProto, opset: i64, cx: &Cx) -> Result<Network> {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-        ));
-    };
+        )),
+    }
+}
+
+/// The input's shape per sample, whether it has a batch dimension, and the batch size (1
+/// when symbolic).
+fn input_shape(input: &ValueInfoProto, cx: &Cx) -> Result<(Shape, bool, usize)> {
     let in_at = format!("graph input \"{}\"", input.name);
     let tensor_type = input
         .r#type
@@ -723,18 +830,14 @@ fn convert(graph: &GraphProto, opset: i64, cx: &Cx) -> Result<Network> {
         )
     };
     let dims_proto = &tensor_type.shape.as_ref().ok_or_else(no_shape)?.dim;
-    let dim = |i: usize| -> Result<usize> {
-        match dims_proto[i].value {
-            Some(DimensionValue::DimValue(v)) if (1..=MAX_VALUES as i64).contains(&v) => {
-                Ok(v as usize)
-            }
-            _ => Err(no_shape()),
+    let fixed = |i: usize| match dims_proto[i].value {
+        Some(DimensionValue::DimValue(v)) if (1..=MAX_VALUES as i64).contains(&v) => {
+            Some(v as usize)
         }
+        _ => None,
     };
-    let batch = |i: usize| match dims_proto[i].value {
-        Some(DimensionValue::DimValue(v)) if (1..=MAX_VALUES as i64).contains(&v) => v as usize,
-        _ => 1,
-    };
+    let dim = |i: usize| fixed(i).ok_or_else(no_shape);
+    let batch = |i: usize| fixed(i).unwrap_or(1);
     let (shape, batched, batch) = match dims_proto.len() {
         1 => (Shape::Flat(dim(0)?), false, 1),
         2 => (Shape::Flat(dim(1)?), true, batch(0)),
@@ -751,30 +854,30 @@ fn convert(graph: &GraphProto, opset: i64, cx: &Cx) -> Result<Network> {
     if count(&[shape.size()]).is_none() || batch.checked_mul(shape.size()).is_none() {
         return Err(cx.err(&in_at, format!("more than {MAX_VALUES} inputs")));
     }
-    let mut chain = Chain {
-        cx,
-        shape,
-        batched,
-        batch,
-        layers: Vec::new(),
-        origins: Vec::new(),
-        absorber: None,
-        pending: None,
-        notes: Vec::new(),
-    };
-    let input_shape = shape;
-    let mut cur = input.name.clone();
-    let [output] = &graph.output[..] else {
-        return Err(cx.err(
-            "graph.output",
-            format!(
-                "the graph has {} outputs; relucheck imports networks with exactly one output",
-                graph.output.len()
-            ),
-        ));
-    };
-    for (i, node) in graph.node.iter().enumerate() {
-        let at = label(i, node);
+    Ok((shape, batched, batch))
+}
+
+/// One node of the graph, read in order.
+struct Step<'a> {
+    index: usize,
+    node: &'a NodeProto,
+    /// The end of the chain so far (the name of its value).
+    cur: &'a str,
+    /// The graph's output.
+    output: &'a str,
+    opset: i64,
+}
+
+impl Step<'_> {
+    /// Reads the node: a constant is recorded, a node of constants folded, a node of the
+    /// chain converted. Returns the new end of the chain when the node extends it.
+    fn run(
+        &self,
+        chain: &mut Chain,
+        consts: &mut HashMap<String, Tensor>,
+    ) -> Result<Option<String>> {
+        let (node, cx) = (self.node, chain.cx);
+        let at = label(self.index, node);
         if !(node.domain.is_empty() || node.domain == "ai.onnx") {
             return Err(cx.err(
                 &at,
@@ -791,20 +894,9 @@ fn convert(graph: &GraphProto, opset: i64, cx: &Cx) -> Result<Network> {
                 return Err(cx.err(&at, "a Constant node without an output"));
             };
             consts.insert(name.clone(), t);
-            continue;
+            return Ok(None);
         }
-        let mut dynamic = Vec::new();
-        let mut cin = Vec::new();
-        for (k, name) in node.input.iter().enumerate() {
-            if name.is_empty() {
-                cin.push(None);
-            } else if let Some(t) = consts.get(name) {
-                cin.push(Some(t));
-            } else {
-                dynamic.push((k, name));
-                cin.push(None);
-            }
-        }
+        let (dynamic, cin) = split_inputs(node, consts);
         let out_name = node
             .output
             .first()
@@ -814,35 +906,19 @@ fn convert(graph: &GraphProto, opset: i64, cx: &Cx) -> Result<Network> {
         if dynamic.is_empty() {
             let t = fold_constant(node, &attrs, &cin, &at, cx)?;
             consts.insert(out_name, t);
-            continue;
+            return Ok(None);
         }
-        if node.op_type == "Shape" && dynamic.len() == 1 && *dynamic[0].1 == cur {
-            // The shape of the current value is a constant (the batch counts as 1 when it is
-            // symbolic); it feeds e.g. Reshape(x, [N, -1]) as PyTorch's x.view(x.size(0), -1)
-            // exports it.
-            attrs.check_known(&["start", "end"])?;
-            let full = chain.full_dims();
-            let r = full.len() as i64;
-            let clamp = |v: i64| (if v < 0 { v + r } else { v }).clamp(0, r) as usize;
-            let start = clamp(attrs.int("start", 0)?);
-            let end = clamp(attrs.int("end", r)?).max(start);
-            let dims: Vec<usize> = full[start..end].to_vec();
-            consts.insert(
-                out_name,
-                Tensor {
-                    dims: vec![dims.len()],
-                    values: dims.iter().map(|&d| Q::from_int(d as i64)).collect(),
-                    floats: None,
-                    dtype: data_type::INT64,
-                },
-            );
-            continue;
+        if node.op_type == "Shape" && dynamic.len() == 1 && dynamic[0].1 == self.cur {
+            let t = shape_of_value(chain, &attrs)?;
+            consts.insert(out_name, t);
+            return Ok(None);
         }
-        if let Some((_, name)) = dynamic.iter().find(|(_, n)| **n != cur) {
+        if let Some((_, name)) = dynamic.iter().find(|(_, n)| *n != self.cur) {
             return Err(cx.err(
                 &at,
                 format!(
-                    "reads `{name}`, which is not the output of the previous node (`{cur}`); relucheck imports chains of layers, not branches or skip connections (residual adds, concatenations)"
+                    "reads `{name}`, which is not the output of the previous node (`{}`); relucheck imports chains of layers, not branches or skip connections (residual adds, concatenations)",
+                    self.cur
                 ),
             ));
         }
@@ -852,27 +928,72 @@ fn convert(graph: &GraphProto, opset: i64, cx: &Cx) -> Result<Network> {
                 "reads the previous node's output twice (e.g. x * x); only operations with constants are supported",
             ));
         }
-        let pos = dynamic[0].0;
         let inputs = Inputs { consts: cin };
-        let is_last = out_name == output.name;
-        op(&mut chain, node, &attrs, &inputs, pos, opset, is_last, &at)?;
-        cur = out_name;
+        let is_last = out_name == self.output;
+        op(
+            chain,
+            &Node {
+                node,
+                attrs: &attrs,
+                inputs: &inputs,
+                pos: dynamic[0].0,
+                opset: self.opset,
+                is_last,
+                at: &at,
+            },
+        )?;
+        Ok(Some(out_name))
     }
-    if cur != output.name {
-        return Err(cx.err(
-            "graph.output",
-            format!(
-                "the graph output `{}` is not the end of the chain of nodes (`{cur}`); relucheck imports chains of layers",
-                output.name
-            ),
-        ));
+}
+
+/// A node's inputs: the dynamic ones (position and name) and, by position, the constants.
+fn split_inputs<'a>(
+    node: &'a NodeProto,
+    consts: &'a HashMap<String, Tensor>,
+) -> (Vec<(usize, &'a str)>, Vec<Option<&'a Tensor>>) {
+    let mut dynamic = Vec::new();
+    let mut cin = Vec::new();
+    for (k, name) in node.input.iter().enumerate() {
+        if name.is_empty() {
+            cin.push(None);
+        } else if let Some(t) = consts.get(name) {
+            cin.push(Some(t));
+        } else {
+            dynamic.push((k, name.as_str()));
+            cin.push(None);
+        }
     }
+    (dynamic, cin)
+}
+
+/// The shape of the current value as a constant (the batch counts as 1 when it is
+/// symbolic); it feeds e.g. Reshape(x, [N, -1]) as PyTorch's x.view(x.size(0), -1) exports
+/// it.
+fn shape_of_value(chain: &Chain, attrs: &Attrs) -> Result<Tensor> {
+    attrs.check_known(&["start", "end"])?;
+    let full = chain.full_dims();
+    let r = full.len() as i64;
+    let clamp = |v: i64| (if v < 0 { v + r } else { v }).clamp(0, r) as usize;
+    let start = clamp(attrs.int("start", 0)?);
+    let end = clamp(attrs.int("end", r)?).max(start);
+    let dims: Vec<usize> = full[start..end].to_vec();
+    Ok(Tensor {
+        dims: vec![dims.len()],
+        values: dims.iter().map(|&d| Q::from_int(d as i64)).collect(),
+        floats: None,
+        dtype: data_type::INT64,
+    })
+}
+
+/// The network of the converted chain, with errors from [`Network::new`] naming the node
+/// a layer came from.
+fn finish(mut chain: Chain, input_shape: Shape) -> Result<Network> {
+    let cx = chain.cx;
     chain.flush()?;
     if chain.layers.is_empty() {
         chain.push(Layer::Activation(Activation::Identity), "graph")?;
     }
     let origins = chain.origins;
-    let notes = chain.notes;
     let mut net = Network::new(input_shape, chain.layers).map_err(|e| match e {
         Error::Shape { layer, .. } | Error::Layer { layer, .. } => cx.err(
             origins.get(layer).cloned().unwrap_or_default(),
@@ -880,7 +1001,7 @@ fn convert(graph: &GraphProto, opset: i64, cx: &Cx) -> Result<Network> {
         ),
         other => cx.err("graph", other.to_string()),
     })?;
-    net.notes = notes;
+    net.notes = chain.notes;
     Ok(net)
 }
 
@@ -941,137 +1062,174 @@ fn fold_constant(
     at: &str,
     cx: &Cx,
 ) -> Result<Tensor> {
-    let unsupported = || {
-        cx.err(
-            at,
-            format!(
-                "this {} node computes from constants only and cannot be evaluated here; export with constant folding (torch.onnx.export(..., do_constant_folding=True)) or simplify the model with onnxsim",
-                node.op_type
-            ),
-        )
+    let f = Fold {
+        node,
+        attrs,
+        inputs,
+        at,
+        cx,
     };
-    let input = |k: usize| inputs.get(k).copied().flatten();
-    let first = input(0).ok_or_else(unsupported)?;
-    let axes_of = |t: Option<&Tensor>| -> Result<Option<Vec<i64>>> {
-        match t {
-            Some(t) => Ok(Some(ints_of(t).ok_or_else(unsupported)?)),
-            None => attrs.ints("axes"),
-        }
-    };
-    let norm = |a: i64, r: usize| -> Result<usize> {
-        let v = if a < 0 { a + r as i64 } else { a };
-        usize::try_from(v)
-            .ok()
-            .filter(|&v| v < r)
-            .ok_or_else(|| cx.err(at, format!("axis {a} is out of range for rank {r}")))
-    };
-    let int_tensor = |dims: Vec<usize>, values: Vec<Q>| Tensor {
-        dims,
-        values,
-        floats: None,
-        dtype: data_type::INT64,
-    };
+    let first = f.input(0).ok_or_else(|| f.unsupported())?;
     match node.op_type.as_str() {
         "Identity" => Ok(first.clone()),
-        "Cast" => {
-            attrs.check_known(&["to", "saturate", "round_mode"])?;
-            let to = attrs.int("to", 0)? as i32;
-            let small = first
-                .values
-                .iter()
-                .all(|v| v.is_integer() && v.abs() < Q::pow2(24));
-            if !small {
-                return Err(cx.err(
-                    at,
-                    "a Cast of constants other than small integers is not evaluated (it may round); export with constant folding",
-                ));
+        "Cast" => f.cast(first),
+        "Gather" => f.gather(first),
+        "Unsqueeze" => f.unsqueeze(first),
+        "Squeeze" => f.squeeze(first),
+        "Concat" => f.concat(),
+        _ => Err(f.unsupported()),
+    }
+}
+
+/// A node of constants being evaluated.
+struct Fold<'a> {
+    node: &'a NodeProto,
+    attrs: &'a Attrs<'a>,
+    inputs: &'a [Option<&'a Tensor>],
+    at: &'a str,
+    cx: &'a Cx<'a>,
+}
+
+impl<'a> Fold<'a> {
+    fn unsupported(&self) -> Error {
+        self.cx.err(
+            self.at,
+            format!(
+                "this {} node computes from constants only and cannot be evaluated here; export with constant folding (torch.onnx.export(..., do_constant_folding=True)) or simplify the model with onnxsim",
+                self.node.op_type
+            ),
+        )
+    }
+
+    fn input(&self, k: usize) -> Option<&'a Tensor> {
+        self.inputs.get(k).copied().flatten()
+    }
+
+    /// The axes: from input `t` (opset 13 on), else from the `axes` attribute.
+    fn axes(&self, t: Option<&Tensor>) -> Result<Option<Vec<i64>>> {
+        match t {
+            Some(t) => Ok(Some(ints_of(t).ok_or_else(|| self.unsupported())?)),
+            None => self.attrs.ints("axes"),
+        }
+    }
+
+    /// Axis `a` (negative counts from the end) of a rank-`r` tensor.
+    fn axis(&self, a: i64, r: usize) -> Result<usize> {
+        let v = if a < 0 { a + r as i64 } else { a };
+        usize::try_from(v).ok().filter(|&v| v < r).ok_or_else(|| {
+            self.cx
+                .err(self.at, format!("axis {a} is out of range for rank {r}"))
+        })
+    }
+
+    fn cast(&self, first: &Tensor) -> Result<Tensor> {
+        self.attrs.check_known(&["to", "saturate", "round_mode"])?;
+        let to = self.attrs.int("to", 0)? as i32;
+        let small = first
+            .values
+            .iter()
+            .all(|v| v.is_integer() && v.abs() < Q::pow2(24));
+        if !small {
+            return Err(self.cx.err(
+                self.at,
+                "a Cast of constants other than small integers is not evaluated (it may round); export with constant folding",
+            ));
+        }
+        let floats = matches!(
+            to,
+            data_type::FLOAT | data_type::DOUBLE | data_type::FLOAT16
+        )
+        .then(|| first.values.iter().map(Q::to_f64).collect());
+        Ok(Tensor {
+            dims: first.dims.clone(),
+            values: first.values.clone(),
+            floats,
+            dtype: to,
+        })
+    }
+
+    fn gather(&self, first: &Tensor) -> Result<Tensor> {
+        self.attrs.check_known(&["axis"])?;
+        let idx = self.input(1).ok_or_else(|| self.unsupported())?;
+        if first.dims.len() != 1 || idx.dims.len() > 1 || self.attrs.int("axis", 0)? != 0 {
+            return Err(self.unsupported());
+        }
+        let n = first.values.len();
+        let values = ints_of(idx)
+            .ok_or_else(|| self.unsupported())?
+            .into_iter()
+            .map(|i| self.axis(i, n).map(|i| first.values[i].clone()))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Tensor {
+            dims: idx.dims.clone(),
+            values,
+            floats: None,
+            dtype: first.dtype,
+        })
+    }
+
+    fn unsqueeze(&self, first: &Tensor) -> Result<Tensor> {
+        self.attrs.check_known(&["axes"])?;
+        let axes = self
+            .axes(self.input(1))?
+            .ok_or_else(|| self.unsupported())?;
+        let r = first.dims.len() + axes.len();
+        let mut axes = axes
+            .iter()
+            .map(|&a| self.axis(a, r))
+            .collect::<Result<Vec<_>>>()?;
+        axes.sort_unstable();
+        let mut dims = first.dims.clone();
+        for a in axes {
+            dims.insert(a.min(dims.len()), 1);
+        }
+        Ok(Tensor {
+            dims,
+            ..first.clone()
+        })
+    }
+
+    fn squeeze(&self, first: &Tensor) -> Result<Tensor> {
+        self.attrs.check_known(&["axes"])?;
+        let r = first.dims.len();
+        let dims = match self.axes(self.input(1))? {
+            None => first.dims.iter().copied().filter(|&d| d != 1).collect(),
+            Some(axes) => {
+                let axes = axes
+                    .iter()
+                    .map(|&a| self.axis(a, r))
+                    .collect::<Result<Vec<_>>>()?;
+                first
+                    .dims
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, _)| !axes.contains(k))
+                    .map(|(_, &d)| d)
+                    .collect()
             }
-            let floats = matches!(
-                to,
-                data_type::FLOAT | data_type::DOUBLE | data_type::FLOAT16
-            )
-            .then(|| first.values.iter().map(Q::to_f64).collect());
-            Ok(Tensor {
-                dims: first.dims.clone(),
-                values: first.values.clone(),
-                floats,
-                dtype: to,
-            })
-        }
-        "Gather" => {
-            attrs.check_known(&["axis"])?;
-            let idx = input(1).ok_or_else(unsupported)?;
-            if first.dims.len() != 1 || idx.dims.len() > 1 || attrs.int("axis", 0)? != 0 {
-                return Err(unsupported());
+        };
+        Ok(Tensor {
+            dims,
+            ..first.clone()
+        })
+    }
+
+    fn concat(&self) -> Result<Tensor> {
+        self.attrs.check_known(&["axis"])?;
+        let mut values = Vec::new();
+        for k in 0..self.node.input.len() {
+            let t = self.input(k).ok_or_else(|| self.unsupported())?;
+            if t.dims.len() != 1 {
+                return Err(self.unsupported());
             }
-            let n = first.values.len();
-            let values = ints_of(idx)
-                .ok_or_else(unsupported)?
-                .into_iter()
-                .map(|i| norm(i, n).map(|i| first.values[i].clone()))
-                .collect::<Result<Vec<_>>>()?;
-            Ok(Tensor {
-                dims: idx.dims.clone(),
-                values,
-                floats: None,
-                dtype: first.dtype,
-            })
+            values.extend(t.values.iter().cloned());
         }
-        "Unsqueeze" => {
-            attrs.check_known(&["axes"])?;
-            let axes = axes_of(input(1))?.ok_or_else(unsupported)?;
-            let r = first.dims.len() + axes.len();
-            let mut axes = axes
-                .iter()
-                .map(|&a| norm(a, r))
-                .collect::<Result<Vec<_>>>()?;
-            axes.sort_unstable();
-            let mut dims = first.dims.clone();
-            for a in axes {
-                dims.insert(a.min(dims.len()), 1);
-            }
-            Ok(Tensor {
-                dims,
-                ..first.clone()
-            })
-        }
-        "Squeeze" => {
-            attrs.check_known(&["axes"])?;
-            let r = first.dims.len();
-            let dims = match axes_of(input(1))? {
-                None => first.dims.iter().copied().filter(|&d| d != 1).collect(),
-                Some(axes) => {
-                    let axes = axes
-                        .iter()
-                        .map(|&a| norm(a, r))
-                        .collect::<Result<Vec<_>>>()?;
-                    first
-                        .dims
-                        .iter()
-                        .enumerate()
-                        .filter(|(k, _)| !axes.contains(k))
-                        .map(|(_, &d)| d)
-                        .collect()
-                }
-            };
-            Ok(Tensor {
-                dims,
-                ..first.clone()
-            })
-        }
-        "Concat" => {
-            attrs.check_known(&["axis"])?;
-            let mut values = Vec::new();
-            for k in 0..node.input.len() {
-                let t = input(k).ok_or_else(unsupported)?;
-                if t.dims.len() != 1 {
-                    return Err(unsupported());
-                }
-                values.extend(t.values.iter().cloned());
-            }
-            Ok(int_tensor(vec![values.len()], values))
-        }
-        _ => Err(unsupported()),
+        Ok(Tensor {
+            dims: vec![values.len()],
+            values,
+            floats: None,
+            dtype: data_type::INT64,
+        })
     }
 }
 
@@ -1149,488 +1307,618 @@ fn need<'a>(t: Option<&'a Tensor>, what: &str, at: &str, cx: &Cx) -> Result<&'a 
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn op(
-    chain: &mut Chain,
-    node: &NodeProto,
-    attrs: &Attrs,
-    inputs: &Inputs,
+/// A node of the chain to convert: the node, its attributes and constant inputs, and where
+/// the previous node's output enters it.
+struct Node<'a> {
+    node: &'a NodeProto,
+    attrs: &'a Attrs<'a>,
+    inputs: &'a Inputs<'a>,
+    /// The position of the previous node's output among the node's inputs.
     pos: usize,
     opset: i64,
+    /// Is this the last node of the graph?
     is_last: bool,
-    at: &str,
-) -> Result<()> {
-    let cx = chain.cx;
-    let only_first = |name: &str| -> Result<()> {
-        if pos != 0 {
-            return Err(cx.err(
-                at,
-                format!("{name} must take the previous node's output as its first input"),
-            ));
+    at: &'a str,
+}
+
+impl<'a> Node<'a> {
+    fn err(&self, message: impl Into<String>) -> Error {
+        self.attrs.cx.err(self.at, message)
+    }
+
+    fn op_type(&self) -> &'a str {
+        self.node.op_type.as_str()
+    }
+
+    /// Constant input `k`, which must be there.
+    fn need(&self, k: usize, what: &str) -> Result<&'a Tensor> {
+        need(self.inputs.get(k), what, self.at, self.attrs.cx)
+    }
+
+    /// Is input `k` named (so it is dynamic when it is not a constant)?
+    fn named(&self, k: usize) -> bool {
+        self.node.input.get(k).is_some_and(|n| !n.is_empty())
+    }
+
+    fn only_first(&self, name: &str) -> Result<()> {
+        if self.pos != 0 {
+            return Err(self.err(format!(
+                "{name} must take the previous node's output as its first input"
+            )));
         }
         Ok(())
-    };
-    let extra_outputs = |allowed: usize| -> Result<()> {
-        if node.output.iter().skip(allowed).any(|o| !o.is_empty()) {
-            return Err(cx.err(
-                at,
+    }
+
+    fn no_extra_outputs(&self, allowed: usize) -> Result<()> {
+        if self.node.output.iter().skip(allowed).any(|o| !o.is_empty()) {
+            return Err(self.err(
                 "extra outputs (training-mode statistics) are not supported; export the model in eval mode (model.eval())",
             ));
         }
         Ok(())
+    }
+
+    fn bad_shape(&self, chain: &Chain, what: &str) -> Error {
+        self.err(format!(
+            "{what} does not broadcast to the value's shape {}; only constants of that shape, one per channel ([C, 1, 1]) or scalars are supported",
+            chain.shape
+        ))
+    }
+}
+
+/// Converts one node of the chain into layers (or element-wise maps still to place).
+type Converter = fn(&mut Chain, &Node) -> Result<()>;
+
+/// The converter of each supported operator.
+const CONVERTERS: &[(&str, Converter)] = &[
+    ("Identity", identity),
+    ("Dropout", identity),
+    ("Relu", relu_or_abs),
+    ("Abs", relu_or_abs),
+    ("LeakyRelu", leaky_relu),
+    ("PRelu", prelu),
+    ("Clip", clip),
+    ("Add", arithmetic),
+    ("Sub", arithmetic),
+    ("Mul", arithmetic),
+    ("Div", arithmetic),
+    ("BatchNormalization", batch_normalization),
+    ("Gemm", gemm),
+    ("MatMul", matmul),
+    ("Conv", conv),
+    ("MaxPool", pool),
+    ("AveragePool", pool),
+    ("GlobalMaxPool", global_pool),
+    ("GlobalAveragePool", global_pool),
+    ("Flatten", flatten_node),
+    ("Reshape", reshape),
+];
+
+/// Operators that are not piecewise linear, refused with advice.
+const NOT_PIECEWISE_LINEAR: &[&str] = &[
+    "Sigmoid",
+    "Tanh",
+    "Softmax",
+    "LogSoftmax",
+    "Softplus",
+    "Elu",
+    "Selu",
+    "Gelu",
+    "Erf",
+    "Exp",
+    "Log",
+    "HardSigmoid",
+    "HardSwish",
+    "Mish",
+    "Celu",
+    "Sqrt",
+    "Pow",
+    "Reciprocal",
+];
+
+fn op(chain: &mut Chain, n: &Node) -> Result<()> {
+    match CONVERTERS.iter().find(|(name, _)| *name == n.op_type()) {
+        Some((_, convert)) => convert(chain, n),
+        None => Err(unsupported_operator(n)),
+    }
+}
+
+fn unsupported_operator(n: &Node) -> Error {
+    let op = n.op_type();
+    if n.is_last && matches!(op, "Softmax" | "LogSoftmax") {
+        return n.err(format!(
+            "a final {op} is not piecewise linear and does not change the predicted class: analyse the logits: export the model without the {op}"
+        ));
+    }
+    if NOT_PIECEWISE_LINEAR.contains(&op) {
+        return n.err(format!(
+            "operator {op} is not piecewise linear; relucheck analyses piecewise-linear networks only: replace it (e.g. Tanh by Hardtanh/Clip, Sigmoid by a ReLU network) and retrain, or export the network up to this node"
+        ));
+    }
+    n.err(format!(
+        "operator {op} is not supported; supported operators: {}",
+        SUPPORTED_OPERATORS.join(", ")
+    ))
+}
+
+/// `Identity` and `Dropout` (in eval mode): nothing.
+fn identity(_: &mut Chain, n: &Node) -> Result<()> {
+    n.attrs.check_known(&["ratio", "seed", "is_test"])?;
+    n.only_first(n.op_type())?;
+    if n.op_type() == "Dropout"
+        && n.inputs
+            .get(2)
+            .is_some_and(|t| t.values.iter().any(|v| !v.is_zero()))
+    {
+        return Err(n.err("Dropout in training mode; export the model in eval mode (model.eval())"));
+    }
+    Ok(())
+}
+
+fn relu_or_abs(chain: &mut Chain, n: &Node) -> Result<()> {
+    n.attrs.check_known(&[])?;
+    let a = if n.op_type() == "Relu" {
+        Activation::Relu
+    } else {
+        Activation::Abs
     };
-    let bad_shape = |what: &str| -> Error {
-        cx.err(
-            at,
-            format!(
-                "{what} does not broadcast to the value's shape {}; only constants of that shape, one per channel ([C, 1, 1]) or scalars are supported",
-                chain.shape
-            ),
-        )
+    chain.push_other(Layer::Activation(a), n.at)
+}
+
+fn leaky_relu(chain: &mut Chain, n: &Node) -> Result<()> {
+    n.attrs.check_known(&["alpha"])?;
+    let alpha = n.attrs.float("alpha")?.unwrap_or(0.01);
+    let alpha = n.attrs.exact("alpha", alpha)?;
+    chain.push_other(Layer::Activation(Activation::LeakyRelu { alpha }), n.at)
+}
+
+fn prelu(chain: &mut Chain, n: &Node) -> Result<()> {
+    n.attrs.check_known(&[])?;
+    n.only_first("PRelu")?;
+    let slope = n.need(1, "the PRelu slope")?;
+    let v = chain
+        .broadcast(slope)
+        .ok_or_else(|| n.bad_shape(chain, "the slope"))?;
+    let alpha = if v.iter().all(|x| *x == v[0]) {
+        vec![v[0].clone()]
+    } else if let Some(c) = per_channel(&v, chain.shape) {
+        c
+    } else {
+        v
     };
-    match node.op_type.as_str() {
-        "Identity" | "Dropout" => {
-            attrs.check_known(&["ratio", "seed", "is_test"])?;
-            only_first(&node.op_type)?;
-            if node.op_type == "Dropout" && inputs.get(2).is_some_and(|t| t.values.iter().any(|v| !v.is_zero())) {
-                return Err(cx.err(
-                    at,
-                    "Dropout in training mode; export the model in eval mode (model.eval())",
-                ));
+    chain.push_other(Layer::Activation(Activation::PRelu { alpha }), n.at)
+}
+
+/// `Clip`: `hard_tanh`, or `relu` between shifts when one bound is missing.
+fn clip(chain: &mut Chain, n: &Node) -> Result<()> {
+    n.only_first("Clip")?;
+    let (min, max) = clip_bounds(n)?;
+    let len = chain.shape.size();
+    let at = n.at;
+    match (min, max) {
+        (Some(lo), Some(hi)) => {
+            if lo >= hi {
+                return Err(n.err(format!(
+                    "Clip with min {lo} >= max {hi} gives a constant; relucheck needs min < max"
+                )));
             }
-            Ok(())
-        }
-        "Relu" | "Abs" => {
-            attrs.check_known(&[])?;
-            let a = if node.op_type == "Relu" {
-                Activation::Relu
-            } else {
-                Activation::Abs
-            };
-            chain.push_other(Layer::Activation(a), at)
-        }
-        "LeakyRelu" => {
-            attrs.check_known(&["alpha"])?;
-            let alpha = attrs.float("alpha")?.unwrap_or(0.01);
-            let alpha = attrs.exact("alpha", alpha)?;
-            chain.push_other(Layer::Activation(Activation::LeakyRelu { alpha }), at)
-        }
-        "PRelu" => {
-            attrs.check_known(&[])?;
-            only_first("PRelu")?;
-            let slope = need(inputs.get(1), "the PRelu slope", at, cx)?;
-            let v = chain.broadcast(slope).ok_or_else(|| bad_shape("the slope"))?;
-            let alpha = if v.iter().all(|x| *x == v[0]) {
-                vec![v[0].clone()]
-            } else if let Some(c) = per_channel(&v, chain.shape) {
-                c
-            } else {
-                v
-            };
-            chain.push_other(Layer::Activation(Activation::PRelu { alpha }), at)
-        }
-        "Clip" => {
-            only_first("Clip")?;
-            let (min, max) = if opset >= 11 {
-                attrs.check_known(&[])?;
-                let bound = |k: usize, what: &str| -> Result<Option<Q>> {
-                    if node.input.get(k).is_none_or(|n| n.is_empty()) {
-                        return Ok(None);
-                    }
-                    let t = need(inputs.get(k), what, at, cx)?;
-                    match &t.values[..] {
-                        [v] => Ok(Some(v.clone())),
-                        _ => Err(cx.err(at, format!("{what} must be a single number"))),
-                    }
-                };
-                (bound(1, "the Clip minimum")?, bound(2, "the Clip maximum")?)
-            } else {
-                attrs.check_known(&["min", "max"])?;
-                let b = |name: &str| -> Result<Option<Q>> {
-                    attrs.float(name)?.map(|f| attrs.exact(name, f)).transpose()
-                };
-                (b("min")?, b("max")?)
-            };
-            let n = chain.shape.size();
-            match (min, max) {
-                (Some(lo), Some(hi)) => {
-                    if lo >= hi {
-                        return Err(cx.err(
-                            at,
-                            format!("Clip with min {lo} >= max {hi} gives a constant; relucheck needs min < max"),
-                        ));
-                    }
-                    chain.push_other(
-                        Layer::Activation(Activation::HardTanh { min: lo, max: hi }),
-                        at,
-                    )
-                }
-                (Some(lo), None) => {
-                    // clip(x, lo) = relu(x - lo) + lo
-                    chain.elementwise(vec![Q::ONE; n], vec![-&lo; n], at);
-                    chain.push_other(Layer::Activation(Activation::Relu), at)?;
-                    chain.elementwise(vec![Q::ONE; n], vec![lo; n], at);
-                    Ok(())
-                }
-                (None, Some(hi)) => {
-                    // clip(x, max = hi) = hi - relu(hi - x)
-                    chain.elementwise(vec![-Q::ONE; n], vec![hi.clone(); n], at);
-                    chain.push_other(Layer::Activation(Activation::Relu), at)?;
-                    chain.elementwise(vec![-Q::ONE; n], vec![hi; n], at);
-                    Ok(())
-                }
-                (None, None) => Ok(()),
-            }
-        }
-        "Add" | "Sub" | "Mul" | "Div" => {
-            attrs.check_known(&[])?;
-            let other = need(inputs.get(1 - pos.min(1)), "the other operand", at, cx)?;
-            let c = chain.broadcast(other).ok_or_else(|| bad_shape("the constant"))?;
-            let n = c.len();
-            let (s, t) = match (node.op_type.as_str(), pos) {
-                ("Add", _) => (vec![Q::ONE; n], c),
-                ("Sub", 0) => (vec![Q::ONE; n], c.into_iter().map(|x| -x).collect()),
-                ("Sub", _) => (vec![-Q::ONE; n], c),
-                ("Mul", _) => (c, vec![Q::ZERO; n]),
-                ("Div", 0) => {
-                    let inv = c
-                        .iter()
-                        .map(Q::recip)
-                        .collect::<Option<Vec<_>>>()
-                        .ok_or_else(|| cx.err(at, "division by a constant that is 0"))?;
-                    (inv, vec![Q::ZERO; n])
-                }
-                _ => {
-                    return Err(cx.err(
-                        at,
-                        "dividing a constant by the value is not piecewise linear; only division by a constant is supported",
-                    ));
-                }
-            };
-            chain.elementwise(s, t, at);
-            Ok(())
-        }
-        "BatchNormalization" => {
-            attrs.check_known(&["epsilon", "momentum", "training_mode", "spatial", "is_test"])?;
-            only_first("BatchNormalization")?;
-            extra_outputs(1)?;
-            if attrs.int("training_mode", 0)? != 0 {
-                return Err(cx.err(
-                    at,
-                    "BatchNormalization in training mode; export the model in eval mode (model.eval())",
-                ));
-            }
-            if attrs.int("spatial", 1)? != 1 {
-                return Err(cx.err(at, "BatchNormalization with spatial = 0 is not supported"));
-            }
-            batch_norm(chain, attrs, inputs, at)
-        }
-        "Gemm" => {
-            attrs.check_known(&["alpha", "beta", "transA", "transB", "broadcast"])?;
-            only_first("Gemm")?;
-            if attrs.int("transA", 0)? != 0 {
-                return Err(cx.err(
-                    at,
-                    "Gemm with transA = 1 is not supported (the input must be [N, features])",
-                ));
-            }
-            let Shape::Flat(n) = chain.shape else {
-                return Err(cx.err(
-                    at,
-                    format!("Gemm on a value of shape {}; add Flatten before it", chain.shape),
-                ));
-            };
-            if !chain.batched {
-                return Err(cx.err(at, "Gemm needs an input [N, features] with a batch dimension"));
-            }
-            let b = need(inputs.get(1), "the Gemm weight B", at, cx)?;
-            let alpha = attrs.float("alpha")?.unwrap_or(1.0);
-            let alpha = attrs.exact("alpha", alpha)?;
-            let beta = attrs.float("beta")?.unwrap_or(1.0);
-            let beta = attrs.exact("beta", beta)?;
-            let weights = matrix(b, attrs.int("transB", 0)? != 0, n, at, cx)?;
-            let weights = if alpha == Q::ONE {
-                weights
-            } else {
-                Matrix::from_rows(
-                    weights
-                        .iter_rows()
-                        .map(|r| r.iter().map(|x| x * &alpha).collect())
-                        .collect(),
-                )
-                .expect("same shape")
-            };
-            let out = weights.rows();
-            let bias = match inputs.get(2) {
-                None => {
-                    if node.input.get(2).is_some_and(|n| !n.is_empty()) {
-                        return Err(cx.err(at, "the Gemm bias C must be a constant"));
-                    }
-                    vec![Q::ZERO; out]
-                }
-                Some(c) => {
-                    let v = broadcast_vector(c, out)
-                        .ok_or_else(|| cx.err(at, format!("the Gemm bias C has shape {:?}; expected [{out}], [1, {out}] or a scalar", c.dims)))?;
-                    v.into_iter().map(|x| x * &beta).collect()
-                }
-            };
-            chain.push_dense(weights, bias, at)
-        }
-        "MatMul" => {
-            attrs.check_known(&[])?;
-            if pos != 0 {
-                return Err(cx.err(
-                    at,
-                    "MatMul with the constant on the left (W @ x) is not supported; write x @ W (as nn.Linear exports)",
-                ));
-            }
-            let Shape::Flat(n) = chain.shape else {
-                return Err(cx.err(
-                    at,
-                    format!("MatMul on a value of shape {}; add Flatten before it", chain.shape),
-                ));
-            };
-            let b = need(inputs.get(1), "the MatMul weight", at, cx)?;
-            let weights = matrix(b, false, n, at, cx)?;
-            let out = weights.rows();
-            chain.push_dense(weights, vec![Q::ZERO; out], at)
-        }
-        "Conv" => {
-            attrs.check_known(&[
-                "kernel_shape",
-                "strides",
-                "pads",
-                "dilations",
-                "group",
-                "auto_pad",
-            ])?;
-            only_first("Conv")?;
-            let Shape::Chw(c, h, w) = chain.shape else {
-                return Err(cx.err(
-                    at,
-                    format!("Conv on a value of shape {}; relucheck supports 2-D convolutions on [N, C, H, W]", chain.shape),
-                ));
-            };
-            if attrs.int("group", 1)? != 1 {
-                return Err(cx.err(
-                    at,
-                    "grouped or depthwise convolution (group > 1) is not supported; use groups=1",
-                ));
-            }
-            if attrs.ints("dilations")?.is_some_and(|d| d.iter().any(|&x| x != 1)) {
-                return Err(cx.err(at, "dilated convolution is not supported; use dilation=1"));
-            }
-            let wt = need(inputs.get(1), "the Conv weight", at, cx)?;
-            let [m, wc, kh, kw] = wt.dims[..] else {
-                return Err(cx.err(
-                    at,
-                    format!("the Conv weight has shape {:?}; expected [M, C, kH, kW]", wt.dims),
-                ));
-            };
-            if wc != c {
-                return Err(cx.err(
-                    at,
-                    format!("the Conv weight expects {wc} input channels, the value has {c}"),
-                ));
-            }
-            if let Some(k) = attrs.ints("kernel_shape")?
-                && k != [kh as i64, kw as i64]
-            {
-                return Err(cx.err(
-                    at,
-                    format!("kernel_shape {k:?} differs from the weight's [{kh}, {kw}]"),
-                ));
-            }
-            let stride = attrs.pair("strides", 1)?;
-            let pad = padding(attrs, (h, w), (kh, kw), stride)?;
-            let bias = match inputs.get(2) {
-                Some(b) if b.values.len() == m => b.values.clone(),
-                Some(b) => {
-                    return Err(cx.err(
-                        at,
-                        format!("the Conv bias has {} values; expected {m}", b.values.len()),
-                    ));
-                }
-                None if node.input.get(2).is_some_and(|n| !n.is_empty()) => {
-                    return Err(cx.err(at, "the Conv bias must be a constant"));
-                }
-                None => vec![Q::ZERO; m],
-            };
-            chain.push_conv(
-                Layer::Conv2d {
-                    weights: wt.values.clone(),
-                    out_channels: m,
-                    in_channels: c,
-                    kernel: (kh, kw),
-                    bias,
-                    stride,
-                    padding: pad,
-                },
+            chain.push_other(
+                Layer::Activation(Activation::HardTanh { min: lo, max: hi }),
                 at,
             )
         }
-        "MaxPool" | "AveragePool" => {
-            attrs.check_known(&[
-                "kernel_shape",
-                "strides",
-                "pads",
-                "dilations",
-                "auto_pad",
-                "ceil_mode",
-                "storage_order",
-                "count_include_pad",
-            ])?;
-            only_first(&node.op_type)?;
-            extra_outputs(1)?;
-            let Shape::Chw(_, h, w) = chain.shape else {
-                return Err(cx.err(
-                    at,
-                    format!("{} on a value of shape {}; expected [N, C, H, W]", node.op_type, chain.shape),
-                ));
-            };
-            if attrs.ints("dilations")?.is_some_and(|d| d.iter().any(|&x| x != 1)) {
-                return Err(cx.err(at, "dilated pooling is not supported; use dilation=1"));
-            }
-            if attrs.ints("kernel_shape")?.is_none() {
-                return Err(cx.err(at, "kernel_shape is missing"));
-            }
-            let kernel = attrs.pair("kernel_shape", 1)?;
-            let stride = attrs.pair("strides", 1)?;
-            let pad = padding(attrs, (h, w), kernel, stride)?;
-            if attrs.int("ceil_mode", 0)? != 0 {
-                let same = |n: usize, k: usize, s: usize, p: usize| {
-                    let span = (n + 2 * p).saturating_sub(k);
-                    span.is_multiple_of(s)
-                };
-                if !same(h, kernel.0, stride.0, pad.0) || !same(w, kernel.1, stride.1, pad.1) {
-                    return Err(cx.err(
-                        at,
-                        "ceil_mode = 1 adds a partial window here; export with ceil_mode=False",
-                    ));
-                }
-            }
-            let layer = if node.op_type == "MaxPool" {
-                Layer::MaxPool2d {
-                    kernel,
-                    stride,
-                    padding: pad,
-                }
-            } else {
-                if pad != (0, 0) && attrs.int("count_include_pad", 0)? == 0 {
-                    return Err(cx.err(
-                        at,
-                        "AveragePool with padding and count_include_pad = 0 divides border windows by fewer values; relucheck's avg_pool2d counts the padding: export with count_include_pad=True, or without padding",
-                    ));
-                }
-                Layer::AvgPool2d {
-                    kernel,
-                    stride,
-                    padding: pad,
-                }
-            };
-            chain.push_other(layer, at)
-        }
-        "GlobalMaxPool" | "GlobalAveragePool" => {
-            attrs.check_known(&[])?;
-            let Shape::Chw(_, h, w) = chain.shape else {
-                return Err(cx.err(at, format!("{} on a value of shape {}; expected [N, C, H, W]", node.op_type, chain.shape)));
-            };
-            let (kernel, stride, padding) = ((h, w), (h, w), (0, 0));
-            let layer = if node.op_type == "GlobalMaxPool" {
-                Layer::MaxPool2d { kernel, stride, padding }
-            } else {
-                Layer::AvgPool2d { kernel, stride, padding }
-            };
-            chain.push_other(layer, at)?;
+        (Some(lo), None) => {
+            // clip(x, lo) = relu(x - lo) + lo
+            chain.elementwise(vec![Q::ONE; len], vec![-&lo; len], at);
+            chain.push_other(Layer::Activation(Activation::Relu), at)?;
+            chain.elementwise(vec![Q::ONE; len], vec![lo; len], at);
             Ok(())
         }
-        "Flatten" => {
-            attrs.check_known(&["axis"])?;
-            let rank = chain.full_dims().len() as i64;
-            let mut axis = attrs.int("axis", 1)?;
-            if axis < 0 {
-                axis += rank;
-            }
-            if !chain.batched {
-                if axis == 0 {
-                    chain.batched = true;
-                    chain.batch = 1;
-                    return flatten(chain, at);
-                }
-                return Err(cx.err(at, "Flatten of an input without a batch dimension: use axis 0"));
-            }
-            if axis != 1 {
-                return Err(cx.err(
-                    at,
-                    format!("Flatten with axis {axis}; only axis 1 (keep the batch, flatten each sample, as torch.flatten(x, 1)) is supported"),
-                ));
-            }
-            flatten(chain, at)
+        (None, Some(hi)) => {
+            // clip(x, max = hi) = hi - relu(hi - x)
+            chain.elementwise(vec![-Q::ONE; len], vec![hi.clone(); len], at);
+            chain.push_other(Layer::Activation(Activation::Relu), at)?;
+            chain.elementwise(vec![-Q::ONE; len], vec![hi; len], at);
+            Ok(())
         }
-        "Reshape" => {
-            attrs.check_known(&["allowzero"])?;
-            only_first("Reshape")?;
-            let allowzero = attrs.int("allowzero", 0)? != 0;
-            let target = need(inputs.get(1), "the Reshape shape", at, cx)?;
-            let target = ints_of(target).ok_or_else(|| cx.err(at, "the Reshape shape is not a list of integers"))?;
-            let full = chain.full_dims();
-            let total: usize = full.iter().product();
-            let mut dims: Vec<Option<usize>> = Vec::new();
-            for (k, &d) in target.iter().enumerate() {
-                dims.push(match d {
-                    -1 => None,
-                    0 if !allowzero => Some(*full.get(k).ok_or_else(|| cx.err(at, "Reshape copies a dimension (0) the value does not have"))?),
-                    d if d >= 0 => Some(d as usize),
-                    _ => return Err(cx.err(at, format!("invalid Reshape shape {target:?}"))),
-                });
-            }
-            let known: usize = dims.iter().flatten().product();
-            let unknown = dims.iter().filter(|d| d.is_none()).count();
-            let resolved: Option<Vec<usize>> = match unknown {
-                0 if known == total => dims.iter().copied().collect(),
-                1 if known > 0 && total.is_multiple_of(known) => dims.iter().map(|d| Some(d.unwrap_or(total / known))).collect(),
-                _ => None,
-            };
-            let Some(resolved) = resolved else {
-                return Err(cx.err(at, format!("Reshape to {target:?} does not fit a value of shape {full:?}")));
-            };
-            if resolved == full {
-                return Ok(());
-            }
-            let per_sample = chain.shape.size();
-            if resolved == [chain.batch, per_sample] && (chain.batched || chain.batch == 1) {
-                chain.batched = true;
-                return flatten(chain, at);
-            }
-            Err(cx.err(
-                at,
-                format!("Reshape from {full:?} to {resolved:?}: only reshapes that flatten each sample ([N, C, H, W] to [N, C·H·W]) are supported"),
-            ))
-        }
-        "Softmax" | "LogSoftmax" if is_last => Err(cx.err(
-            at,
-            format!(
-                "a final {} is not piecewise linear and does not change the predicted class: analyse the logits: export the model without the {}",
-                node.op_type, node.op_type
-            ),
-        )),
-        "Sigmoid" | "Tanh" | "Softmax" | "LogSoftmax" | "Softplus" | "Elu" | "Selu" | "Gelu"
-        | "Erf" | "Exp" | "Log" | "HardSigmoid" | "HardSwish" | "Mish" | "Celu" | "Sqrt"
-        | "Pow" | "Reciprocal" => Err(cx.err(
-            at,
-            format!(
-                "operator {} is not piecewise linear; relucheck analyses piecewise-linear networks only: replace it (e.g. Tanh by Hardtanh/Clip, Sigmoid by a ReLU network) and retrain, or export the network up to this node",
-                node.op_type
-            ),
-        )),
-        other => Err(cx.err(
-            at,
-            format!(
-                "operator {other} is not supported; supported operators: {}",
-                SUPPORTED_OPERATORS.join(", ")
-            ),
-        )),
+        (None, None) => Ok(()),
     }
+}
+
+/// The bounds of a `Clip`: inputs from opset 11 on, attributes before.
+fn clip_bounds(n: &Node) -> Result<(Option<Q>, Option<Q>)> {
+    let attrs = n.attrs;
+    if n.opset >= 11 {
+        attrs.check_known(&[])?;
+        let bound = |k: usize, what: &str| -> Result<Option<Q>> {
+            if !n.named(k) {
+                return Ok(None);
+            }
+            let t = n.need(k, what)?;
+            match &t.values[..] {
+                [v] => Ok(Some(v.clone())),
+                _ => Err(n.err(format!("{what} must be a single number"))),
+            }
+        };
+        Ok((bound(1, "the Clip minimum")?, bound(2, "the Clip maximum")?))
+    } else {
+        attrs.check_known(&["min", "max"])?;
+        let b = |name: &str| -> Result<Option<Q>> {
+            attrs.float(name)?.map(|f| attrs.exact(name, f)).transpose()
+        };
+        Ok((b("min")?, b("max")?))
+    }
+}
+
+/// `Add`, `Sub`, `Mul`, `Div` by a constant: an element-wise affine map.
+fn arithmetic(chain: &mut Chain, n: &Node) -> Result<()> {
+    n.attrs.check_known(&[])?;
+    let pos = n.pos;
+    let other = n.need(1 - pos.min(1), "the other operand")?;
+    let c = chain
+        .broadcast(other)
+        .ok_or_else(|| n.bad_shape(chain, "the constant"))?;
+    let len = c.len();
+    let (s, t) = match (n.op_type(), pos) {
+        ("Add", _) => (vec![Q::ONE; len], c),
+        ("Sub", 0) => (vec![Q::ONE; len], c.into_iter().map(|x| -x).collect()),
+        ("Sub", _) => (vec![-Q::ONE; len], c),
+        ("Mul", _) => (c, vec![Q::ZERO; len]),
+        ("Div", 0) => {
+            let inv = c
+                .iter()
+                .map(Q::recip)
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| n.err("division by a constant that is 0"))?;
+            (inv, vec![Q::ZERO; len])
+        }
+        _ => {
+            return Err(n.err(
+                "dividing a constant by the value is not piecewise linear; only division by a constant is supported",
+            ));
+        }
+    };
+    chain.elementwise(s, t, n.at);
+    Ok(())
+}
+
+fn batch_normalization(chain: &mut Chain, n: &Node) -> Result<()> {
+    let attrs = n.attrs;
+    attrs.check_known(&["epsilon", "momentum", "training_mode", "spatial", "is_test"])?;
+    n.only_first("BatchNormalization")?;
+    n.no_extra_outputs(1)?;
+    if attrs.int("training_mode", 0)? != 0 {
+        return Err(n.err(
+            "BatchNormalization in training mode; export the model in eval mode (model.eval())",
+        ));
+    }
+    if attrs.int("spatial", 1)? != 1 {
+        return Err(n.err("BatchNormalization with spatial = 0 is not supported"));
+    }
+    batch_norm(chain, attrs, n.inputs, n.at)
+}
+
+fn gemm(chain: &mut Chain, n: &Node) -> Result<()> {
+    let attrs = n.attrs;
+    attrs.check_known(&["alpha", "beta", "transA", "transB", "broadcast"])?;
+    n.only_first("Gemm")?;
+    if attrs.int("transA", 0)? != 0 {
+        return Err(
+            n.err("Gemm with transA = 1 is not supported (the input must be [N, features])")
+        );
+    }
+    let Shape::Flat(len) = chain.shape else {
+        return Err(n.err(format!(
+            "Gemm on a value of shape {}; add Flatten before it",
+            chain.shape
+        )));
+    };
+    if !chain.batched {
+        return Err(n.err("Gemm needs an input [N, features] with a batch dimension"));
+    }
+    let b = n.need(1, "the Gemm weight B")?;
+    let alpha = attrs.float("alpha")?.unwrap_or(1.0);
+    let alpha = attrs.exact("alpha", alpha)?;
+    let beta = attrs.float("beta")?.unwrap_or(1.0);
+    let beta = attrs.exact("beta", beta)?;
+    let weights = matrix(b, attrs.int("transB", 0)? != 0, len, n.at, attrs.cx)?;
+    let weights = if alpha == Q::ONE {
+        weights
+    } else {
+        Matrix::from_rows(
+            weights
+                .iter_rows()
+                .map(|r| r.iter().map(|x| x * &alpha).collect())
+                .collect(),
+        )
+        .expect("same shape")
+    };
+    let out = weights.rows();
+    let bias = match n.inputs.get(2) {
+        None => {
+            if n.named(2) {
+                return Err(n.err("the Gemm bias C must be a constant"));
+            }
+            vec![Q::ZERO; out]
+        }
+        Some(c) => {
+            let v = broadcast_vector(c, out).ok_or_else(|| {
+                n.err(format!(
+                    "the Gemm bias C has shape {:?}; expected [{out}], [1, {out}] or a scalar",
+                    c.dims
+                ))
+            })?;
+            v.into_iter().map(|x| x * &beta).collect()
+        }
+    };
+    chain.push_dense(weights, bias, n.at)
+}
+
+fn matmul(chain: &mut Chain, n: &Node) -> Result<()> {
+    n.attrs.check_known(&[])?;
+    if n.pos != 0 {
+        return Err(n.err(
+            "MatMul with the constant on the left (W @ x) is not supported; write x @ W (as nn.Linear exports)",
+        ));
+    }
+    let Shape::Flat(len) = chain.shape else {
+        return Err(n.err(format!(
+            "MatMul on a value of shape {}; add Flatten before it",
+            chain.shape
+        )));
+    };
+    let b = n.need(1, "the MatMul weight")?;
+    let weights = matrix(b, false, len, n.at, n.attrs.cx)?;
+    let out = weights.rows();
+    chain.push_dense(weights, vec![Q::ZERO; out], n.at)
+}
+
+fn conv(chain: &mut Chain, n: &Node) -> Result<()> {
+    let attrs = n.attrs;
+    attrs.check_known(&[
+        "kernel_shape",
+        "strides",
+        "pads",
+        "dilations",
+        "group",
+        "auto_pad",
+    ])?;
+    n.only_first("Conv")?;
+    let Shape::Chw(c, h, w) = chain.shape else {
+        return Err(n.err(format!(
+            "Conv on a value of shape {}; relucheck supports 2-D convolutions on [N, C, H, W]",
+            chain.shape
+        )));
+    };
+    if attrs.int("group", 1)? != 1 {
+        return Err(
+            n.err("grouped or depthwise convolution (group > 1) is not supported; use groups=1")
+        );
+    }
+    if attrs
+        .ints("dilations")?
+        .is_some_and(|d| d.iter().any(|&x| x != 1))
+    {
+        return Err(n.err("dilated convolution is not supported; use dilation=1"));
+    }
+    let wt = n.need(1, "the Conv weight")?;
+    let [m, wc, kh, kw] = wt.dims[..] else {
+        return Err(n.err(format!(
+            "the Conv weight has shape {:?}; expected [M, C, kH, kW]",
+            wt.dims
+        )));
+    };
+    if wc != c {
+        return Err(n.err(format!(
+            "the Conv weight expects {wc} input channels, the value has {c}"
+        )));
+    }
+    if let Some(k) = attrs.ints("kernel_shape")?
+        && k != [kh as i64, kw as i64]
+    {
+        return Err(n.err(format!(
+            "kernel_shape {k:?} differs from the weight's [{kh}, {kw}]"
+        )));
+    }
+    let stride = attrs.pair("strides", 1)?;
+    let pad = padding(attrs, (h, w), (kh, kw), stride)?;
+    let bias = match n.inputs.get(2) {
+        Some(b) if b.values.len() == m => b.values.clone(),
+        Some(b) => {
+            return Err(n.err(format!(
+                "the Conv bias has {} values; expected {m}",
+                b.values.len()
+            )));
+        }
+        None if n.named(2) => return Err(n.err("the Conv bias must be a constant")),
+        None => vec![Q::ZERO; m],
+    };
+    chain.push_conv(
+        Layer::Conv2d {
+            weights: wt.values.clone(),
+            out_channels: m,
+            in_channels: c,
+            kernel: (kh, kw),
+            bias,
+            stride,
+            padding: pad,
+        },
+        n.at,
+    )
+}
+
+/// `MaxPool` and `AveragePool`.
+fn pool(chain: &mut Chain, n: &Node) -> Result<()> {
+    let attrs = n.attrs;
+    attrs.check_known(&[
+        "kernel_shape",
+        "strides",
+        "pads",
+        "dilations",
+        "auto_pad",
+        "ceil_mode",
+        "storage_order",
+        "count_include_pad",
+    ])?;
+    n.only_first(n.op_type())?;
+    n.no_extra_outputs(1)?;
+    let Shape::Chw(_, h, w) = chain.shape else {
+        return Err(n.err(format!(
+            "{} on a value of shape {}; expected [N, C, H, W]",
+            n.op_type(),
+            chain.shape
+        )));
+    };
+    if attrs
+        .ints("dilations")?
+        .is_some_and(|d| d.iter().any(|&x| x != 1))
+    {
+        return Err(n.err("dilated pooling is not supported; use dilation=1"));
+    }
+    if attrs.ints("kernel_shape")?.is_none() {
+        return Err(n.err("kernel_shape is missing"));
+    }
+    let kernel = attrs.pair("kernel_shape", 1)?;
+    let stride = attrs.pair("strides", 1)?;
+    let pad = padding(attrs, (h, w), kernel, stride)?;
+    if attrs.int("ceil_mode", 0)? != 0 {
+        let same = |len: usize, k: usize, s: usize, p: usize| {
+            let span = (len + 2 * p).saturating_sub(k);
+            span.is_multiple_of(s)
+        };
+        if !same(h, kernel.0, stride.0, pad.0) || !same(w, kernel.1, stride.1, pad.1) {
+            return Err(
+                n.err("ceil_mode = 1 adds a partial window here; export with ceil_mode=False")
+            );
+        }
+    }
+    let layer = if n.op_type() == "MaxPool" {
+        Layer::MaxPool2d {
+            kernel,
+            stride,
+            padding: pad,
+        }
+    } else {
+        if pad != (0, 0) && attrs.int("count_include_pad", 0)? == 0 {
+            return Err(n.err(
+                "AveragePool with padding and count_include_pad = 0 divides border windows by fewer values; relucheck's avg_pool2d counts the padding: export with count_include_pad=True, or without padding",
+            ));
+        }
+        Layer::AvgPool2d {
+            kernel,
+            stride,
+            padding: pad,
+        }
+    };
+    chain.push_other(layer, n.at)
+}
+
+/// `GlobalMaxPool` and `GlobalAveragePool`: one window over the whole image.
+fn global_pool(chain: &mut Chain, n: &Node) -> Result<()> {
+    n.attrs.check_known(&[])?;
+    let Shape::Chw(_, h, w) = chain.shape else {
+        return Err(n.err(format!(
+            "{} on a value of shape {}; expected [N, C, H, W]",
+            n.op_type(),
+            chain.shape
+        )));
+    };
+    let (kernel, stride, padding) = ((h, w), (h, w), (0, 0));
+    let layer = if n.op_type() == "GlobalMaxPool" {
+        Layer::MaxPool2d {
+            kernel,
+            stride,
+            padding,
+        }
+    } else {
+        Layer::AvgPool2d {
+            kernel,
+            stride,
+            padding,
+        }
+    };
+    chain.push_other(layer, n.at)
+}
+
+/// `Flatten`: axis 1 (keep the batch), or axis 0 on an input without a batch dimension.
+fn flatten_node(chain: &mut Chain, n: &Node) -> Result<()> {
+    n.attrs.check_known(&["axis"])?;
+    let rank = chain.full_dims().len() as i64;
+    let mut axis = n.attrs.int("axis", 1)?;
+    if axis < 0 {
+        axis += rank;
+    }
+    if !chain.batched {
+        if axis == 0 {
+            chain.batched = true;
+            chain.batch = 1;
+            return flatten(chain, n.at);
+        }
+        return Err(n.err("Flatten of an input without a batch dimension: use axis 0"));
+    }
+    if axis != 1 {
+        return Err(n.err(format!(
+            "Flatten with axis {axis}; only axis 1 (keep the batch, flatten each sample, as torch.flatten(x, 1)) is supported"
+        )));
+    }
+    flatten(chain, n.at)
+}
+
+/// `Reshape`: nothing when the shape stays, `flatten` when each sample is flattened.
+fn reshape(chain: &mut Chain, n: &Node) -> Result<()> {
+    n.attrs.check_known(&["allowzero"])?;
+    n.only_first("Reshape")?;
+    let allowzero = n.attrs.int("allowzero", 0)? != 0;
+    let target = n.need(1, "the Reshape shape")?;
+    let target =
+        ints_of(target).ok_or_else(|| n.err("the Reshape shape is not a list of integers"))?;
+    let full = chain.full_dims();
+    let resolved = reshape_target(n, &target, &full, allowzero)?;
+    if resolved == full {
+        return Ok(());
+    }
+    let per_sample = chain.shape.size();
+    if resolved == [chain.batch, per_sample] && (chain.batched || chain.batch == 1) {
+        chain.batched = true;
+        return flatten(chain, n.at);
+    }
+    Err(n.err(format!(
+        "Reshape from {full:?} to {resolved:?}: only reshapes that flatten each sample ([N, C, H, W] to [N, C·H·W]) are supported"
+    )))
+}
+
+/// The dims a Reshape `target` gives a value of dims `full` (`0` copies a dimension unless
+/// `allowzero`, one `-1` takes what is left).
+fn reshape_target(n: &Node, target: &[i64], full: &[usize], allowzero: bool) -> Result<Vec<usize>> {
+    let total: usize = full.iter().product();
+    let mut dims: Vec<Option<usize>> = Vec::new();
+    for (k, &d) in target.iter().enumerate() {
+        dims.push(match d {
+            -1 => None,
+            0 if !allowzero => {
+                Some(*full.get(k).ok_or_else(|| {
+                    n.err("Reshape copies a dimension (0) the value does not have")
+                })?)
+            }
+            d if d >= 0 => Some(d as usize),
+            _ => return Err(n.err(format!("invalid Reshape shape {target:?}"))),
+        });
+    }
+    let known: usize = dims.iter().flatten().product();
+    let unknown = dims.iter().filter(|d| d.is_none()).count();
+    let resolved: Option<Vec<usize>> = match unknown {
+        0 if known == total => dims.iter().copied().collect(),
+        1 if known > 0 && total.is_multiple_of(known) => dims
+            .iter()
+            .map(|d| Some(d.unwrap_or(total / known)))
+            .collect(),
+        _ => None,
+    };
+    resolved.ok_or_else(|| {
+        n.err(format!(
+            "Reshape to {target:?} does not fit a value of shape {full:?}"
+        ))
+    })
 }
 
 fn flatten(chain: &mut Chain, at: &str) -> Result<()> {
