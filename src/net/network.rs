@@ -351,44 +351,12 @@ impl Layer {
     /// The output shape for an input of shape `input`, checking that they fit; `index` is
     /// the layer's position, for messages.
     pub fn output_shape(&self, index: usize, input: Shape) -> Result<Shape> {
-        let kind = self.kind().to_string();
-        let shape_err = |expected: String, found: String, hint: Option<&str>| Error::Shape {
-            layer: index,
-            kind: kind.clone(),
-            expected,
-            found,
-            hint: hint.map(str::to_string),
-        };
-        let layer_err = |message: String| Error::Layer {
-            layer: index,
-            kind: kind.clone(),
-            message,
+        let c = ShapeCheck {
+            index,
+            kind: self.kind().to_string(),
         };
         match self {
-            Layer::Dense { weights, bias } => {
-                let Shape::Flat(n) = input else {
-                    return Err(shape_err(
-                        "a flat input".into(),
-                        format!("input of shape {input}"),
-                        Some("add {\"type\": \"flatten\"} before this layer"),
-                    ));
-                };
-                if weights.cols() != n {
-                    return Err(shape_err(
-                        format!("weights with {n} columns (the previous layer gives {n} values)"),
-                        format!("{} columns", weights.cols()),
-                        None,
-                    ));
-                }
-                if bias.len() != weights.rows() {
-                    return Err(shape_err(
-                        format!("a bias of length {} (one per weight row)", weights.rows()),
-                        format!("length {}", bias.len()),
-                        None,
-                    ));
-                }
-                Ok(Shape::Flat(weights.rows()))
-            }
+            Layer::Dense { weights, bias } => c.dense(weights, bias, input),
             Layer::Conv2d {
                 in_channels,
                 out_channels,
@@ -398,28 +366,28 @@ impl Layer {
                 padding,
                 ..
             } => {
-                let Shape::Chw(c, h, w) = input else {
-                    return Err(shape_err(
+                let Shape::Chw(ch, h, w) = input else {
+                    return Err(c.shape_err(
                         "an input of shape [C, H, W]".into(),
                         format!("input of shape {input}"),
                         Some("set input_shape to [C, H, W], or use dense for flat inputs"),
                     ));
                 };
-                if *in_channels != c {
-                    return Err(shape_err(
-                        format!("weights for {c} input channels"),
+                if *in_channels != ch {
+                    return Err(c.shape_err(
+                        format!("weights for {ch} input channels"),
                         format!("{in_channels}"),
                         None,
                     ));
                 }
                 if bias.len() != *out_channels {
-                    return Err(shape_err(
+                    return Err(c.shape_err(
                         format!("a bias of length {out_channels} (one per output channel)"),
                         format!("length {}", bias.len()),
                         None,
                     ));
                 }
-                let (oh, ow) = window_output(index, &kind, (h, w), *kernel, *stride, *padding)?;
+                let (oh, ow) = window_output(index, &c.kind, (h, w), *kernel, *stride, *padding)?;
                 Ok(Shape::Chw(*out_channels, oh, ow))
             }
             Layer::AvgPool2d {
@@ -431,54 +399,9 @@ impl Layer {
                 kernel,
                 stride,
                 padding,
-            } => {
-                let Shape::Chw(c, h, w) = input else {
-                    return Err(shape_err(
-                        "an input of shape [C, H, W]".into(),
-                        format!("input of shape {input}"),
-                        None,
-                    ));
-                };
-                if padding.0 * 2 > kernel.0 || padding.1 * 2 > kernel.1 {
-                    return Err(layer_err(format!(
-                        "padding {padding:?} must be at most half the kernel {kernel:?} (as in PyTorch)"
-                    )));
-                }
-                let (oh, ow) = window_output(index, &kind, (h, w), *kernel, *stride, *padding)?;
-                Ok(Shape::Chw(c, oh, ow))
-            }
+            } => c.pool(*kernel, *stride, *padding, input),
             Layer::Flatten => Ok(Shape::Flat(input.size())),
-            Layer::Activation(a) => {
-                match a {
-                    Activation::PRelu { alpha } => {
-                        let n = input.size();
-                        let ok = match input {
-                            Shape::Chw(c, _, _) => [1, c, n].contains(&alpha.len()),
-                            Shape::Flat(_) => [1, n].contains(&alpha.len()),
-                        };
-                        if !ok {
-                            let expected = match input {
-                                Shape::Chw(c, _, _) => {
-                                    format!("1, {c} (per channel) or {n} (per unit)")
-                                }
-                                Shape::Flat(_) => format!("1 or {n} (per unit)"),
-                            };
-                            return Err(shape_err(
-                                format!("alpha of length {expected}"),
-                                format!("length {}", alpha.len()),
-                                None,
-                            ));
-                        }
-                    }
-                    Activation::HardTanh { min, max } if min >= max => {
-                        return Err(layer_err(format!(
-                            "min ({min}) must be smaller than max ({max})"
-                        )));
-                    }
-                    _ => {}
-                }
-                Ok(input)
-            }
+            Layer::Activation(a) => c.activation(a, input),
         }
     }
 
@@ -615,6 +538,108 @@ fn prelu_alpha(alpha: &[Q], input: Shape, unit: usize) -> &Q {
         // Per channel (validated by `output_shape`).
         let per = input.size() / alpha.len();
         &alpha[unit / per]
+    }
+}
+
+/// The checks of [`Layer::output_shape`] for the layer at `index`, with their messages.
+struct ShapeCheck {
+    index: usize,
+    kind: String,
+}
+
+impl ShapeCheck {
+    fn shape_err(&self, expected: String, found: String, hint: Option<&str>) -> Error {
+        Error::Shape {
+            layer: self.index,
+            kind: self.kind.clone(),
+            expected,
+            found,
+            hint: hint.map(str::to_string),
+        }
+    }
+
+    fn layer_err(&self, message: String) -> Error {
+        Error::Layer {
+            layer: self.index,
+            kind: self.kind.clone(),
+            message,
+        }
+    }
+
+    fn dense(&self, weights: &Matrix, bias: &[Q], input: Shape) -> Result<Shape> {
+        let Shape::Flat(n) = input else {
+            return Err(self.shape_err(
+                "a flat input".into(),
+                format!("input of shape {input}"),
+                Some("add {\"type\": \"flatten\"} before this layer"),
+            ));
+        };
+        if weights.cols() != n {
+            return Err(self.shape_err(
+                format!("weights with {n} columns (the previous layer gives {n} values)"),
+                format!("{} columns", weights.cols()),
+                None,
+            ));
+        }
+        if bias.len() != weights.rows() {
+            return Err(self.shape_err(
+                format!("a bias of length {} (one per weight row)", weights.rows()),
+                format!("length {}", bias.len()),
+                None,
+            ));
+        }
+        Ok(Shape::Flat(weights.rows()))
+    }
+
+    fn pool(
+        &self,
+        kernel: (usize, usize),
+        stride: (usize, usize),
+        padding: (usize, usize),
+        input: Shape,
+    ) -> Result<Shape> {
+        let Shape::Chw(c, h, w) = input else {
+            return Err(self.shape_err(
+                "an input of shape [C, H, W]".into(),
+                format!("input of shape {input}"),
+                None,
+            ));
+        };
+        if padding.0 * 2 > kernel.0 || padding.1 * 2 > kernel.1 {
+            return Err(self.layer_err(format!(
+                "padding {padding:?} must be at most half the kernel {kernel:?} (as in PyTorch)"
+            )));
+        }
+        let (oh, ow) = window_output(self.index, &self.kind, (h, w), kernel, stride, padding)?;
+        Ok(Shape::Chw(c, oh, ow))
+    }
+
+    fn activation(&self, a: &Activation, input: Shape) -> Result<Shape> {
+        match a {
+            Activation::PRelu { alpha } => {
+                let n = input.size();
+                let ok = match input {
+                    Shape::Chw(c, _, _) => [1, c, n].contains(&alpha.len()),
+                    Shape::Flat(_) => [1, n].contains(&alpha.len()),
+                };
+                if !ok {
+                    let expected = match input {
+                        Shape::Chw(c, _, _) => format!("1, {c} (per channel) or {n} (per unit)"),
+                        Shape::Flat(_) => format!("1 or {n} (per unit)"),
+                    };
+                    return Err(self.shape_err(
+                        format!("alpha of length {expected}"),
+                        format!("length {}", alpha.len()),
+                        None,
+                    ));
+                }
+            }
+            Activation::HardTanh { min, max } if min >= max => {
+                return Err(self.layer_err(format!("min ({min}) must be smaller than max ({max})")));
+            }
+            _ => {}
+        }
+        Ok(input)
     }
 }
 
