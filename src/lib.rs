@@ -30,6 +30,8 @@
 //! [`analysis::testing`] (assertions and strategies for your own `cargo test`),
 //! [`net::format`] (the file format), [`net::import`] (ONNX and NNet).
 #![warn(missing_docs)]
+// Functions fit on a screen: the threshold is in clippy.toml.
+#![warn(clippy::too_many_lines)]
 // Index loops read best in the linear algebra here.
 #![allow(clippy::needless_range_loop)]
 

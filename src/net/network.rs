@@ -1133,6 +1133,7 @@ fn act_point(a: &Activation, shape: Shape, i: usize, v: &Q, bits: u32) -> Result
 }
 
 /// One layer, directly (not through `affine`/`pieces`, which tests compare against).
+#[allow(clippy::too_many_lines)] // issue 17: split pending
 fn eval_layer(layer: &Layer, shape: Shape, z: &[Q]) -> (Vec<Q>, Vec<u8>) {
     let act = |f: &dyn Fn(usize, &Q) -> (Q, u8)| -> (Vec<Q>, Vec<u8>) {
         z.iter().enumerate().map(|(i, v)| f(i, v)).unzip()
