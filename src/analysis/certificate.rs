@@ -646,6 +646,7 @@ fn parse_qs(v: Option<&Value>, what: &str) -> std::result::Result<Vec<Q>, String
         .collect()
 }
 
+#[allow(clippy::too_many_lines)] // issue 17: split pending
 fn verify_part(
     part: &Value,
     net: &Network,

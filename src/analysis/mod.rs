@@ -1,8 +1,10 @@
-//! Layer 4, analysis: properties decided exactly from the regions, counterexamples,
-//! certificates and their checker, assertions and strategies for users' tests, and the
-//! checker of the teaching proofs' claims.
+//! Layer 4, analysis: properties decided exactly from the regions, with counterexamples
+//! ([`properties`]), certificates and their checker ([`certificate`]), assertions for users'
+//! tests ([`testing`], which re-exports the strategies of [`crate::net::strategies`]), and
+//! the checker of the teaching proofs' claims ([`proofs`]).
 //!
-//! Uses [`regions`](crate::regions) and everything below it.
+//! Uses [`regions`](crate::regions) and everything below it; never a printer of
+//! [`present`](crate::present).
 
 pub mod certificate;
 pub mod proofs;

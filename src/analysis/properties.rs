@@ -38,10 +38,11 @@ use crate::exact::interval::{DEFAULT_PRECISION, Interval};
 use crate::exact::linalg::Matrix;
 use crate::exact::points::format_point;
 use crate::exact::rational::Q;
-use crate::net::format::qs_to_strings;
 use crate::net::network::{Activation, Layer, Network, Shape};
+use crate::output::qs_to_strings;
 use crate::regions::domain::{Domain, DomainKind};
 use crate::regions::enumerate::{Enumerator, Regions, StopReason};
+use crate::regions::formula::map_formulas;
 use serde_json::{Value, json};
 use std::fmt;
 use std::time::Duration;
@@ -690,120 +691,112 @@ impl<'a> Checker<'a> {
             // The regions of a curved network carry no exact maps: never decide from them.
             return self.check_enclosure(property);
         }
-        let exact = |outcome: Outcome, reason: String| Verdict {
-            property,
-            outcome,
-            method: Method::Exact,
-            reason,
-        };
-        let incomplete = |stop: &StopReason| {
-            exact(
-                Outcome::Unknown(format!(
-                    "not established: region enumeration {}",
-                    stop.describe()
-                )),
-                "the regions are incomplete".into(),
-            )
-        };
-        let net = self.net;
-        let dom = &self.domain;
+        match property {
+            Property::PositiveHomogeneity | Property::Homogeneity => {
+                self.check_homogeneity(property, regions)
+            }
+            Property::Odd => self.check_odd(regions),
+            Property::Additivity | Property::Linear | Property::Affine => {
+                self.check_one_map(property, regions)
+            }
+        }
+    }
+
+    /// (Positive) homogeneity: every offset 0, and for all real scalars also odd.
+    fn check_homogeneity(&self, property: Property, regions: &Regions) -> Result<Verdict> {
         let n = regions.regions.len();
-        let with_offset = regions.regions.iter().find(|r| !r.map.is_linear());
+        if let Some(r) = regions.regions.iter().find(|r| !r.map.is_linear()) {
+            let c = self.scale_counterexample(regions, r.id);
+            return exact_fail(
+                property,
+                c,
+                format!(
+                    "region {} (pattern {}) has a non-zero offset",
+                    r.id, r.pattern
+                ),
+            );
+        }
+        if !regions.is_complete() {
+            return Ok(incomplete(property, &regions.stop));
+        }
+        if property == Property::PositiveHomogeneity {
+            return Ok(exact(
+                property,
+                Outcome::Holds,
+                format!("every one of the {n} regions has offset 0"),
+            ));
+        }
+        let odd = self.check_odd(regions)?;
+        Ok(match odd.outcome {
+            Outcome::Holds => exact(
+                property,
+                Outcome::Holds,
+                format!(
+                    "positively homogeneous (every one of the {n} regions has offset 0) and odd"
+                ),
+            ),
+            Outcome::Fails(Counterexample::Odd { x, .. }) => {
+                let c =
+                    Counterexample::build(Kind::Scale, self.net, &self.domain, &-Q::ONE, &x, &[]);
+                return exact_fail(
+                    property,
+                    c,
+                    "positively homogeneous but not odd, so a = -1 fails".into(),
+                );
+            }
+            other => exact(property, other, odd.reason),
+        })
+    }
+
+    /// Additivity, linearity, affinity: one map on every region (with offset 0 but for
+    /// affinity).
+    fn check_one_map(&self, property: Property, regions: &Regions) -> Result<Verdict> {
+        let n = regions.regions.len();
         let distinct_maps = regions
             .regions
             .iter()
             .any(|r| r.map != regions.regions[0].map);
-        let fail = |c: Option<Counterexample>, reason: String| match c {
-            Some(c) => Ok(exact(Outcome::Fails(c), reason)),
-            None => Err(Error::Invalid(format!(
-                "internal error: {} fails ({reason}) but no counterexample could be built; please report this network",
-                property.name()
-            ))),
-        };
-        match property {
-            Property::PositiveHomogeneity | Property::Homogeneity => {
-                if let Some(r) = with_offset {
-                    let c = self.scale_counterexample(regions, r.id);
-                    return fail(
-                        c,
-                        format!(
-                            "region {} (pattern {}) has a non-zero offset",
-                            r.id, r.pattern
-                        ),
-                    );
-                }
-                if !regions.is_complete() {
-                    return Ok(incomplete(&regions.stop));
-                }
-                if property == Property::PositiveHomogeneity {
-                    return Ok(exact(
-                        Outcome::Holds,
-                        format!("every one of the {n} regions has offset 0"),
-                    ));
-                }
-                let odd = self.check_odd(regions)?;
-                Ok(match odd.outcome {
-                    Outcome::Holds => exact(
-                        Outcome::Holds,
-                        format!(
-                            "positively homogeneous (every one of the {n} regions has offset 0) and odd"
-                        ),
-                    ),
-                    Outcome::Fails(Counterexample::Odd { x, .. }) => {
-                        let c = Counterexample::build(Kind::Scale, net, dom, &-Q::ONE, &x, &[]);
-                        return fail(
-                            c,
-                            "positively homogeneous but not odd, so a = -1 fails".into(),
-                        );
-                    }
-                    other => exact(other, odd.reason),
-                })
-            }
-            Property::Odd => self.check_odd(regions),
-            Property::Additivity | Property::Linear | Property::Affine => {
-                let needs_zero_offset = property != Property::Affine;
-                if distinct_maps {
-                    let c = self.midpoint_or_additive(regions, property);
-                    return fail(
-                        c,
-                        "two adjacent regions carry different affine maps".to_string(),
-                    );
-                }
-                if needs_zero_offset && let Some(r) = with_offset {
-                    let c = if property == Property::Additivity {
-                        self.additive_from_offset(regions, r.id)
-                    } else {
-                        self.scale_counterexample(regions, r.id)
-                    };
-                    return fail(
-                        c,
-                        format!(
-                            "f is affine here but its offset is {}",
-                            format_point(&r.map.c)
-                        ),
-                    );
-                }
-                if !regions.is_complete() {
-                    return Ok(incomplete(&regions.stop));
-                }
-                let map = regions
-                    .regions
-                    .first()
-                    .map(|r| {
-                        crate::present::regions_text::map_formulas(r, &dom.coordinate_names())
-                            .join("; ")
-                    })
-                    .unwrap_or_default();
-                Ok(exact(
-                    Outcome::Holds,
-                    if n == 1 {
-                        format!("the domain is a single region, with the map {map}")
-                    } else {
-                        format!("all {n} regions carry the same map: {map}")
-                    },
-                ))
-            }
+        if distinct_maps {
+            let c = self.midpoint_or_additive(regions, property);
+            return exact_fail(
+                property,
+                c,
+                "two adjacent regions carry different affine maps".to_string(),
+            );
         }
+        let needs_zero_offset = property != Property::Affine;
+        if needs_zero_offset && let Some(r) = regions.regions.iter().find(|r| !r.map.is_linear()) {
+            let c = if property == Property::Additivity {
+                self.additive_from_offset(regions, r.id)
+            } else {
+                self.scale_counterexample(regions, r.id)
+            };
+            return exact_fail(
+                property,
+                c,
+                format!(
+                    "f is affine here but its offset is {}",
+                    format_point(&r.map.c)
+                ),
+            );
+        }
+        if !regions.is_complete() {
+            return Ok(incomplete(property, &regions.stop));
+        }
+        let map = regions
+            .regions
+            .first()
+            .map(|r| map_formulas(r, &self.domain.coordinate_names()).join("; "))
+            .unwrap_or_default();
+        Ok(exact(
+            property,
+            Outcome::Holds,
+            if n == 1 {
+                format!("the domain is a single region, with the map {map}")
+            } else {
+                format!("all {n} regions carry the same map: {map}")
+            },
+        ))
     }
 
     fn check_odd(&self, regions: &Regions) -> Result<Verdict> {
@@ -1198,12 +1191,61 @@ fn step_inside_along(poly: &crate::geometry::polytope::Polytope, p: &[Q], v: &[Q
     t
 }
 
+/// A verdict decided exactly from the regions.
+fn exact(property: Property, outcome: Outcome, reason: String) -> Verdict {
+    Verdict {
+        property,
+        outcome,
+        method: Method::Exact,
+        reason,
+    }
+}
+
+/// The verdict when the regions are incomplete and nothing was refuted.
+fn incomplete(property: Property, stop: &StopReason) -> Verdict {
+    exact(
+        property,
+        Outcome::Unknown(format!(
+            "not established: region enumeration {}",
+            stop.describe()
+        )),
+        "the regions are incomplete".into(),
+    )
+}
+
+/// The property fails, shown by the counterexample `c` (an internal error when none could
+/// be built).
+fn exact_fail(property: Property, c: Option<Counterexample>, reason: String) -> Result<Verdict> {
+    match c {
+        Some(c) => Ok(exact(property, Outcome::Fails(c), reason)),
+        None => Err(Error::Invalid(format!(
+            "internal error: {} fails ({reason}) but no counterexample could be built; please report this network",
+            property.name()
+        ))),
+    }
+}
+
 /// The network `g(x) = f(x) + f(-x)`: two copies of `f` side by side (block-diagonal dense
 /// and convolution layers, doubled channels for pooling and activations) fed `x` and `-x`,
 /// summed at the end. `f` is odd iff `g` is identically zero.
 pub fn odd_sum_network(net: &Network) -> Network {
-    let mut layers = Vec::new();
-    let lead = match net.input_shape() {
+    let mut layers = vec![x_and_minus_x(net.input_shape())];
+    layers.extend(net.layers().iter().map(side_by_side));
+    layers.push(sum_of_copies(net.output_dim()));
+    let input = net.input_shape();
+    // Pooling and activations act per channel, so doubling the channels keeps the copies
+    // apart; flatten keeps copy 1 before copy 2.
+    Network::new(input, layers)
+        .expect("doubling a valid network gives a valid network")
+        .with_name(format!(
+            "f(x) + f(-x) for {}",
+            net.name.as_deref().unwrap_or("the network")
+        ))
+}
+
+/// The first layer of [`odd_sum_network`]: `x` and `-x` stacked (as channels for images).
+fn x_and_minus_x(input: Shape) -> Layer {
+    match input {
         Shape::Flat(d) => {
             let mut w = Matrix::zeros(2 * d, d);
             for i in 0..d {
@@ -1231,82 +1273,77 @@ pub fn odd_sum_network(net: &Network) -> Network {
                 padding: (0, 0),
             }
         }
-    };
-    layers.push(lead);
-    for (layer, shape) in net.layers().iter().zip(net.shapes()) {
-        layers.push(match layer {
-            Layer::Dense { weights, bias } => {
-                let (m, n) = (weights.rows(), weights.cols());
-                let mut w = Matrix::zeros(2 * m, 2 * n);
-                for i in 0..m {
-                    for j in 0..n {
-                        w[(i, j)] = weights[(i, j)].clone();
-                        w[(m + i, n + j)] = weights[(i, j)].clone();
-                    }
+    }
+}
+
+/// A layer applied to two stacked copies of its input: block-diagonal weights, doubled
+/// biases and per-channel parameters.
+fn side_by_side(layer: &Layer) -> Layer {
+    match layer {
+        Layer::Dense { weights, bias } => {
+            let (m, n) = (weights.rows(), weights.cols());
+            let mut w = Matrix::zeros(2 * m, 2 * n);
+            for i in 0..m {
+                for j in 0..n {
+                    w[(i, j)] = weights[(i, j)].clone();
+                    w[(m + i, n + j)] = weights[(i, j)].clone();
                 }
-                Layer::Dense {
-                    weights: w,
-                    bias: bias.iter().chain(bias).cloned().collect(),
+            }
+            Layer::Dense {
+                weights: w,
+                bias: bias.iter().chain(bias).cloned().collect(),
+            }
+        }
+        Layer::Conv2d {
+            weights,
+            out_channels,
+            in_channels,
+            kernel,
+            bias,
+            stride,
+            padding,
+        } => {
+            let (o, i, kk) = (*out_channels, *in_channels, kernel.0 * kernel.1);
+            let mut w = vec![Q::ZERO; 4 * o * i * kk];
+            for oc in 0..o {
+                for ic in 0..i {
+                    for t in 0..kk {
+                        let v = &weights[(oc * i + ic) * kk + t];
+                        w[(oc * 2 * i + ic) * kk + t] = v.clone();
+                        w[((o + oc) * 2 * i + i + ic) * kk + t] = v.clone();
+                    }
                 }
             }
             Layer::Conv2d {
-                weights,
-                out_channels,
-                in_channels,
-                kernel,
-                bias,
-                stride,
-                padding,
-            } => {
-                let (o, i, kk) = (*out_channels, *in_channels, kernel.0 * kernel.1);
-                let mut w = vec![Q::ZERO; 4 * o * i * kk];
-                for oc in 0..o {
-                    for ic in 0..i {
-                        for t in 0..kk {
-                            let v = &weights[(oc * i + ic) * kk + t];
-                            w[(oc * 2 * i + ic) * kk + t] = v.clone();
-                            w[((o + oc) * 2 * i + i + ic) * kk + t] = v.clone();
-                        }
-                    }
-                }
-                Layer::Conv2d {
-                    weights: w,
-                    out_channels: 2 * o,
-                    in_channels: 2 * i,
-                    kernel: *kernel,
-                    bias: bias.iter().chain(bias).cloned().collect(),
-                    stride: *stride,
-                    padding: *padding,
-                }
+                weights: w,
+                out_channels: 2 * o,
+                in_channels: 2 * i,
+                kernel: *kernel,
+                bias: bias.iter().chain(bias).cloned().collect(),
+                stride: *stride,
+                padding: *padding,
             }
-            Layer::Activation(Activation::PRelu { alpha }) if alpha.len() > 1 => {
-                let _ = shape;
-                Layer::Activation(Activation::PRelu {
-                    alpha: alpha.iter().chain(alpha).cloned().collect(),
-                })
-            }
-            other => other.clone(),
-        });
+        }
+        Layer::Activation(Activation::PRelu { alpha }) if alpha.len() > 1 => {
+            Layer::Activation(Activation::PRelu {
+                alpha: alpha.iter().chain(alpha).cloned().collect(),
+            })
+        }
+        other => other.clone(),
     }
-    let m = net.output_dim();
+}
+
+/// The last layer of [`odd_sum_network`]: the two copies' outputs summed.
+fn sum_of_copies(m: usize) -> Layer {
     let mut sum = Matrix::zeros(m, 2 * m);
     for i in 0..m {
         sum[(i, i)] = Q::ONE;
         sum[(i, m + i)] = Q::ONE;
     }
-    layers.push(Layer::Dense {
+    Layer::Dense {
         weights: sum,
         bias: vec![Q::ZERO; m],
-    });
-    let input = net.input_shape();
-    // Pooling and activations act per channel, so doubling the channels keeps the copies
-    // apart; flatten keeps copy 1 before copy 2.
-    Network::new(input, layers)
-        .expect("doubling a valid network gives a valid network")
-        .with_name(format!(
-            "f(x) + f(-x) for {}",
-            net.name.as_deref().unwrap_or("the network")
-        ))
+    }
 }
 
 impl Checker<'_> {
@@ -1341,7 +1378,7 @@ impl Checker<'_> {
         let dom = &self.domain;
         let net = self.net;
         let pts = point_strategy(dom);
-        let scalars = crate::analysis::testing::rational_in(6, 6);
+        let scalars = crate::net::strategies::rational_in(6, 6);
         let (kinds, strat): (Vec<Kind>, Cases) = match property {
             Property::Additivity => (
                 vec![Kind::Additive],
@@ -1437,8 +1474,8 @@ fn point_strategy(dom: &Domain) -> proptest::strategy::BoxedStrategy<Vec<Q>> {
             .boxed()
     };
     match dom.kind() {
-        DomainKind::Whole => crate::analysis::testing::vector(k).boxed(),
-        DomainKind::Orthant => crate::analysis::testing::vector(k)
+        DomainKind::Whole => crate::net::strategies::vector(k).boxed(),
+        DomainKind::Orthant => crate::net::strategies::vector(k)
             .prop_map(|v| v.into_iter().map(|x| x.abs()).collect())
             .boxed(),
         DomainKind::Box { lo, hi } => in_box(lo.clone(), hi.clone()),
@@ -1446,7 +1483,7 @@ fn point_strategy(dom: &Domain) -> proptest::strategy::BoxedStrategy<Vec<Q>> {
             bounds: Some((lo, hi)),
             ..
         } => in_box(lo.clone(), hi.clone()),
-        DomainKind::Slice { bounds: None, .. } => crate::analysis::testing::vector(2).boxed(),
+        DomainKind::Slice { bounds: None, .. } => crate::net::strategies::vector(2).boxed(),
         DomainKind::Segment { .. } => in_box(vec![Q::ZERO], vec![Q::ONE]),
     }
 }

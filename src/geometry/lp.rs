@@ -656,6 +656,7 @@ fn to_q_reduced(v: &[Int], den: &Int) -> Vec<Q> {
     v.iter().map(|x| x.to_q() / &g).collect()
 }
 
+#[allow(clippy::too_many_lines)] // issue 17: split pending
 fn run(dim: usize, objective: Option<&[Q]>, constraints: &[HalfSpace]) -> LpResult {
     let m = constraints.len();
     let wa = dim + 1;

@@ -7,8 +7,8 @@
 
 use crate::exact::intvec::{self, Den, Digits, Ints, axpy, combine, log2_ceil};
 use crate::exact::rational::{Q, dot};
-use crate::net::network::{
-    Activation, Layer, LayerTrace, Network, Shape, for_each_window_tap, prelu_alpha, prelu_index,
+use crate::net::layer::{
+    Activation, Layer, LayerTrace, Shape, for_each_window_tap, prelu_alpha, prelu_index,
 };
 use num_bigint::BigInt;
 use num_traits::{One, Signed, ToPrimitive, Zero};
@@ -60,11 +60,11 @@ impl Const {
 }
 
 impl Plan {
-    pub(crate) fn new(net: &Network) -> Plan {
-        let steps = net
-            .layers()
+    /// The plan of `layers`, where `shapes[i]` is the input shape of layer `i`.
+    pub(crate) fn new(layers: &[Layer], shapes: &[Shape]) -> Plan {
+        let steps = layers
             .iter()
-            .zip(net.shapes())
+            .zip(shapes)
             .map(|(layer, &shape)| Step::new(layer, shape))
             .collect();
         Plan { steps }
@@ -73,14 +73,20 @@ impl Plan {
     /// The trace at `x` (validated by the caller: right length, no curved layer); with
     /// `all == false` only the last layer's output is filled in (inputs and the other
     /// outputs are left empty, and never converted to `Q`).
-    pub(crate) fn run(&self, net: &Network, x: &[Q], all: bool) -> Vec<LayerTrace> {
+    pub(crate) fn run(
+        &self,
+        layers: &[Layer],
+        shapes: &[Shape],
+        x: &[Q],
+        all: bool,
+    ) -> Vec<LayerTrace> {
         let last = self.steps.len() - 1;
         let (mut n, mut den) = intvec::from_qs(x);
         // The current values in `Q` when known: every one when recording all, and a plain
         // layer's output.
         let mut q: Option<Vec<Q>> = all.then(|| x.to_vec());
         let mut out = Vec::with_capacity(self.steps.len());
-        let layers = net.layers().iter().zip(net.shapes());
+        let layers = layers.iter().zip(shapes);
         for (i, (step, (layer, &shape))) in self.steps.iter().zip(layers).enumerate() {
             let input_q = q.take();
             let record_input = if all { input_q.clone() } else { None };
@@ -630,9 +636,6 @@ impl Num for BigInt {
 /// tests compare against): the reference for the integer evaluation, and the evaluation of
 /// a layer whose integer form would be too large.
 pub(crate) fn plain_layer(layer: &Layer, shape: Shape, z: &[Q]) -> (Vec<Q>, Vec<u8>) {
-    let act = |f: &dyn Fn(usize, &Q) -> (Q, u8)| -> (Vec<Q>, Vec<u8>) {
-        z.iter().enumerate().map(|(i, v)| f(i, v)).unzip()
-    };
     match layer {
         Layer::Dense { weights, bias } => (
             weights
@@ -642,53 +645,7 @@ pub(crate) fn plain_layer(layer: &Layer, shape: Shape, z: &[Q]) -> (Vec<Q>, Vec<
                 .collect(),
             vec![],
         ),
-        Layer::Conv2d {
-            weights,
-            out_channels,
-            in_channels,
-            kernel,
-            bias,
-            stride,
-            padding,
-        } => {
-            let Shape::Chw(_, h, w) = shape else {
-                unreachable!("validated")
-            };
-            let oh = (h + 2 * padding.0 - kernel.0) / stride.0 + 1;
-            let ow = (w + 2 * padding.1 - kernel.1) / stride.1 + 1;
-            let mut out = Vec::with_capacity(out_channels * oh * ow);
-            for oc in 0..*out_channels {
-                for oy in 0..oh {
-                    for ox in 0..ow {
-                        let mut acc = bias[oc].clone();
-                        for ic in 0..*in_channels {
-                            for ky in 0..kernel.0 {
-                                let Some(y) = (oy * stride.0 + ky).checked_sub(padding.0) else {
-                                    continue;
-                                };
-                                if y >= h {
-                                    continue;
-                                }
-                                for kx in 0..kernel.1 {
-                                    let Some(x) = (ox * stride.1 + kx).checked_sub(padding.1)
-                                    else {
-                                        continue;
-                                    };
-                                    if x >= w {
-                                        continue;
-                                    }
-                                    let wv = &weights
-                                        [((oc * in_channels + ic) * kernel.0 + ky) * kernel.1 + kx];
-                                    acc += wv * &z[(ic * h + y) * w + x];
-                                }
-                            }
-                        }
-                        out.push(acc);
-                    }
-                }
-            }
-            (out, vec![])
-        }
+        Layer::Conv2d { .. } => (plain_conv(layer, shape, z), vec![]),
         Layer::AvgPool2d { .. } => {
             let out_size = layer.output_shape(0, shape).expect("validated").size();
             let mut out = vec![Q::ZERO; out_size];
@@ -699,68 +656,131 @@ pub(crate) fn plain_layer(layer: &Layer, shape: Shape, z: &[Q]) -> (Vec<Q>, Vec<
             });
             (out, vec![])
         }
-        Layer::MaxPool2d { .. } => {
-            let pieces = layer.pieces(shape).unwrap();
-            pieces
-                .iter()
-                .map(|unit| {
-                    // Inputs of the window in order; the first maximal one wins.
-                    let mut best: Option<(usize, Q)> = None;
-                    for (j, p) in unit.iter().enumerate() {
-                        let v = p.output.eval(z);
-                        if best.as_ref().is_none_or(|(_, b)| v > *b) {
-                            best = Some((j, v));
+        Layer::MaxPool2d { .. } => plain_max_pool(layer, shape, z),
+        Layer::Flatten | Layer::Activation(Activation::Identity) => (z.to_vec(), vec![]),
+        Layer::Activation(a) => plain_activation(a, shape, z),
+    }
+}
+
+/// A convolution in plain `Q`, tap by tap.
+fn plain_conv(layer: &Layer, shape: Shape, z: &[Q]) -> Vec<Q> {
+    let Layer::Conv2d {
+        weights,
+        out_channels,
+        in_channels,
+        kernel,
+        bias,
+        stride,
+        padding,
+    } = layer
+    else {
+        unreachable!("called on a convolution")
+    };
+    let Shape::Chw(_, h, w) = shape else {
+        unreachable!("validated")
+    };
+    let oh = (h + 2 * padding.0 - kernel.0) / stride.0 + 1;
+    let ow = (w + 2 * padding.1 - kernel.1) / stride.1 + 1;
+    let mut out = Vec::with_capacity(out_channels * oh * ow);
+    for oc in 0..*out_channels {
+        for oy in 0..oh {
+            for ox in 0..ow {
+                let mut acc = bias[oc].clone();
+                for ic in 0..*in_channels {
+                    for ky in 0..kernel.0 {
+                        let Some(y) = (oy * stride.0 + ky).checked_sub(padding.0) else {
+                            continue;
+                        };
+                        if y >= h {
+                            continue;
+                        }
+                        for kx in 0..kernel.1 {
+                            let Some(x) = (ox * stride.1 + kx).checked_sub(padding.1) else {
+                                continue;
+                            };
+                            if x >= w {
+                                continue;
+                            }
+                            let wv =
+                                &weights[((oc * in_channels + ic) * kernel.0 + ky) * kernel.1 + kx];
+                            acc += wv * &z[(ic * h + y) * w + x];
                         }
                     }
-                    let (j, v) = best.expect("a window has at least one input");
-                    (v, j as u8)
-                })
-                .unzip()
-        }
-        Layer::Flatten | Layer::Activation(Activation::Identity) => (z.to_vec(), vec![]),
-        Layer::Activation(a) => match a {
-            Activation::Relu => act(&|_, v| {
-                if v.is_positive() {
-                    (v.clone(), 1)
-                } else {
-                    (Q::ZERO, 0)
                 }
-            }),
-            Activation::LeakyRelu { alpha } => act(&|_, v| {
-                if v.is_positive() {
-                    (v.clone(), 1)
-                } else {
-                    (alpha * v, 0)
-                }
-            }),
-            Activation::PRelu { alpha } => act(&|i, v| {
-                if v.is_positive() {
-                    (v.clone(), 1)
-                } else {
-                    (prelu_alpha(alpha, shape, i) * v, 0)
-                }
-            }),
-            Activation::Abs => act(&|_, v| {
-                if v.is_positive() {
-                    (v.clone(), 1)
-                } else {
-                    (-v, 0)
-                }
-            }),
-            Activation::HardTanh { min, max } => act(&|_, v| {
-                if v <= min {
-                    (min.clone(), 0)
-                } else if v <= max {
-                    (v.clone(), 1)
-                } else {
-                    (max.clone(), 2)
-                }
-            }),
-            Activation::Identity => unreachable!("handled above"),
-            Activation::Elu { .. } | Activation::Selu => {
-                unreachable!("curved layers are refused by Network::trace")
+                out.push(acc);
             }
-        },
+        }
+    }
+    out
+}
+
+/// A max-pooling layer in plain `Q`: the first maximal input of each window wins.
+fn plain_max_pool(layer: &Layer, shape: Shape, z: &[Q]) -> (Vec<Q>, Vec<u8>) {
+    let pieces = layer.pieces(shape).unwrap();
+    pieces
+        .iter()
+        .map(|unit| {
+            // Inputs of the window in order; the first maximal one wins.
+            let mut best: Option<(usize, Q)> = None;
+            for (j, p) in unit.iter().enumerate() {
+                let v = p.output.eval(z);
+                if best.as_ref().is_none_or(|(_, b)| v > *b) {
+                    best = Some((j, v));
+                }
+            }
+            let (j, v) = best.expect("a window has at least one input");
+            (v, j as u8)
+        })
+        .unzip()
+}
+
+/// An activation layer in plain `Q`, unit by unit, with the piece each unit is on.
+fn plain_activation(a: &Activation, shape: Shape, z: &[Q]) -> (Vec<Q>, Vec<u8>) {
+    let act = |f: &dyn Fn(usize, &Q) -> (Q, u8)| -> (Vec<Q>, Vec<u8>) {
+        z.iter().enumerate().map(|(i, v)| f(i, v)).unzip()
+    };
+    match a {
+        Activation::Relu => act(&|_, v| {
+            if v.is_positive() {
+                (v.clone(), 1)
+            } else {
+                (Q::ZERO, 0)
+            }
+        }),
+        Activation::LeakyRelu { alpha } => act(&|_, v| {
+            if v.is_positive() {
+                (v.clone(), 1)
+            } else {
+                (alpha * v, 0)
+            }
+        }),
+        Activation::PRelu { alpha } => act(&|i, v| {
+            if v.is_positive() {
+                (v.clone(), 1)
+            } else {
+                (prelu_alpha(alpha, shape, i) * v, 0)
+            }
+        }),
+        Activation::Abs => act(&|_, v| {
+            if v.is_positive() {
+                (v.clone(), 1)
+            } else {
+                (-v, 0)
+            }
+        }),
+        Activation::HardTanh { min, max } => act(&|_, v| {
+            if v <= min {
+                (min.clone(), 0)
+            } else if v <= max {
+                (v.clone(), 1)
+            } else {
+                (max.clone(), 2)
+            }
+        }),
+        Activation::Identity => unreachable!("handled above"),
+        Activation::Elu { .. } | Activation::Selu => {
+            unreachable!("curved layers are refused by Network::trace")
+        }
     }
 }
 
@@ -770,6 +790,7 @@ mod tests {
     //! which computes each layer value by value and reduces every operation.
     use super::*;
     use crate::exact::linalg::Matrix;
+    use crate::net::network::Network;
     use proptest::prelude::*;
 
     /// Exact float32 values: `m·2^e` with a 24-bit mantissa, exponents of trained weights.
@@ -1042,7 +1063,7 @@ mod tests {
             vec![wide, Layer::Activation(Activation::Relu), huge],
         )
         .unwrap();
-        let plan = Plan::new(&net);
+        let plan = Plan::new(net.layers(), net.shapes());
         assert!(matches!(&plan.steps[0], Step::Mac(m) if m.width == 32 && m.planes.len() == 3));
         assert!(matches!(plan.steps[2], Step::Plain));
         for x in [

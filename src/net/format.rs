@@ -52,12 +52,15 @@ use crate::exact::rational::Q;
 use crate::net::network::{Activation, Layer, Network, Shape};
 use serde_json::{Map, Value, json};
 
+// Kept at their old paths for callers outside this crate (and `analysis::certificate`);
+// they live in [`crate::output`], below every layer that writes numbers or files.
+pub use crate::output::{qs_to_strings, write_atomic};
+
 /// The format version this build reads and writes.
 pub const FORMAT_VERSION: u64 = 1;
 
-/// The largest number of values (inputs, units, weights) a file may declare, so a typo
-/// cannot exhaust memory.
-pub const MAX_VALUES: usize = 10_000_000;
+/// The largest number of values a file may declare (the limit of [`Network::new`]).
+pub use crate::net::network::MAX_VALUES;
 
 struct Ctx<'a> {
     source: &'a str,
@@ -280,11 +283,6 @@ pub fn q_to_value(q: &Q) -> Value {
     }
 }
 
-/// A list of numbers as exact strings (the convention of every JSON output).
-pub fn qs_to_strings(v: &[Q]) -> Value {
-    Value::Array(v.iter().map(|q| Value::String(q.to_string())).collect())
-}
-
 fn qs(v: &[Q]) -> Value {
     Value::Array(v.iter().map(q_to_value).collect())
 }
@@ -389,34 +387,60 @@ fn from_value(v: &Value, cx: &Ctx) -> Result<Network> {
             "layers",
         ],
     )?;
+    check_version(top, cx)?;
+    let name = text_field(top, "name", cx)?;
+    let description = text_field(top, "description", cx)?;
+    let notes = notes_field(top, cx)?;
+    let input_shape = input_shape_field(top, cx)?;
+    let layers_v = top
+        .get("layers")
+        .ok_or_else(|| cx.err("", "missing field `layers` (a list of layers)"))?;
+    let layers = cx
+        .list(layers_v, "layers", "a list of layers")?
+        .iter()
+        .enumerate()
+        .map(|(i, l)| layer_from_value(l, &format!("layers[{i}]"), cx))
+        .collect::<Result<Vec<_>>>()?;
+    let mut net = Network::new(input_shape, layers).map_err(|e| match e {
+        Error::Shape { layer, .. } | Error::Layer { layer, .. } => {
+            cx.err(&format!("layers[{layer}]"), e.to_string())
+        }
+        other => cx.err("", other.to_string()),
+    })?;
+    net.name = name;
+    net.description = description;
+    net.notes = notes;
+    Ok(net)
+}
+
+/// The field `relucheck` must be the version this build reads.
+fn check_version(top: &Map<String, Value>, cx: &Ctx) -> Result<()> {
     match top.get("relucheck") {
-        None => {
-            return Err(cx.err(
-                "",
-                "missing field `relucheck` (the format version); add \"relucheck\": 1",
-            ));
-        }
-        Some(x) if x.as_u64() == Some(FORMAT_VERSION) => {}
-        Some(x) => {
-            return Err(cx.err(
-                "relucheck",
-                format!(
-                    "unsupported format version {x}; this build reads version {FORMAT_VERSION}"
-                ),
-            ));
-        }
+        None => Err(cx.err(
+            "",
+            "missing field `relucheck` (the format version); add \"relucheck\": 1",
+        )),
+        Some(x) if x.as_u64() == Some(FORMAT_VERSION) => Ok(()),
+        Some(x) => Err(cx.err(
+            "relucheck",
+            format!("unsupported format version {x}; this build reads version {FORMAT_VERSION}"),
+        )),
     }
-    let text = |key: &str| -> Result<Option<String>> {
-        match top.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(x) => Err(cx.err(key, format!("expected text, found {}", kind_of(x)))),
-        }
-    };
-    let name = text("name")?;
-    let description = text("description")?;
-    let notes = match top.get("notes") {
-        None | Some(Value::Null) => Vec::new(),
+}
+
+/// An optional text field of the top level.
+fn text_field(top: &Map<String, Value>, key: &str, cx: &Ctx) -> Result<Option<String>> {
+    match top.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(x) => Err(cx.err(key, format!("expected text, found {}", kind_of(x)))),
+    }
+}
+
+/// The optional list of notes.
+fn notes_field(top: &Map<String, Value>, cx: &Ctx) -> Result<Vec<String>> {
+    match top.get("notes") {
+        None | Some(Value::Null) => Ok(Vec::new()),
         Some(v) => cx
             .list(v, "notes", "a list of texts")?
             .iter()
@@ -428,8 +452,12 @@ fn from_value(v: &Value, cx: &Ctx) -> Result<Network> {
                     format!("expected text, found {}", kind_of(x)),
                 )),
             })
-            .collect::<Result<Vec<_>>>()?,
-    };
+            .collect(),
+    }
+}
+
+/// `input_shape`: `[n]` or `[C, H, W]`, at most [`MAX_VALUES`] values.
+fn input_shape_field(top: &Map<String, Value>, cx: &Ctx) -> Result<Shape> {
     let shape_v = top
         .get("input_shape")
         .ok_or_else(|| cx.err("", "missing field `input_shape` ([n] or [C, H, W])"))?;
@@ -456,25 +484,7 @@ fn from_value(v: &Value, cx: &Ctx) -> Result<Network> {
     {
         return Err(cx.err("input_shape", format!("more than {MAX_VALUES} inputs")));
     }
-    let layers_v = top
-        .get("layers")
-        .ok_or_else(|| cx.err("", "missing field `layers` (a list of layers)"))?;
-    let layers = cx
-        .list(layers_v, "layers", "a list of layers")?
-        .iter()
-        .enumerate()
-        .map(|(i, l)| layer_from_value(l, &format!("layers[{i}]"), cx))
-        .collect::<Result<Vec<_>>>()?;
-    let mut net = Network::new(input_shape, layers).map_err(|e| match e {
-        Error::Shape { layer, .. } | Error::Layer { layer, .. } => {
-            cx.err(&format!("layers[{layer}]"), e.to_string())
-        }
-        other => cx.err("", other.to_string()),
-    })?;
-    net.name = name;
-    net.description = description;
-    net.notes = notes;
-    Ok(net)
+    Ok(input_shape)
 }
 
 fn layer_from_value(v: &Value, path: &str, cx: &Ctx) -> Result<Layer> {
@@ -502,196 +512,240 @@ fn layer_from_value(v: &Value, path: &str, cx: &Ctx) -> Result<Layer> {
             ));
         }
     };
-    let fields: &[&str] = match kind {
+    let Some(fields) = layer_fields(kind) else {
+        return Err(cx.err(
+            &join(path, "type"),
+            format!(
+                "unknown layer type `{kind}`; valid types: {}",
+                LAYER_TYPES.join(", ")
+            ),
+        ));
+    };
+    cx.object(v, path, fields)?;
+    let l = LayerValue { m, kind, path, cx };
+    let activation = |a| Ok(Layer::Activation(a));
+    match kind {
+        "dense" => l.dense(),
+        "conv2d" => l.conv2d(),
+        "avg_pool2d" | "max_pool2d" => l.pool(),
+        "flatten" => Ok(Layer::Flatten),
+        "relu" => activation(Activation::Relu),
+        "abs" => activation(Activation::Abs),
+        "identity" => activation(Activation::Identity),
+        "leaky_relu" => activation(Activation::LeakyRelu {
+            alpha: l.number_or("alpha", Q::new(1, 100))?,
+        }),
+        "elu" => activation(Activation::Elu {
+            alpha: l.number_or("alpha", Q::ONE)?,
+        }),
+        "selu" => activation(Activation::Selu),
+        "prelu" => l.prelu(),
+        "hard_tanh" => activation(Activation::HardTanh {
+            min: l.number_or("min", -Q::ONE)?,
+            max: l.number_or("max", Q::ONE)?,
+        }),
+        _ => unreachable!("layer_fields knows every type"),
+    }
+}
+
+/// The fields a layer of type `kind` may have; `None` for an unknown type.
+fn layer_fields(kind: &str) -> Option<&'static [&'static str]> {
+    Some(match kind {
         "dense" => &["type", "weights", "bias"],
         "conv2d" => &["type", "weights", "bias", "stride", "padding"],
         "avg_pool2d" | "max_pool2d" => &["type", "kernel_size", "stride", "padding"],
         "flatten" | "relu" | "abs" | "identity" | "selu" => &["type"],
         "leaky_relu" | "prelu" | "elu" => &["type", "alpha"],
         "hard_tanh" => &["type", "min", "max"],
-        _ => {
-            return Err(cx.err(
-                &join(path, "type"),
-                format!(
-                    "unknown layer type `{kind}`; valid types: {}",
-                    LAYER_TYPES.join(", ")
-                ),
-            ));
-        }
-    };
-    cx.object(v, path, fields)?;
-    let field = |k: &str| m.get(k);
-    let required = |k: &str| {
-        m.get(k)
-            .ok_or_else(|| cx.err(path, format!("a `{kind}` layer needs the field `{k}`")))
-    };
-    let p = |k: &str| join(path, k);
-    Ok(match kind {
-        "dense" => {
-            let rows_v = cx.list(required("weights")?, &p("weights"), "a list of weight rows")?;
-            let rows = rows_v
-                .iter()
-                .enumerate()
-                .map(|(i, r)| cx.numbers(r, &format!("{}[{i}]", p("weights"))))
-                .collect::<Result<Vec<_>>>()?;
-            if rows.is_empty() {
-                return Err(cx.err(&p("weights"), "a dense layer needs at least one row"));
-            }
-            if let Some(i) = rows.iter().position(|r| r.len() != rows[0].len()) {
-                return Err(cx.err(
-                    &format!("{}[{i}]", p("weights")),
-                    format!(
-                        "row has {} values but row 0 has {}; every row needs one weight per input",
-                        rows[i].len(),
-                        rows[0].len()
-                    ),
-                ));
-            }
-            let out = rows.len();
-            let weights = Matrix::from_rows(rows).expect("rows checked");
-            let bias = match field("bias") {
-                Some(b) => cx.numbers(b, &p("bias"))?,
-                None => vec![Q::ZERO; out],
-            };
-            Layer::Dense { weights, bias }
-        }
-        "conv2d" => {
-            let wp = p("weights");
-            let outs = cx.list(required("weights")?, &wp, "weights [out_ch][in_ch][kh][kw]")?;
-            let mut flat = Vec::new();
-            let mut dims: Option<(usize, usize, usize)> = None;
-            for (o, ov) in outs.iter().enumerate() {
-                let ins = cx.list(ov, &format!("{wp}[{o}]"), "a list over input channels")?;
-                for (i, iv) in ins.iter().enumerate() {
-                    let rows =
-                        cx.list(iv, &format!("{wp}[{o}][{i}]"), "a kernel (list of rows)")?;
-                    for (y, rv) in rows.iter().enumerate() {
-                        let here = format!("{wp}[{o}][{i}][{y}]");
-                        let row = cx.numbers(rv, &here)?;
-                        let d = (ins.len(), rows.len(), row.len());
-                        match dims {
-                            None => dims = Some(d),
-                            Some(e) if e != d => {
-                                return Err(cx.err(
-                                    &here,
-                                    format!(
-                                        "kernel shape differs: expected {} input channels of {}x{}, found {} of {}x{}",
-                                        e.0, e.1, e.2, d.0, d.1, d.2
-                                    ),
-                                ));
-                            }
-                            _ => {}
-                        }
-                        flat.extend(row);
-                    }
-                    if rows.is_empty() {
-                        return Err(cx.err(&format!("{wp}[{o}][{i}]"), "empty kernel"));
-                    }
-                }
-                if ins.is_empty() {
-                    return Err(cx.err(&format!("{wp}[{o}]"), "no input channels"));
-                }
-            }
-            let Some((in_channels, kh, kw)) = dims else {
-                return Err(cx.err(&wp, "a conv2d layer needs at least one output channel"));
-            };
-            if flat.len() != outs.len() * in_channels * kh * kw {
-                return Err(cx.err(&wp, "weights are ragged; expected [out_ch][in_ch][kh][kw]"));
-            }
-            let bias = match field("bias") {
-                Some(b) => cx.numbers(b, &p("bias"))?,
-                None => vec![Q::ZERO; outs.len()],
-            };
-            Layer::Conv2d {
-                weights: flat,
-                out_channels: outs.len(),
-                in_channels,
-                kernel: (kh, kw),
-                bias,
-                stride: cx.pair(field("stride"), &p("stride"), (1, 1))?,
-                padding: cx.pair(field("padding"), &p("padding"), (0, 0))?,
-            }
-        }
-        "avg_pool2d" | "max_pool2d" => {
-            let kernel = cx.pair(Some(required("kernel_size")?), &p("kernel_size"), (1, 1))?;
-            let stride = cx.pair(field("stride"), &p("stride"), kernel)?;
-            let padding = cx.pair(field("padding"), &p("padding"), (0, 0))?;
-            if kind == "avg_pool2d" {
-                Layer::AvgPool2d {
-                    kernel,
-                    stride,
-                    padding,
-                }
-            } else {
-                Layer::MaxPool2d {
-                    kernel,
-                    stride,
-                    padding,
-                }
-            }
-        }
-        "flatten" => Layer::Flatten,
-        "relu" => Layer::Activation(Activation::Relu),
-        "abs" => Layer::Activation(Activation::Abs),
-        "identity" => Layer::Activation(Activation::Identity),
-        "leaky_relu" => Layer::Activation(Activation::LeakyRelu {
-            alpha: match field("alpha") {
-                Some(a) => cx.number(a, &p("alpha"))?,
-                None => Q::new(1, 100),
-            },
-        }),
-        "elu" => Layer::Activation(Activation::Elu {
-            alpha: match field("alpha") {
-                Some(a) => cx.number(a, &p("alpha"))?,
-                None => Q::ONE,
-            },
-        }),
-        "selu" => Layer::Activation(Activation::Selu),
-        "prelu" => {
-            let a = required("alpha")?;
-            let alpha = if a.is_array() {
-                cx.numbers(a, &p("alpha"))?
-            } else {
-                vec![cx.number(a, &p("alpha"))?]
-            };
-            if alpha.is_empty() {
-                return Err(cx.err(&p("alpha"), "alpha needs at least one value"));
-            }
-            Layer::Activation(Activation::PRelu { alpha })
-        }
-        "hard_tanh" => Layer::Activation(Activation::HardTanh {
-            min: match field("min") {
-                Some(x) => cx.number(x, &p("min"))?,
-                None => -Q::ONE,
-            },
-            max: match field("max") {
-                Some(x) => cx.number(x, &p("max"))?,
-                None => Q::ONE,
-            },
-        }),
-        _ => unreachable!("checked above"),
+        _ => return None,
     })
 }
 
-/// Writes a file atomically: to a temporary file beside it, then renamed over it, so an
-/// interrupted run leaves the old file or none, never a truncated one.
-pub fn write_atomic(path: &std::path::Path, contents: &[u8]) -> Result<()> {
-    let io = |error| Error::Io {
-        path: path.display().to_string(),
-        error,
-    };
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, contents).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io(e)
-    })
+/// The weights of a conv2d layer, flattened, and their shape.
+struct Kernels {
+    weights: Vec<Q>,
+    out_channels: usize,
+    in_channels: usize,
+    kernel: (usize, usize),
+}
+
+/// A layer object whose type and fields are checked, read field by field.
+struct LayerValue<'a> {
+    m: &'a Map<String, Value>,
+    kind: &'a str,
+    path: &'a str,
+    cx: &'a Ctx<'a>,
+}
+
+impl<'a> LayerValue<'a> {
+    fn field(&self, k: &str) -> Option<&'a Value> {
+        self.m.get(k)
+    }
+
+    fn required(&self, k: &str) -> Result<&'a Value> {
+        self.m.get(k).ok_or_else(|| {
+            self.cx.err(
+                self.path,
+                format!("a `{}` layer needs the field `{k}`", self.kind),
+            )
+        })
+    }
+
+    /// The path of field `k`, for errors.
+    fn p(&self, k: &str) -> String {
+        join(self.path, k)
+    }
+
+    /// An optional number field with its default.
+    fn number_or(&self, k: &str, default: Q) -> Result<Q> {
+        match self.field(k) {
+            Some(x) => self.cx.number(x, &self.p(k)),
+            None => Ok(default),
+        }
+    }
+
+    /// An optional bias of `n` values (zeros when omitted).
+    fn bias(&self, n: usize) -> Result<Vec<Q>> {
+        match self.field("bias") {
+            Some(b) => self.cx.numbers(b, &self.p("bias")),
+            None => Ok(vec![Q::ZERO; n]),
+        }
+    }
+
+    fn dense(&self) -> Result<Layer> {
+        let cx = self.cx;
+        let wp = self.p("weights");
+        let rows_v = cx.list(self.required("weights")?, &wp, "a list of weight rows")?;
+        let rows = rows_v
+            .iter()
+            .enumerate()
+            .map(|(i, r)| cx.numbers(r, &format!("{wp}[{i}]")))
+            .collect::<Result<Vec<_>>>()?;
+        if rows.is_empty() {
+            return Err(cx.err(&wp, "a dense layer needs at least one row"));
+        }
+        if let Some(i) = rows.iter().position(|r| r.len() != rows[0].len()) {
+            return Err(cx.err(
+                &format!("{wp}[{i}]"),
+                format!(
+                    "row has {} values but row 0 has {}; every row needs one weight per input",
+                    rows[i].len(),
+                    rows[0].len()
+                ),
+            ));
+        }
+        let out = rows.len();
+        let weights = Matrix::from_rows(rows).expect("rows checked");
+        let bias = self.bias(out)?;
+        Ok(Layer::Dense { weights, bias })
+    }
+
+    fn conv2d(&self) -> Result<Layer> {
+        let cx = self.cx;
+        let k = self.kernels()?;
+        Ok(Layer::Conv2d {
+            bias: self.bias(k.out_channels)?,
+            weights: k.weights,
+            out_channels: k.out_channels,
+            in_channels: k.in_channels,
+            kernel: k.kernel,
+            stride: cx.pair(self.field("stride"), &self.p("stride"), (1, 1))?,
+            padding: cx.pair(self.field("padding"), &self.p("padding"), (0, 0))?,
+        })
+    }
+
+    /// The weights `[out_ch][in_ch][kh][kw]` of a conv2d layer (every kernel the same
+    /// shape).
+    fn kernels(&self) -> Result<Kernels> {
+        let cx = self.cx;
+        let wp = self.p("weights");
+        let outs = cx.list(
+            self.required("weights")?,
+            &wp,
+            "weights [out_ch][in_ch][kh][kw]",
+        )?;
+        let mut flat = Vec::new();
+        let mut dims: Option<(usize, usize, usize)> = None;
+        for (o, ov) in outs.iter().enumerate() {
+            let ins = cx.list(ov, &format!("{wp}[{o}]"), "a list over input channels")?;
+            for (i, iv) in ins.iter().enumerate() {
+                let rows = cx.list(iv, &format!("{wp}[{o}][{i}]"), "a kernel (list of rows)")?;
+                for (y, rv) in rows.iter().enumerate() {
+                    let here = format!("{wp}[{o}][{i}][{y}]");
+                    let row = cx.numbers(rv, &here)?;
+                    let d = (ins.len(), rows.len(), row.len());
+                    match dims {
+                        None => dims = Some(d),
+                        Some(e) if e != d => {
+                            return Err(cx.err(
+                                &here,
+                                format!(
+                                    "kernel shape differs: expected {} input channels of {}x{}, found {} of {}x{}",
+                                    e.0, e.1, e.2, d.0, d.1, d.2
+                                ),
+                            ));
+                        }
+                        _ => {}
+                    }
+                    flat.extend(row);
+                }
+                if rows.is_empty() {
+                    return Err(cx.err(&format!("{wp}[{o}][{i}]"), "empty kernel"));
+                }
+            }
+            if ins.is_empty() {
+                return Err(cx.err(&format!("{wp}[{o}]"), "no input channels"));
+            }
+        }
+        let Some((in_channels, kh, kw)) = dims else {
+            return Err(cx.err(&wp, "a conv2d layer needs at least one output channel"));
+        };
+        if flat.len() != outs.len() * in_channels * kh * kw {
+            return Err(cx.err(&wp, "weights are ragged; expected [out_ch][in_ch][kh][kw]"));
+        }
+        Ok(Kernels {
+            weights: flat,
+            out_channels: outs.len(),
+            in_channels,
+            kernel: (kh, kw),
+        })
+    }
+
+    fn pool(&self) -> Result<Layer> {
+        let cx = self.cx;
+        let kernel = cx.pair(
+            Some(self.required("kernel_size")?),
+            &self.p("kernel_size"),
+            (1, 1),
+        )?;
+        let stride = cx.pair(self.field("stride"), &self.p("stride"), kernel)?;
+        let padding = cx.pair(self.field("padding"), &self.p("padding"), (0, 0))?;
+        Ok(if self.kind == "avg_pool2d" {
+            Layer::AvgPool2d {
+                kernel,
+                stride,
+                padding,
+            }
+        } else {
+            Layer::MaxPool2d {
+                kernel,
+                stride,
+                padding,
+            }
+        })
+    }
+
+    fn prelu(&self) -> Result<Layer> {
+        let cx = self.cx;
+        let a = self.required("alpha")?;
+        let alpha = if a.is_array() {
+            cx.numbers(a, &self.p("alpha"))?
+        } else {
+            vec![cx.number(a, &self.p("alpha"))?]
+        };
+        if alpha.is_empty() {
+            return Err(cx.err(&self.p("alpha"), "alpha needs at least one value"));
+        }
+        Ok(Layer::Activation(Activation::PRelu { alpha }))
+    }
 }

@@ -1,9 +1,13 @@
-//! Layer 2, networks: layers, activations, exact evaluation with a trace, the native file
-//! format, and the importers (ONNX, NNet).
+//! Layer 2, networks: layers, activations, exact evaluation with a trace ([`network`]),
+//! the native file format ([`format`](mod@format)), the importers ([`import`]: ONNX,
+//! NNet), and proptest strategies for numbers, vectors and networks ([`strategies`]).
 //!
-//! Uses only [`exact`](crate::exact).
+//! Uses only [`exact`](crate::exact) and [`output`](crate::output); not
+//! [`geometry`](crate::geometry), which shares its layer.
 
 mod eval;
 pub mod format;
 pub mod import;
+pub mod layer;
 pub mod network;
+pub mod strategies;

@@ -9,8 +9,8 @@
 use crate::exact::interval::Interval;
 use crate::exact::points::format_point;
 use crate::exact::rational::Q;
-use crate::net::format::qs_to_strings;
 use crate::net::network::{Network, Trace};
+use crate::output::qs_to_strings;
 use serde_json::{Map, Value, json};
 use std::fmt::Write;
 

@@ -1,9 +1,12 @@
-//! Layer 5, presentation: text, Markdown, JSON and SVG for people, and the reports that
-//! gather them.
+//! Layer 5, presentation: text, Markdown and JSON for `regions` ([`regions_text`]) and
+//! `eval` ([`eval_text`]), the reports that gather them ([`report`]), their pictures
+//! ([`picture`], drawn by the SVG writer).
 //!
-//! Uses everything below; nothing below uses it.
+//! Uses everything below; nothing below uses it. Within it, `picture` is below both
+//! `report` and the SVG writer, so neither imports the other.
 
 pub mod eval_text;
+pub mod picture;
 pub mod regions_text;
 pub mod report;
 pub(crate) mod svg;

@@ -92,10 +92,13 @@ use crate::analysis::properties::{Checker, Outcome, Property, Verdict};
 use crate::error::{Error, Result};
 use crate::exact::points::format_point;
 use crate::exact::rational::Q;
-use crate::net::format::{qs_to_strings, write_atomic};
 use crate::net::network::{Activation, Layer, Network};
-use crate::present::regions_text::{map_formulas, region_json};
+use crate::output::{qs_to_strings, write_atomic};
+use crate::present::regions_text::region_json;
 use crate::present::svg;
+use crate::regions::formula::map_formulas;
+
+pub use crate::present::picture::{Picture, suggested_slice};
 use crate::regions::domain::{Domain, DomainKind};
 use crate::regions::enumerate::{Enumerator, Region, Regions};
 use num_bigint::BigUint;
@@ -130,19 +133,6 @@ impl Default for ReportOptions {
             threads: None,
         }
     }
-}
-
-/// One SVG picture of a report.
-#[derive(Clone, Debug)]
-pub struct Picture {
-    /// The file name inside the report directory, e.g. `regions.svg`.
-    pub file: String,
-    /// What it shows, one or two sentences.
-    pub caption: String,
-    /// The output drawn (0-based), `None` for the regions picture.
-    pub output: Option<usize>,
-    /// The SVG document.
-    pub svg: String,
 }
 
 /// A finished report, ready to be written.
@@ -245,7 +235,7 @@ pub fn serra_bound(n0: usize, widths: &[usize]) -> BigUint {
 /// The bounds that apply to `net` on a `k`-dimensional domain (see the module docs).
 pub fn region_bounds(net: &Network, k: usize) -> Vec<Bound> {
     let mut patterns = BigUint::from(1u32);
-    // (layer, activation kind, width) of every piecewise-linear layer.
+    // (layer, width) of every piecewise-linear layer.
     let mut nonlinear: Vec<(&Layer, usize)> = Vec::new();
     for (l, s) in net.layers().iter().zip(net.shapes()) {
         if let Some(units) = l.pieces(*s) {
@@ -255,16 +245,29 @@ pub fn region_bounds(net: &Network, k: usize) -> Vec<Bound> {
             nonlinear.push((l, units.len()));
         }
     }
-    let kinds: Vec<&str> = {
-        let mut v: Vec<&str> = nonlinear.iter().map(|(l, _)| l.kind()).collect();
-        v.sort_unstable();
-        v.dedup();
-        v
-    };
-    let widths: Vec<usize> = nonlinear.iter().map(|(_, n)| *n).collect();
-    let all_relu = nonlinear
+    vec![
+        Bound {
+            name: "activation patterns",
+            title: "Activation patterns: Π over units of their pieces",
+            value: Some(patterns),
+            why: "always: every region has its own activation pattern".into(),
+        },
+        zaslavsky(&nonlinear, k),
+        serra(&nonlinear, k),
+    ]
+}
+
+/// The widths of the piecewise-linear layers, as text: `3, 2`.
+fn widths_text(nonlinear: &[(&Layer, usize)]) -> String {
+    nonlinear
         .iter()
-        .all(|(l, _)| matches!(l, Layer::Activation(Activation::Relu)));
+        .map(|(_, n)| n.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Zaslavsky's bound, for one hidden layer of units with one kink each.
+fn zaslavsky(nonlinear: &[(&Layer, usize)], k: usize) -> Bound {
     let one_kink = |l: &Layer| {
         matches!(
             l,
@@ -276,83 +279,79 @@ pub fn region_bounds(net: &Network, k: usize) -> Vec<Bound> {
             )
         )
     };
-    let widths_text = widths
-        .iter()
-        .map(usize::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
-    let zaslavsky = match nonlinear.as_slice() {
-        [(l, n)] if one_kink(l) => Bound {
-            name: "zaslavsky",
-            title: "Zaslavsky (one hidden layer): Σ_{i<=k} C(n, i)",
-            value: Some(zaslavsky_bound(*n, k)),
-            why: format!(
+    let (value, why) = match nonlinear {
+        [(l, n)] if one_kink(l) => (
+            Some(zaslavsky_bound(*n, k)),
+            format!(
                 "one hidden layer of n = {n} {} units, each with one kink: the regions are cells of {n} hyperplanes in R^{k}",
                 l.kind()
             ),
-        },
-        [(l, _)] => Bound {
-            name: "zaslavsky",
-            title: "Zaslavsky (one hidden layer): Σ_{i<=k} C(n, i)",
-            value: None,
-            why: format!(
+        ),
+        [(l, _)] => (
+            None,
+            format!(
                 "not applicable: {} units have more than one kink (not one hyperplane per unit)",
                 l.kind()
             ),
-        },
-        [] => Bound {
-            name: "zaslavsky",
-            title: "Zaslavsky (one hidden layer): Σ_{i<=k} C(n, i)",
-            value: None,
-            why: "not applicable: no hidden piecewise-linear layer (the network is affine)".into(),
-        },
-        _ => Bound {
-            name: "zaslavsky",
-            title: "Zaslavsky (one hidden layer): Σ_{i<=k} C(n, i)",
-            value: None,
-            why: format!(
-                "not applicable: {} piecewise-linear layers (widths {widths_text}), not one",
-                nonlinear.len()
+        ),
+        [] => (
+            None,
+            "not applicable: no hidden piecewise-linear layer (the network is affine)".into(),
+        ),
+        _ => (
+            None,
+            format!(
+                "not applicable: {} piecewise-linear layers (widths {}), not one",
+                nonlinear.len(),
+                widths_text(nonlinear)
             ),
-        },
+        ),
     };
-    let serra = if nonlinear.is_empty() {
-        Bound {
-            name: "serra2018",
-            title: "Serra, Tjandraatmadja & Ramalingam 2018, Theorem 1",
-            value: None,
-            why: "not applicable: no hidden ReLU layer (the network is affine: 1 region)".into(),
-        }
+    Bound {
+        name: "zaslavsky",
+        title: "Zaslavsky (one hidden layer): Σ_{i<=k} C(n, i)",
+        value,
+        why,
+    }
+}
+
+/// Serra et al.'s bound, for ReLU networks.
+fn serra(nonlinear: &[(&Layer, usize)], k: usize) -> Bound {
+    let all_relu = nonlinear
+        .iter()
+        .all(|(l, _)| matches!(l, Layer::Activation(Activation::Relu)));
+    let (value, why) = if nonlinear.is_empty() {
+        (
+            None,
+            "not applicable: no hidden ReLU layer (the network is affine: 1 region)".into(),
+        )
     } else if all_relu {
-        Bound {
-            name: "serra2018",
-            title: "Serra, Tjandraatmadja & Ramalingam 2018, Theorem 1",
-            value: Some(serra_bound(k, &widths)),
-            why: format!(
-                "ReLU layers of widths {widths_text} on a {k}-dimensional domain (affine layers between them count as dense layers)"
+        let widths: Vec<usize> = nonlinear.iter().map(|(_, n)| *n).collect();
+        (
+            Some(serra_bound(k, &widths)),
+            format!(
+                "ReLU layers of widths {} on a {k}-dimensional domain (affine layers between them count as dense layers)",
+                widths_text(nonlinear)
             ),
-        }
+        )
     } else {
-        Bound {
-            name: "serra2018",
-            title: "Serra, Tjandraatmadja & Ramalingam 2018, Theorem 1",
-            value: None,
-            why: format!(
+        let mut kinds: Vec<&str> = nonlinear.iter().map(|(l, _)| l.kind()).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        (
+            None,
+            format!(
                 "not applicable: the theorem is for ReLU networks; this one has {}",
                 kinds.join(", ")
             ),
-        }
+        )
     };
-    vec![
-        Bound {
-            name: "activation patterns",
-            title: "Activation patterns: Π over units of their pieces",
-            value: Some(patterns),
-            why: "always: every region has its own activation pattern".into(),
-        },
-        zaslavsky,
-        serra,
-    ]
+    Bound {
+        name: "serra2018",
+        title: "Serra, Tjandraatmadja & Ramalingam 2018, Theorem 1",
+        value,
+        why,
+    }
 }
 
 /// What a unit's piece means, e.g. `inactive (outputs 0)` for ReLU piece 0.
@@ -736,22 +735,6 @@ fn stage_regions(net: &Network, domain: Domain, budget: &Budget) -> Result<Regio
     budget.enumerator(Enumerator::new(net, domain)).run()
 }
 
-/// A suggested `--slice` for a network with `d >= 3` inputs: the plane of the first two.
-pub fn suggested_slice(d: usize) -> String {
-    let v = |i: Option<usize>| {
-        (0..d)
-            .map(|j| if Some(j) == i { "1" } else { "0" })
-            .collect::<Vec<_>>()
-            .join(",")
-    };
-    format!(
-        "--slice \"{};{};{}\" --box -1:1",
-        v(None),
-        v(Some(0)),
-        v(Some(1))
-    )
-}
-
 /// Builds the report of `net` on `domain` (see the module docs).
 pub fn build(net: &Network, domain: Domain, opts: &ReportOptions) -> Result<Report> {
     if net.is_curved() {
@@ -774,63 +757,184 @@ pub fn build(net: &Network, domain: Domain, opts: &ReportOptions) -> Result<Repo
             if net.output_dim() == 1 { "" } else { "s" }
         )));
     }
-    let d = net.input_dim();
-    let k = domain.dim();
-    let names = domain.coordinate_names();
-    let regions = stage_regions(net, domain.clone(), &budget)?;
-    let verdicts = verdicts_on(net, &domain, &regions, &budget)?;
-    let whole_verdicts = if matches!(domain.kind(), DomainKind::Whole) {
-        None
-    } else {
-        let whole = Domain::whole(d);
-        let aux = budget.aux();
-        let wr = stage_regions(net, whole.clone(), &aux)?;
-        Some(verdicts_on(net, &whole, &wr, &aux)?)
-    };
-    // The learner's case: the non-negative orthant of the input space.
-    let orthant = Domain::orthant(d);
-    let or_regions = if matches!(domain.kind(), DomainKind::Orthant) {
-        regions.clone()
-    } else {
-        stage_regions(net, orthant.clone(), &budget.aux())?
-    };
-    let or_checker = budget.aux().checker(Checker::new(net, orthant.clone()));
-    let or_verdicts: Vec<Verdict> = [Property::Affine, Property::Linear]
-        .into_iter()
-        .map(|p| guarded(or_checker.check_with(p, &or_regions), p, &or_regions))
-        .collect::<Result<_>>()?;
-    let or_witness = witness(net, &or_regions);
-    let or_region_of_domain = (or_regions.is_complete() && or_regions.regions.len() == 1)
-        .then(|| regions.by_pattern(&or_regions.regions[0].pattern))
-        .flatten()
-        .filter(|_| domain.is_input_space())
-        .map(|r| r.id);
-    let complete = regions.is_complete()
-        && or_regions.is_complete()
-        && verdicts.iter().all(|v| v.holds().is_some())
-        && whole_verdicts
-            .as_ref()
-            .is_none_or(|w| w.iter().all(|v| v.holds().is_some()))
-        && or_verdicts.iter().all(|v| v.holds().is_some());
-    let bounds = region_bounds(net, k);
-    let (constant, varying) = constant_units(&regions);
-    let units_decided = regions.is_complete();
-    let wit = witness(net, &regions);
-    let pictures = svg::pictures(net, &regions, opts.output);
-    let picture_note = match &pictures {
-        Ok(_) => None,
-        Err(why) => Some(why.clone()),
-    };
-    let pictures = pictures.unwrap_or_default();
+    let findings = Findings::establish(net, domain, opts.output, &budget)?;
+    Ok(Report {
+        markdown: markdown(net, &findings, opts.max_rows),
+        json: report_json(net, &findings),
+        complete: findings.complete,
+        pictures: findings.pictures,
+    })
+}
 
-    // ---- report.md ----
-    let title = net.name.as_deref().unwrap_or("the network");
+/// Everything a report says, established before a line of it is written.
+struct Findings {
+    domain: Domain,
+    /// The domain's coordinate names.
+    names: Vec<String>,
+    regions: Regions,
+    verdicts: Vec<Verdict>,
+    /// The verdicts on the whole input space, when the domain is something else.
+    whole_verdicts: Option<Vec<Verdict>>,
+    orthant: OrthantFindings,
+    /// Did every enumeration finish and every verdict get established?
+    complete: bool,
+    bounds: Vec<Bound>,
+    bounded_regions: usize,
+    /// The units that keep one piece, and the number of the others.
+    constant: Vec<ConstantUnit>,
+    varying: usize,
+    /// Are the constant units decided (is the enumeration complete)?
+    units_decided: bool,
+    witness: Option<Witness>,
+    pictures: Vec<Picture>,
+    /// Why there are no pictures.
+    picture_note: Option<String>,
+    /// The plain-language answer to the learner's question, as Markdown lines.
+    learner: Vec<String>,
+}
+
+/// The learner's case: the non-negative orthant of the input space.
+struct OrthantFindings {
+    regions: Regions,
+    /// Affinity and linearity there.
+    verdicts: Vec<Verdict>,
+    witness: Option<Witness>,
+    /// The region of the domain that contains the whole orthant, if one does.
+    region_of_domain: Option<usize>,
+}
+
+impl Findings {
+    /// Enumerates, decides and draws everything the report needs, within the budget.
+    fn establish(
+        net: &Network,
+        domain: Domain,
+        output: Option<usize>,
+        budget: &Budget,
+    ) -> Result<Findings> {
+        let k = domain.dim();
+        let names = domain.coordinate_names();
+        let regions = stage_regions(net, domain.clone(), budget)?;
+        let verdicts = verdicts_on(net, &domain, &regions, budget)?;
+        let whole_verdicts = whole_space_verdicts(net, &domain, budget)?;
+        let orthant = OrthantFindings::establish(net, &domain, &regions, budget)?;
+        let established = |v: &[Verdict]| v.iter().all(|v| v.holds().is_some());
+        let complete = regions.is_complete()
+            && orthant.regions.is_complete()
+            && established(&verdicts)
+            && whole_verdicts.as_deref().is_none_or(established)
+            && established(&orthant.verdicts);
+        let bounds = region_bounds(net, k);
+        let (constant, varying) = constant_units(&regions);
+        let bounded_regions = regions
+            .regions
+            .iter()
+            .filter(|r| r.bounded == Some(true))
+            .count();
+        let witness = witness(net, &regions);
+        let (pictures, picture_note) = match svg::pictures(net, &regions, output) {
+            Ok(p) => (p, None),
+            Err(why) => (Vec::new(), Some(why)),
+        };
+        let mut findings = Findings {
+            domain,
+            names,
+            units_decided: regions.is_complete(),
+            regions,
+            verdicts,
+            whole_verdicts,
+            orthant,
+            complete,
+            bounds,
+            bounded_regions,
+            constant,
+            varying,
+            witness,
+            pictures,
+            picture_note,
+            learner: Vec::new(),
+        };
+        findings.learner = learner_answer(net, &findings);
+        Ok(findings)
+    }
+}
+
+/// The verdicts on the whole input space, when the domain is not all of it.
+fn whole_space_verdicts(
+    net: &Network,
+    domain: &Domain,
+    budget: &Budget,
+) -> Result<Option<Vec<Verdict>>> {
+    if matches!(domain.kind(), DomainKind::Whole) {
+        return Ok(None);
+    }
+    let whole = Domain::whole(net.input_dim());
+    let aux = budget.aux();
+    let wr = stage_regions(net, whole.clone(), &aux)?;
+    Ok(Some(verdicts_on(net, &whole, &wr, &aux)?))
+}
+
+impl OrthantFindings {
+    fn establish(
+        net: &Network,
+        domain: &Domain,
+        regions: &Regions,
+        budget: &Budget,
+    ) -> Result<OrthantFindings> {
+        let orthant = Domain::orthant(net.input_dim());
+        let or_regions = if matches!(domain.kind(), DomainKind::Orthant) {
+            regions.clone()
+        } else {
+            stage_regions(net, orthant.clone(), &budget.aux())?
+        };
+        let checker = budget.aux().checker(Checker::new(net, orthant));
+        let verdicts: Vec<Verdict> = [Property::Affine, Property::Linear]
+            .into_iter()
+            .map(|p| guarded(checker.check_with(p, &or_regions), p, &or_regions))
+            .collect::<Result<_>>()?;
+        let witness = witness(net, &or_regions);
+        let region_of_domain = (or_regions.is_complete() && or_regions.regions.len() == 1)
+            .then(|| regions.by_pattern(&or_regions.regions[0].pattern))
+            .flatten()
+            .filter(|_| domain.is_input_space())
+            .map(|r| r.id);
+        Ok(OrthantFindings {
+            regions: or_regions,
+            verdicts,
+            witness,
+            region_of_domain,
+        })
+    }
+}
+
+// ---- report.md, section by section ----
+
+/// `report.md`.
+fn markdown(net: &Network, f: &Findings, max_rows: usize) -> String {
     let mut s = String::new();
+    header_section(&mut s, net, f);
+    network_section(&mut s, net);
+    domain_section(&mut s, f);
+    counts_section(&mut s, f);
+    bounds_section(&mut s, f);
+    properties_section(&mut s, net, f);
+    writeln!(s, "\n## The learner's question: is this network linear?\n").unwrap();
+    for line in &f.learner {
+        writeln!(s, "{line}").unwrap();
+    }
+    units_section(&mut s, net, f);
+    pictures_section(&mut s, f);
+    regions_section(&mut s, f, max_rows);
+    s
+}
+
+/// The title, the description, the incompleteness warning and the network's notes.
+fn header_section(s: &mut String, net: &Network, f: &Findings) {
+    let title = net.name.as_deref().unwrap_or("the network");
     writeln!(s, "# Region report: {title}\n").unwrap();
     if let Some(desc) = &net.description {
         writeln!(s, "> {desc}\n").unwrap();
     }
-    if !complete {
+    if !f.complete {
         writeln!(
             s,
             "**INCOMPLETE REPORT.** A budget ran out before everything was established: the \
@@ -838,13 +942,17 @@ pub fn build(net: &Network, domain: Domain, opts: &ReportOptions) -> Result<Repo
              and a verdict is given only where it was established (a counterexample is valid \
              however few regions were found); the others are marked unknown. Raise \
              `--max-regions` or `--time-limit` for a complete report.\n",
-            regions.stop.describe()
+            f.regions.stop.describe()
         )
         .unwrap();
     }
     for note in &net.notes {
         writeln!(s, "Note: {note}\n").unwrap();
     }
+}
+
+fn network_section(s: &mut String, net: &Network) {
+    let d = net.input_dim();
     writeln!(s, "## Network\n").unwrap();
     writeln!(
         s,
@@ -874,20 +982,26 @@ pub fn build(net: &Network, domain: Domain, opts: &ReportOptions) -> Result<Repo
         )
         .unwrap();
     }
+}
+
+fn domain_section(s: &mut String, f: &Findings) {
     writeln!(s, "\n## Domain\n").unwrap();
-    writeln!(s, "{}.", upper_first(&domain.describe())).unwrap();
+    writeln!(s, "{}.", upper_first(&f.domain.describe())).unwrap();
     writeln!(
         s,
         "Coordinates: {}{}.",
-        names.join(", "),
-        if domain.is_input_space() {
+        f.names.join(", "),
+        if f.domain.is_input_space() {
             ""
         } else {
             " (points below are written in these domain coordinates)"
         }
     )
     .unwrap();
+}
 
+fn counts_section(s: &mut String, f: &Findings) {
+    let regions = &f.regions;
     writeln!(s, "\n## Counts\n").unwrap();
     writeln!(s, "| | count |\n| --- | --- |").unwrap();
     writeln!(
@@ -909,18 +1023,19 @@ pub fn build(net: &Network, domain: Domain, opts: &ReportOptions) -> Result<Repo
             .map_or("unknown (incomplete)".to_string(), |p| p.to_string())
     )
     .unwrap();
-    let bounded = regions
-        .regions
-        .iter()
-        .filter(|r| r.bounded == Some(true))
-        .count();
-    writeln!(s, "| bounded regions | {bounded} |").unwrap();
+    writeln!(s, "| bounded regions | {} |", f.bounded_regions).unwrap();
     writeln!(s, "\nEnumeration: {}.\n", regions.stop.describe()).unwrap();
+}
+
+/// The known upper bounds beside the count.
+fn bounds_section(s: &mut String, f: &Findings) {
+    let k = f.domain.dim();
+    let found = f.regions.regions.len();
     writeln!(
         s,
         "Known upper bounds on the number of activation regions of this architecture on \
          R^{k} (k = {k}, the domain's dimension). {}\n",
-        if domain.is_bounded() || matches!(domain.kind(), DomainKind::Orthant) {
+        if f.domain.is_bounded() || matches!(f.domain.kind(), DomainKind::Orthant) {
             "The domain is only part of R^k, so its count can only be smaller."
         } else {
             "The domain is all of R^k."
@@ -932,7 +1047,7 @@ pub fn build(net: &Network, domain: Domain, opts: &ReportOptions) -> Result<Repo
         "| bound | value | applies because |\n| --- | --- | --- |"
     )
     .unwrap();
-    for b in &bounds {
+    for b in &f.bounds {
         writeln!(
             s,
             "| {} | {} | {} |",
@@ -944,62 +1059,51 @@ pub fn build(net: &Network, domain: Domain, opts: &ReportOptions) -> Result<Repo
         )
         .unwrap();
     }
-    if let Some(best) = bounds.iter().filter_map(|b| b.value.as_ref()).min() {
+    if let Some(best) = f.bounds.iter().filter_map(|b| b.value.as_ref()).min() {
         writeln!(
             s,
-            "\n{} of at most {best} regions: {}.",
-            regions.regions.len(),
-            if BigUint::from(regions.regions.len()) == *best {
+            "\n{found} of at most {best} regions: {}.",
+            if BigUint::from(found) == *best {
                 "the largest number possible for this architecture".to_string()
             } else {
                 format!(
                     "{} short of the best bound",
-                    best - BigUint::from(regions.regions.len()).min(best.clone())
+                    best - BigUint::from(found).min(best.clone())
                 )
             }
         )
         .unwrap();
     }
+}
 
+fn properties_section(s: &mut String, net: &Network, f: &Findings) {
+    let d = net.input_dim();
     writeln!(s, "\n## Properties on the domain\n").unwrap();
     writeln!(
         s,
         "Decided exactly from the regions (as `relucheck check --property all`){}.\n",
-        if domain.is_input_space() {
+        if f.domain.is_input_space() {
             String::new()
         } else {
-            format!("; points in domain coordinates {}", names.join(", "))
+            format!("; points in domain coordinates {}", f.names.join(", "))
         }
     )
     .unwrap();
-    verdict_table(&mut s, &verdicts);
-    if let Some(w) = &whole_verdicts {
+    verdict_table(s, &f.verdicts);
+    if let Some(w) = &f.whole_verdicts {
         writeln!(
             s,
             "\n### On the whole input space R^{d}\n\nAdditivity, homogeneity and oddness need the whole input space (additivity and positive homogeneity also make sense on the orthant); these verdicts are about f on all of R^{d}, not only the domain above.\n"
         )
         .unwrap();
-        verdict_table(&mut s, w);
+        verdict_table(s, w);
     }
+}
 
-    writeln!(s, "\n## The learner's question: is this network linear?\n").unwrap();
-    let learner = learner_answer(
-        net,
-        &domain,
-        &regions,
-        &verdicts,
-        &or_regions,
-        &or_verdicts,
-        or_region_of_domain,
-        wit.as_ref(),
-        or_witness.as_ref(),
-    );
-    for line in &learner {
-        writeln!(s, "{line}").unwrap();
-    }
-
+/// Dead and always-active units.
+fn units_section(s: &mut String, net: &Network, f: &Findings) {
     writeln!(s, "\n## Units that never change piece\n").unwrap();
-    if !units_decided {
+    if !f.units_decided {
         writeln!(
             s,
             "Not decided: the enumeration is incomplete, and a unit that keeps one piece in the regions found may change piece in the others."
@@ -1007,19 +1111,20 @@ pub fn build(net: &Network, domain: Domain, opts: &ReportOptions) -> Result<Repo
         .unwrap();
     } else if net.nonlinear_units() == 0 {
         writeln!(s, "The network has no piecewise-linear units.").unwrap();
-    } else if constant.is_empty() {
+    } else if f.constant.is_empty() {
         writeln!(
             s,
-            "None: each of the {varying} piecewise-linear units changes piece somewhere on the domain."
+            "None: each of the {} piecewise-linear units changes piece somewhere on the domain.",
+            f.varying
         )
         .unwrap();
     } else {
         writeln!(
             s,
             "Decided from the patterns of all {} regions: a unit is dead if it is inactive in every region, always active if active in every region. {} unit{} change piece somewhere on the domain.\n",
-            regions.regions.len(),
-            varying,
-            if varying == 1 { "" } else { "s" }
+            f.regions.regions.len(),
+            f.varying,
+            if f.varying == 1 { "" } else { "s" }
         )
         .unwrap();
         writeln!(
@@ -1027,7 +1132,7 @@ pub fn build(net: &Network, domain: Domain, opts: &ReportOptions) -> Result<Repo
             "| layer | unit | type | on the whole domain |\n| --- | --- | --- | --- |"
         )
         .unwrap();
-        for c in &constant {
+        for c in &f.constant {
             let layer = &net.layers()[c.layer];
             writeln!(
                 s,
@@ -1040,22 +1145,28 @@ pub fn build(net: &Network, domain: Domain, opts: &ReportOptions) -> Result<Repo
             .unwrap();
         }
     }
+}
 
+fn pictures_section(s: &mut String, f: &Findings) {
     writeln!(s, "\n## Pictures\n").unwrap();
-    match &picture_note {
+    match &f.picture_note {
         Some(why) => writeln!(s, "{why}").unwrap(),
         None => {
-            for p in &pictures {
+            for p in &f.pictures {
                 writeln!(s, "![{}]({})\n\n*{}*\n", p.file, p.file, p.caption).unwrap();
             }
         }
     }
+}
 
+/// The table of regions (the first `max_rows`).
+fn regions_section(s: &mut String, f: &Findings, max_rows: usize) {
+    let regions = &f.regions;
     writeln!(s, "\n## Regions\n").unwrap();
     writeln!(
         s,
         "Layers' patterns are separated by `|`; in each, one character per unit (ReLU: `1` active, `0` inactive). Points are interior points, in coordinates {}.\n",
-        names.join(", ")
+        f.names.join(", ")
     )
     .unwrap();
     writeln!(
@@ -1063,14 +1174,14 @@ pub fn build(net: &Network, domain: Domain, opts: &ReportOptions) -> Result<Repo
         "| id | pattern | piece | affine map | interior point | bounded |\n| --- | --- | --- | --- | --- | --- |"
     )
     .unwrap();
-    for r in regions.regions.iter().take(opts.max_rows) {
+    for r in regions.regions.iter().take(max_rows) {
         writeln!(
             s,
             "| {} | `{}` | {} | {} | {} | {} |",
             r.id,
             cell(&r.pattern.to_string()),
             r.piece.map_or("?".into(), |p| p.to_string()),
-            cell(&map_formulas(r, &names).join("<br>")),
+            cell(&map_formulas(r, &f.names).join("<br>")),
             format_point(&r.interior_point),
             match r.bounded {
                 Some(true) => "yes",
@@ -1080,103 +1191,110 @@ pub fn build(net: &Network, domain: Domain, opts: &ReportOptions) -> Result<Repo
         )
         .unwrap();
     }
-    if regions.regions.len() > opts.max_rows {
+    if regions.regions.len() > max_rows {
         writeln!(
             s,
             "\n{} more rows left out (the table shows the first {}); `report.json` lists every region, as does `relucheck regions --format json`.",
-            regions.regions.len() - opts.max_rows,
-            opts.max_rows
+            regions.regions.len() - max_rows,
+            max_rows
         )
         .unwrap();
     }
+}
 
-    // ---- report.json ----
+// ---- report.json ----
+
+/// `report.json` (see the module docs).
+fn report_json(net: &Network, f: &Findings) -> Value {
     let verdicts_json = |v: &[Verdict]| Value::Array(v.iter().map(Verdict::to_json).collect());
-    let json = json!({
+    let regions = &f.regions;
+    json!({
         "relucheck_report": 1,
-        "network": {
-            "name": net.name,
-            "description": net.description,
-            "notes": net.notes,
-            "input_shape": shape_json(net.input_shape()),
-            "inputs": d,
-            "outputs": net.output_dim(),
-            "parameters": net.parameter_count(),
-            "piecewise_linear_units": net.nonlinear_units(),
-            "layers": net.layers().iter().enumerate().map(|(i, l)| json!({
-                "index": i,
-                "type": l.kind(),
-                "output_shape": shape_json(net.shapes()[i + 1]),
-                "parameters": l.parameter_count(),
-            })).collect::<Vec<_>>(),
-        },
-        "domain": domain.to_json(),
-        "domain_text": domain.describe(),
-        "coordinates": names,
-        "complete": complete,
+        "network": network_json(net),
+        "domain": f.domain.to_json(),
+        "domain_text": f.domain.describe(),
+        "coordinates": f.names,
+        "complete": f.complete,
         "stop": regions.stop.describe(),
         "counts": {
             "regions": regions.regions.len(),
             "pieces": regions.piece_count,
-            "bounded_regions": bounded,
+            "bounded_regions": f.bounded_regions,
         },
-        "bounds": bounds.iter().map(|b| json!({
+        "bounds": f.bounds.iter().map(|b| json!({
             "name": b.name,
             "title": b.title,
             "applies": b.value.is_some(),
             "value": b.value.as_ref().map(|v| v.to_string()),
             "why": b.why,
         })).collect::<Vec<_>>(),
-        "verdicts": verdicts_json(&verdicts),
-        "whole_space_verdicts": whole_verdicts.as_deref().map(verdicts_json),
+        "verdicts": verdicts_json(&f.verdicts),
+        "whole_space_verdicts": f.whole_verdicts.as_deref().map(verdicts_json),
         "orthant": {
-            "verdicts": verdicts_json(&or_verdicts),
-            "regions": or_regions.regions.len(),
-            "complete": or_regions.is_complete(),
-            "region_of_domain": or_region_of_domain,
-            "witness": or_witness.as_ref().map(Witness::to_json),
+            "verdicts": verdicts_json(&f.orthant.verdicts),
+            "regions": f.orthant.regions.regions.len(),
+            "complete": f.orthant.regions.is_complete(),
+            "region_of_domain": f.orthant.region_of_domain,
+            "witness": f.orthant.witness.as_ref().map(Witness::to_json),
         },
-        "units": {
-            "decided": units_decided,
-            "constant": if units_decided {
-                Value::Array(constant.iter().map(|c| {
-                    let layer = &net.layers()[c.layer];
-                    json!({
-                        "layer": c.layer,
-                        "unit": c.unit + 1,
-                        "activation": layer.kind(),
-                        "piece": c.piece,
-                        "status": unit_status(layer, c.piece),
-                    })
-                }).collect())
-            } else {
-                Value::Null
-            },
-            "varying": if units_decided { json!(varying) } else { Value::Null },
-        },
+        "units": units_json(net, f),
         "learner": {
-            "linear": holds(&verdicts, Property::Linear),
-            "affine": holds(&verdicts, Property::Affine),
-            "answer": learner,
-            "witness": wit.as_ref().map(Witness::to_json),
+            "linear": holds(&f.verdicts, Property::Linear),
+            "affine": holds(&f.verdicts, Property::Affine),
+            "answer": f.learner,
+            "witness": f.witness.as_ref().map(Witness::to_json),
         },
         "regions": regions.regions.iter().map(|r| {
-            let mut v = region_json(&regions, r);
-            v["formulas"] = json!(map_formulas(r, &names));
+            let mut v = region_json(regions, r);
+            v["formulas"] = json!(map_formulas(r, &f.names));
             v
         }).collect::<Vec<_>>(),
-        "pictures": pictures.iter().map(|p| json!({
+        "pictures": f.pictures.iter().map(|p| json!({
             "file": p.file,
             "caption": p.caption,
             "output": p.output,
         })).collect::<Vec<_>>(),
-        "picture_note": picture_note,
-    });
-    Ok(Report {
-        markdown: s,
-        json,
-        pictures,
-        complete,
+        "picture_note": f.picture_note,
+    })
+}
+
+fn network_json(net: &Network) -> Value {
+    json!({
+        "name": net.name,
+        "description": net.description,
+        "notes": net.notes,
+        "input_shape": shape_json(net.input_shape()),
+        "inputs": net.input_dim(),
+        "outputs": net.output_dim(),
+        "parameters": net.parameter_count(),
+        "piecewise_linear_units": net.nonlinear_units(),
+        "layers": net.layers().iter().enumerate().map(|(i, l)| json!({
+            "index": i,
+            "type": l.kind(),
+            "output_shape": shape_json(net.shapes()[i + 1]),
+            "parameters": l.parameter_count(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn units_json(net: &Network, f: &Findings) -> Value {
+    json!({
+        "decided": f.units_decided,
+        "constant": if f.units_decided {
+            Value::Array(f.constant.iter().map(|c| {
+                let layer = &net.layers()[c.layer];
+                json!({
+                    "layer": c.layer,
+                    "unit": c.unit + 1,
+                    "activation": layer.kind(),
+                    "piece": c.piece,
+                    "status": unit_status(layer, c.piece),
+                })
+            }).collect())
+        } else {
+            Value::Null
+        },
+        "varying": if f.units_decided { json!(f.varying) } else { Value::Null },
     })
 }
 
@@ -1200,37 +1318,37 @@ fn single_map(regions: &Regions) -> Option<&Region> {
     (regions.is_complete() && regions.regions.iter().all(|r| r.map == first.map)).then_some(first)
 }
 
-/// The plain-language answer, as Markdown lines.
-#[allow(clippy::too_many_arguments)]
-fn learner_answer(
-    net: &Network,
-    domain: &Domain,
-    regions: &Regions,
-    verdicts: &[Verdict],
-    or_regions: &Regions,
-    or_verdicts: &[Verdict],
-    or_region_of_domain: Option<usize>,
-    wit: Option<&Witness>,
-    or_wit: Option<&Witness>,
-) -> Vec<String> {
-    let names = domain.coordinate_names();
+/// The plain-language answer, as Markdown lines: on the domain, then on the orthant.
+fn learner_answer(net: &Network, f: &Findings) -> Vec<String> {
     let mut out = Vec::new();
+    domain_answer(net, f, &mut out);
+    orthant_answer(net, f, &mut out);
+    out.push(
+        "- Why: ReLU is piecewise linear, not linear (relu(−1) + relu(1) = 1 but relu(0) = 0). Within one region every unit keeps one piece, so f is affine there; across a region boundary some unit changes piece and the formula changes."
+            .into(),
+    );
+    out
+}
+
+/// Is `f` linear, affine or neither on the domain, and what breaks it.
+fn domain_answer(net: &Network, f: &Findings, out: &mut Vec<String>) {
+    let (domain, regions, names) = (&f.domain, &f.regions, &f.names);
     let on = format!("On {}", domain.describe());
-    let affine = holds(verdicts, Property::Affine);
-    let linear = holds(verdicts, Property::Linear);
+    let affine = holds(&f.verdicts, Property::Affine);
+    let linear = holds(&f.verdicts, Property::Linear);
     match (affine, linear) {
         (Some(true), Some(true)) => {
-            let f = single_map(regions).map(|r| map_formulas(r, &names).join("; "));
+            let formula = single_map(regions).map(|r| map_formulas(r, names).join("; "));
             out.push(format!(
                 "- {on}, f is **linear**: one map with offset 0, {}.",
-                f.unwrap_or_default()
+                formula.unwrap_or_default()
             ));
         }
         (Some(true), _) => {
             let r = single_map(regions);
             out.push(format!(
                 "- {on}, f is **affine but not linear**: one map, {}, but its offset {} is not 0 (a linear map sends 0 to 0).",
-                r.map(|r| map_formulas(r, &names).join("; "))
+                r.map(|r| map_formulas(r, names).join("; "))
                     .unwrap_or_default(),
                 r.map(|r| format_point(&r.map.c)).unwrap_or_default()
             ));
@@ -1249,44 +1367,42 @@ fn learner_answer(
         )),
     }
     if affine == Some(false)
-        && let Some(w) = wit
+        && let Some(w) = &f.witness
     {
         out.push(format!("- {}", w.markdown(net, domain).join("\n")));
     }
-    // The orthant.
-    let or_affine = holds(or_verdicts, Property::Affine);
-    let or_linear = holds(or_verdicts, Property::Linear);
+}
+
+/// The learner's claim on the non-negative orthant: true or false, and why.
+fn orthant_answer(net: &Network, f: &Findings, out: &mut Vec<String>) {
+    let or = &f.orthant;
+    let or_affine = holds(&or.verdicts, Property::Affine);
+    let or_linear = holds(&or.verdicts, Property::Linear);
     let or_text = "the non-negative orthant (every input >= 0)";
+    let orthant = Domain::orthant(net.input_dim());
     match or_affine {
         Some(true) => {
-            let r = single_map(or_regions);
-            let f = r
-                .map(|r| {
-                    map_formulas(
-                        r,
-                        &crate::Domain::orthant(net.input_dim()).coordinate_names(),
-                    )
-                    .join("; ")
-                })
+            let formula = single_map(&or.regions)
+                .map(|r| map_formulas(r, &orthant.coordinate_names()).join("; "))
                 .unwrap_or_default();
             let mut line = format!(
-                "- On {or_text}, f is **{}**: {f}. This is the learner's claim, and here it is exactly true: {}.",
+                "- On {or_text}, f is **{}**: {formula}. This is the learner's claim, and here it is exactly true: {}.",
                 if or_linear == Some(true) {
                     "linear"
                 } else {
                     "affine (not linear: its offset is not 0)"
                 },
-                if or_regions.regions.len() == 1 {
+                if or.regions.regions.len() == 1 {
                     "no unit changes piece on the orthant"
                 } else {
                     "units change piece on the orthant, but every region there carries the same map"
                 }
             );
-            if let Some(id) = or_region_of_domain {
+            if let Some(id) = or.region_of_domain {
                 write!(
                     line,
                     " The orthant lies inside region {id} of the domain (pattern `{}`).",
-                    regions.regions[id].pattern
+                    f.regions.regions[id].pattern
                 )
                 .unwrap();
             }
@@ -1295,17 +1411,12 @@ fn learner_answer(
         Some(false) => {
             let mut line = format!(
                 "- On {or_text}, f is **not affine** either ({} regions there): the learner's claim \"after the first ReLU everything is >= 0, so the later ReLUs do nothing\" fails for this network.",
-                or_regions.regions.len()
+                or.regions.regions.len()
             );
-            if let Some(w) = or_wit {
+            if let Some(w) = &or.witness {
                 line.push('\n');
                 line.push_str(
-                    &format!(
-                        "- On the orthant: {}",
-                        w.markdown(net, &Domain::orthant(net.input_dim()))
-                            .join("\n")
-                    )
-                    .replace(
+                    &format!("- On the orthant: {}", w.markdown(net, &orthant).join("\n")).replace(
                         "On the orthant: What breaks it",
                         "On the orthant, what breaks it",
                     ),
@@ -1317,9 +1428,4 @@ fn learner_answer(
             "- On {or_text}: not established (the budget ran out)."
         )),
     }
-    out.push(
-        "- Why: ReLU is piecewise linear, not linear (relu(−1) + relu(1) = 1 but relu(0) = 0). Within one region every unit keeps one piece, so f is affine there; across a region boundary some unit changes piece and the formula changes."
-            .into(),
-    );
-    out
 }

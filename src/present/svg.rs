@@ -6,10 +6,10 @@
 use crate::exact::linalg::HalfSpace;
 use crate::exact::rational::Q;
 use crate::net::network::Network;
-use crate::present::regions_text::affine_formula;
-use crate::present::report::Picture;
+use crate::present::picture::{Picture, suggested_slice};
 use crate::regions::domain::DomainKind;
 use crate::regions::enumerate::{Region, Regions};
+use crate::regions::formula::affine_formula;
 use std::fmt::Write;
 
 /// Fill colours of regions (a greedy colouring of the neighbour graph picks among them).
@@ -34,7 +34,7 @@ pub(crate) fn pictures(
     if k >= 3 {
         return Err(format!(
             "No pictures: the domain has {k} dimensions, and only 1-D and 2-D domains are drawn. Look at a 2-D slice, e.g. `relucheck report NET {}`, or a segment (`--segment \"FROM;TO\"`).",
-            crate::present::report::suggested_slice(dom.input_dim())
+            suggested_slice(dom.input_dim())
         ));
     }
     if regions.regions.is_empty() {
@@ -330,53 +330,8 @@ fn graph_1d(name: &str, regions: &Regions, o: usize, m: usize, file: String) -> 
         .iter()
         .map(|r| interval(&r.polytope))
         .collect();
-    let (dlo, dhi) = interval(dom.polytope());
-    let mut ends: Vec<Q> = ivs
-        .iter()
-        .flat_map(|(a, b)| [a.clone(), b.clone()])
-        .flatten()
-        .collect();
-    ends.sort();
-    ends.dedup();
-    let window_note;
-    let (wlo, whi) = match (&dlo, &dhi) {
-        (Some(a), Some(b)) => {
-            window_note = String::new();
-            (a.clone(), b.clone())
-        }
-        _ => {
-            let pts: Vec<Q> = if ends.is_empty() {
-                regions
-                    .regions
-                    .iter()
-                    .map(|r| r.interior_point[0].clone())
-                    .collect()
-            } else {
-                ends.clone()
-            };
-            let (mut a, mut b) = padded(
-                pts.iter().min().expect("regions"),
-                pts.iter().max().expect("regions"),
-            );
-            if let Some(l) = &dlo {
-                a = l.clone();
-            }
-            if let Some(h) = &dhi {
-                b = h.clone();
-            }
-            window_note = format!(
-                " The domain is unbounded: the picture shows [{}, {}], which contains every breakpoint with a margin.",
-                num(&a),
-                num(&b)
-            );
-            (a, b)
-        }
-    };
+    let (wlo, whi, window_note) = window_1d(regions, &ivs);
     // The graph: one segment per region, clipped to the window.
-    let value = |r: &Region, s: &Q| {
-        let (row, c) = r.map.component(o);
-        &row[0] * s + c
-    };
     let mut segs: Vec<(usize, Q, Q)> = Vec::new();
     for (r, (a, b)) in regions.regions.iter().zip(&ivs) {
         let a = a.clone().map_or(wlo.clone(), |a| a.max(wlo.clone()));
@@ -385,196 +340,41 @@ fn graph_1d(name: &str, regions: &Regions, o: usize, m: usize, file: String) -> 
             segs.push((r.id, a, b));
         }
     }
-    let vals: Vec<Q> = segs
-        .iter()
-        .flat_map(|(id, a, b)| {
-            let r = &regions.regions[*id];
-            [value(r, a), value(r, b)]
-        })
-        .collect();
-    let vmin = vals.iter().min().cloned().unwrap_or(Q::ZERO);
-    let vmax = vals.iter().max().cloned().unwrap_or(Q::ONE);
-    let (ylo, yhi) = if vmin == vmax {
-        (&vmin - Q::ONE, &vmax + Q::ONE)
-    } else {
-        let pad = (&vmax - &vmin) / Q::from_int(12);
-        (&vmin - &pad, &vmax + &pad)
+    let mut g = Graph {
+        regions,
+        o,
+        fname,
+        names,
+        frame: Frame {
+            lo: Vec::new(),
+            hi: Vec::new(),
+            left: 80.0,
+            top: 64.0,
+            w: 560.0,
+            h: 380.0,
+        },
+        segs,
+        pieces: Vec::new(),
     };
-    let frame = Frame {
-        lo: vec![wlo.clone(), ylo],
-        hi: vec![whi.clone(), yhi],
-        left: 80.0,
-        top: 64.0,
-        w: 560.0,
-        h: 380.0,
-    };
+    let (ylo, yhi) = g.value_range();
+    g.frame.lo = vec![wlo, ylo];
+    g.frame.hi = vec![whi, yhi];
+    g.pieces = g.pieces_of_output();
     let (width, height) = (1000, 510);
-    let title = format!("{name}: the graph of {fname}");
+    let title = format!("{name}: the graph of {}", g.fname);
     let mut s = svg_open(width, height, &title);
     title_block(&mut s, &title, &format!("on {}", dom.describe()));
-    frame.axes(&mut s, [&names[0], &fname]);
-    // Pieces of this output: runs of consecutive segments with equal formulas.
-    let formula = |id: usize| {
-        let (row, c) = regions.regions[id].map.component(o);
-        (row.to_vec(), c.clone())
-    };
-    let mut pieces: Vec<(usize, Q, Q)> = Vec::new(); // (first region, from, to)
-    for (id, a, b) in &segs {
-        match pieces.last_mut() {
-            Some((pid, _, to)) if formula(*pid) == formula(*id) && to == a => *to = b.clone(),
-            _ => pieces.push((*id, a.clone(), b.clone())),
-        }
-    }
-    // The polyline.
-    let mut d = String::new();
-    for (i, (id, a, b)) in segs.iter().enumerate() {
-        let r = &regions.regions[*id];
-        let cmd = if i == 0 || segs[i - 1].2 != *a {
-            "M"
-        } else {
-            "L"
-        };
-        write!(
-            d,
-            "{cmd}{},{} L{},{} ",
-            fx(frame.x(a)),
-            fx(frame.y(&value(r, a))),
-            fx(frame.x(b)),
-            fx(frame.y(&value(r, b)))
-        )
-        .unwrap();
-    }
-    writeln!(
-        s,
-        "<path class=\"graph\" d=\"{}\" fill=\"none\" stroke=\"#1f5fa8\" stroke-width=\"2.2\" stroke-linejoin=\"round\"/>",
-        d.trim_end()
-    )
-    .unwrap();
-    // Breakpoints: where consecutive segments meet.
-    let mut n_break = 0;
-    for w in segs.windows(2) {
-        let (ia, _, ea) = &w[0];
-        let (ib, sb, _) = &w[1];
-        if ea != sb {
-            continue;
-        }
-        n_break += 1;
-        let changes = formula(*ia) != formula(*ib);
-        let y = value(&regions.regions[*ib], sb);
-        writeln!(
-            s,
-            "<circle class=\"breakpoint\" cx=\"{}\" cy=\"{}\" r=\"4\" fill=\"{}\" stroke=\"#1f5fa8\" stroke-width=\"1.5\"/>",
-            fx(frame.x(sb)),
-            fx(frame.y(&y)),
-            if changes { "#1f5fa8" } else { "#ffffff" }
-        )
-        .unwrap();
-    }
-    // Labels: the formula over its piece when it fits, else a number and a legend line.
-    let lx = frame.left + frame.w + 30.0;
-    let mut legend: Vec<String> = Vec::new();
-    let label = |id: usize| {
-        let (row, c) = regions.regions[id].map.component(o);
-        format!("{fname} = {}", affine_formula(row, c, &names))
-    };
-    // Formulas on the graph only when every one fits over its piece.
-    let all_fit = pieces.len() <= 12
-        && pieces
-            .iter()
-            .all(|(id, a, b)| label(*id).chars().count() as f64 * 6.4 < frame.x(b) - frame.x(a));
-    for (i, (id, a, b)) in pieces.iter().enumerate() {
-        let r = &regions.regions[*id];
-        let f = label(*id);
-        let mid = (a + b) / Q::from_int(2);
-        let (x, y) = (frame.x(&mid), frame.y(&value(r, &mid)));
-        let above = if y - 14.0 < frame.top {
-            y + 20.0
-        } else {
-            y - 10.0
-        };
-        if all_fit {
-            writeln!(
-                s,
-                "<text class=\"piece-label\" x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#0b3d75\">{}</text>",
-                fx(x),
-                fx(above),
-                esc(&f)
-            )
-            .unwrap();
-        } else if pieces.len() <= 40 {
-            writeln!(
-                s,
-                "<text class=\"piece-label\" x=\"{}\" y=\"{}\" font-size=\"11\" font-weight=\"bold\" text-anchor=\"start\" fill=\"#0b3d75\">{}</text>",
-                fx(x + 7.0),
-                fx(y + 4.0),
-                i + 1
-            )
-            .unwrap();
-            legend.push(format!("{}: on [{}, {}], {f}", i + 1, num(a), num(b)));
-        }
-    }
-    let mut y = frame.top + 8.0;
-    writeln!(
-        s,
-        "<circle cx=\"{}\" cy=\"{}\" r=\"4\" fill=\"#1f5fa8\" stroke=\"#1f5fa8\"/>",
-        fx(lx + 4.0),
-        fx(y - 4.0)
-    )
-    .unwrap();
-    text(
-        &mut s,
-        lx + 16.0,
-        y,
-        11,
-        "start",
-        "breakpoint: the formula changes",
-    );
-    y += 20.0;
-    writeln!(
-        s,
-        "<circle cx=\"{}\" cy=\"{}\" r=\"4\" fill=\"#ffffff\" stroke=\"#1f5fa8\" stroke-width=\"1.5\"/>",
-        fx(lx + 4.0),
-        fx(y - 4.0)
-    )
-    .unwrap();
-    text(
-        &mut s,
-        lx + 16.0,
-        y,
-        11,
-        "start",
-        "a unit changes piece, the formula does not",
-    );
-    y += 28.0;
-    for line in legend.iter().take(18) {
-        text(&mut s, lx, y, 11, "start", line);
-        y += 17.0;
-    }
-    if legend.len() > 18 {
-        text(
-            &mut s,
-            lx,
-            y,
-            11,
-            "start",
-            &format!("… {} more: see report.md", legend.len() - 18),
-        );
-    }
-    if pieces.len() > 40 {
-        text(
-            &mut s,
-            lx,
-            y,
-            11,
-            "start",
-            &format!("{} pieces: formulas in report.md", pieces.len()),
-        );
-    }
+    g.frame.axes(&mut s, [&g.names[0], &g.fname]);
+    g.polyline(&mut s);
+    let n_break = g.breakpoints(&mut s);
+    let legend = g.piece_labels(&mut s);
+    g.legend(&mut s, &legend);
     s.push_str("</svg>\n");
     let caption = format!(
-        "The graph of {fname} on {} with its {n_break} breakpoints marked (filled where the formula changes, hollow where only a unit's piece does); each of its {} linear pieces is labelled with its formula (or a number listed on the right).{window_note}{}",
+        "The graph of {} on {} with its {n_break} breakpoints marked (filled where the formula changes, hollow where only a unit's piece does); each of its {} linear pieces is labelled with its formula (or a number listed on the right).{window_note}{}",
+        g.fname,
         dom.describe(),
-        pieces.len(),
+        g.pieces.len(),
         caption_tail(regions)
     );
     Picture {
@@ -582,6 +382,274 @@ fn graph_1d(name: &str, regions: &Regions, o: usize, m: usize, file: String) -> 
         caption,
         output: Some(o),
         svg: s,
+    }
+}
+
+/// The window `[lo, hi]` of a 1-D domain: the domain itself when bounded, else every
+/// breakpoint with a margin (and a note that says so).
+fn window_1d(regions: &Regions, ivs: &[(Option<Q>, Option<Q>)]) -> (Q, Q, String) {
+    let (dlo, dhi) = interval(regions.domain.polytope());
+    if let (Some(a), Some(b)) = (&dlo, &dhi) {
+        return (a.clone(), b.clone(), String::new());
+    }
+    let mut ends: Vec<Q> = ivs
+        .iter()
+        .flat_map(|(a, b)| [a.clone(), b.clone()])
+        .flatten()
+        .collect();
+    ends.sort();
+    ends.dedup();
+    let pts: Vec<Q> = if ends.is_empty() {
+        regions
+            .regions
+            .iter()
+            .map(|r| r.interior_point[0].clone())
+            .collect()
+    } else {
+        ends
+    };
+    let (mut a, mut b) = padded(
+        pts.iter().min().expect("regions"),
+        pts.iter().max().expect("regions"),
+    );
+    if let Some(l) = &dlo {
+        a = l.clone();
+    }
+    if let Some(h) = &dhi {
+        b = h.clone();
+    }
+    let note = format!(
+        " The domain is unbounded: the picture shows [{}, {}], which contains every breakpoint with a margin.",
+        num(&a),
+        num(&b)
+    );
+    (a, b, note)
+}
+
+/// The graph of output `o` on a 1-D domain, being drawn.
+struct Graph<'a> {
+    regions: &'a Regions,
+    o: usize,
+    /// `f`, or `f2` for output 2 of several.
+    fname: String,
+    names: Vec<String>,
+    frame: Frame,
+    /// `(region, from, to)`: each region's part of the window, left to right.
+    segs: Vec<(usize, Q, Q)>,
+    /// `(first region, from, to)`: runs of consecutive segments with equal formulas.
+    pieces: Vec<(usize, Q, Q)>,
+}
+
+impl Graph<'_> {
+    /// `f_o` at `s` on region `r`.
+    fn value(&self, r: &Region, s: &Q) -> Q {
+        let (row, c) = r.map.component(self.o);
+        &row[0] * s + c
+    }
+
+    /// The formula of output `o` on region `id`.
+    fn formula(&self, id: usize) -> (Vec<Q>, Q) {
+        let (row, c) = self.regions.regions[id].map.component(self.o);
+        (row.to_vec(), c.clone())
+    }
+
+    /// `f = ...` on region `id`.
+    fn label(&self, id: usize) -> String {
+        let (row, c) = self.regions.regions[id].map.component(self.o);
+        format!("{} = {}", self.fname, affine_formula(row, c, &self.names))
+    }
+
+    /// The vertical window: the values at the segments' ends, with a margin.
+    fn value_range(&self) -> (Q, Q) {
+        let vals: Vec<Q> = self
+            .segs
+            .iter()
+            .flat_map(|(id, a, b)| {
+                let r = &self.regions.regions[*id];
+                [self.value(r, a), self.value(r, b)]
+            })
+            .collect();
+        let vmin = vals.iter().min().cloned().unwrap_or(Q::ZERO);
+        let vmax = vals.iter().max().cloned().unwrap_or(Q::ONE);
+        if vmin == vmax {
+            (&vmin - Q::ONE, &vmax + Q::ONE)
+        } else {
+            let pad = (&vmax - &vmin) / Q::from_int(12);
+            (&vmin - &pad, &vmax + &pad)
+        }
+    }
+
+    fn pieces_of_output(&self) -> Vec<(usize, Q, Q)> {
+        let mut pieces: Vec<(usize, Q, Q)> = Vec::new();
+        for (id, a, b) in &self.segs {
+            match pieces.last_mut() {
+                Some((pid, _, to)) if self.formula(*pid) == self.formula(*id) && to == a => {
+                    *to = b.clone()
+                }
+                _ => pieces.push((*id, a.clone(), b.clone())),
+            }
+        }
+        pieces
+    }
+
+    /// The graph itself, one path.
+    fn polyline(&self, s: &mut String) {
+        let frame = &self.frame;
+        let mut d = String::new();
+        for (i, (id, a, b)) in self.segs.iter().enumerate() {
+            let r = &self.regions.regions[*id];
+            let cmd = if i == 0 || self.segs[i - 1].2 != *a {
+                "M"
+            } else {
+                "L"
+            };
+            write!(
+                d,
+                "{cmd}{},{} L{},{} ",
+                fx(frame.x(a)),
+                fx(frame.y(&self.value(r, a))),
+                fx(frame.x(b)),
+                fx(frame.y(&self.value(r, b)))
+            )
+            .unwrap();
+        }
+        writeln!(
+            s,
+            "<path class=\"graph\" d=\"{}\" fill=\"none\" stroke=\"#1f5fa8\" stroke-width=\"2.2\" stroke-linejoin=\"round\"/>",
+            d.trim_end()
+        )
+        .unwrap();
+    }
+
+    /// Breakpoints, where consecutive segments meet; returns how many.
+    fn breakpoints(&self, s: &mut String) -> usize {
+        let mut n_break = 0;
+        for w in self.segs.windows(2) {
+            let (ia, _, ea) = &w[0];
+            let (ib, sb, _) = &w[1];
+            if ea != sb {
+                continue;
+            }
+            n_break += 1;
+            let changes = self.formula(*ia) != self.formula(*ib);
+            let y = self.value(&self.regions.regions[*ib], sb);
+            writeln!(
+                s,
+                "<circle class=\"breakpoint\" cx=\"{}\" cy=\"{}\" r=\"4\" fill=\"{}\" stroke=\"#1f5fa8\" stroke-width=\"1.5\"/>",
+                fx(self.frame.x(sb)),
+                fx(self.frame.y(&y)),
+                if changes { "#1f5fa8" } else { "#ffffff" }
+            )
+            .unwrap();
+        }
+        n_break
+    }
+
+    /// Labels: the formula over its piece when every one fits, else a number; returns the
+    /// legend lines of the numbered pieces.
+    fn piece_labels(&self, s: &mut String) -> Vec<String> {
+        let frame = &self.frame;
+        let pieces = &self.pieces;
+        let mut legend: Vec<String> = Vec::new();
+        // Formulas on the graph only when every one fits over its piece.
+        let all_fit = pieces.len() <= 12
+            && pieces.iter().all(|(id, a, b)| {
+                self.label(*id).chars().count() as f64 * 6.4 < frame.x(b) - frame.x(a)
+            });
+        for (i, (id, a, b)) in pieces.iter().enumerate() {
+            let r = &self.regions.regions[*id];
+            let f = self.label(*id);
+            let mid = (a + b) / Q::from_int(2);
+            let (x, y) = (frame.x(&mid), frame.y(&self.value(r, &mid)));
+            let above = if y - 14.0 < frame.top {
+                y + 20.0
+            } else {
+                y - 10.0
+            };
+            if all_fit {
+                writeln!(
+                    s,
+                    "<text class=\"piece-label\" x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#0b3d75\">{}</text>",
+                    fx(x),
+                    fx(above),
+                    esc(&f)
+                )
+                .unwrap();
+            } else if pieces.len() <= 40 {
+                writeln!(
+                    s,
+                    "<text class=\"piece-label\" x=\"{}\" y=\"{}\" font-size=\"11\" font-weight=\"bold\" text-anchor=\"start\" fill=\"#0b3d75\">{}</text>",
+                    fx(x + 7.0),
+                    fx(y + 4.0),
+                    i + 1
+                )
+                .unwrap();
+                legend.push(format!("{}: on [{}, {}], {f}", i + 1, num(a), num(b)));
+            }
+        }
+        legend
+    }
+
+    /// The key to the breakpoint marks, and the numbered pieces' formulas.
+    fn legend(&self, s: &mut String, legend: &[String]) {
+        let lx = self.frame.left + self.frame.w + 30.0;
+        let mut y = self.frame.top + 8.0;
+        writeln!(
+            s,
+            "<circle cx=\"{}\" cy=\"{}\" r=\"4\" fill=\"#1f5fa8\" stroke=\"#1f5fa8\"/>",
+            fx(lx + 4.0),
+            fx(y - 4.0)
+        )
+        .unwrap();
+        text(
+            s,
+            lx + 16.0,
+            y,
+            11,
+            "start",
+            "breakpoint: the formula changes",
+        );
+        y += 20.0;
+        writeln!(
+            s,
+            "<circle cx=\"{}\" cy=\"{}\" r=\"4\" fill=\"#ffffff\" stroke=\"#1f5fa8\" stroke-width=\"1.5\"/>",
+            fx(lx + 4.0),
+            fx(y - 4.0)
+        )
+        .unwrap();
+        text(
+            s,
+            lx + 16.0,
+            y,
+            11,
+            "start",
+            "a unit changes piece, the formula does not",
+        );
+        y += 28.0;
+        for line in legend.iter().take(18) {
+            text(s, lx, y, 11, "start", line);
+            y += 17.0;
+        }
+        if legend.len() > 18 {
+            text(
+                s,
+                lx,
+                y,
+                11,
+                "start",
+                &format!("… {} more: see report.md", legend.len() - 18),
+            );
+        }
+        if self.pieces.len() > 40 {
+            text(
+                s,
+                lx,
+                y,
+                11,
+                "start",
+                &format!("{} pieces: formulas in report.md", self.pieces.len()),
+            );
+        }
     }
 }
 
@@ -606,47 +674,7 @@ impl Plane {
             let (a1, b1) = box_of(1);
             (vec![a0, a1], vec![b0, b1], None)
         } else {
-            // Every vertex of every region, and a point of each region without one.
-            let mut pts: Vec<Vec<Q>> = Vec::new();
-            // Regions without details (a budget cut the details phase) are not drawn.
-            let drawn = |r: &&Region| regions.is_complete() || !r.facets.is_empty();
-            for r in regions.regions.iter().filter(drawn) {
-                let v = match &r.vertices {
-                    Some(v) => v.clone(),
-                    None => r.polytope.vertices(),
-                };
-                if v.is_empty() {
-                    pts.push(r.interior_point.clone());
-                }
-                pts.extend(v);
-            }
-            // The origin too: the corner of the orthant, the point the learner asks about.
-            pts.push(vec![Q::ZERO, Q::ZERO]);
-            let lo0: Vec<Q> = (0..2)
-                .map(|c| pts.iter().map(|p| p[c].clone()).min().expect("a point"))
-                .collect();
-            let hi0: Vec<Q> = (0..2)
-                .map(|c| pts.iter().map(|p| p[c].clone()).max().expect("a point"))
-                .collect();
-            // One margin for both axes, from the larger span.
-            let span = (&hi0[0] - &lo0[0]).max(&hi0[1] - &lo0[1]);
-            let mut lo = Vec::new();
-            let mut hi = Vec::new();
-            for c in 0..2 {
-                let (mut a, b) = padded_by(&lo0[c], &hi0[c], &span);
-                if matches!(dom.kind(), DomainKind::Orthant) {
-                    a = Q::ZERO;
-                }
-                lo.push(a);
-                hi.push(b);
-            }
-            let note = format!(
-                "The domain is unbounded: the picture shows the window [{}, {}] × [{}, {}], which contains every vertex of the arrangement in the domain with a margin; regions are clipped to it exactly.",
-                num(&lo[0]),
-                num(&hi[0]),
-                num(&lo[1]),
-                num(&hi[1])
-            );
+            let (lo, hi, note) = unbounded_window(regions);
             (lo, hi, Some(note))
         };
         // Equal scales unless the window is very elongated.
@@ -661,43 +689,16 @@ impl Plane {
         } else {
             (size, size)
         };
-        let frame = Frame {
-            lo: lo.clone(),
-            hi: hi.clone(),
-            left: 80.0,
-            top: 70.0 + (size - h) / 2.0,
-            w,
-            h,
-        };
-        let window: Vec<HalfSpace> = if bounded {
-            Vec::new()
-        } else {
-            crate::geometry::polytope::Polytope::from_box(&lo, &hi).into_constraints()
-        };
-        let polys = regions
-            .regions
-            .iter()
-            .map(|r| {
-                if bounded {
-                    match &r.vertices {
-                        Some(v) => Some(v.clone()),
-                        None if regions.is_complete() => r.polytope.vertices_2d(),
-                        None => None,
-                    }
-                } else if r.facets.is_empty() && !regions.is_complete() {
-                    None
-                } else {
-                    let mut p = r.polytope.clone();
-                    for h in &window {
-                        p.push(h.clone());
-                    }
-                    p.vertices_2d()
-                }
-                .filter(|v| v.len() >= 3)
-            })
-            .collect();
+        let polys = polygons(regions, &lo, &hi);
         Plane {
-            frame,
+            frame: Frame {
+                lo,
+                hi,
+                left: 80.0,
+                top: 70.0 + (size - h) / 2.0,
+                w,
+                h,
+            },
             window_note: note,
             polys,
         }
@@ -736,6 +737,86 @@ impl Plane {
         }
         a.abs() / 2.0
     }
+}
+
+/// The window of an unbounded 2-D domain: every vertex of every drawn region (a point of
+/// each region without one) and the origin, with one margin for both axes; and the note
+/// that says so.
+fn unbounded_window(regions: &Regions) -> (Vec<Q>, Vec<Q>, String) {
+    let mut pts: Vec<Vec<Q>> = Vec::new();
+    // Regions without details (a budget cut the details phase) are not drawn.
+    let drawn = |r: &&Region| regions.is_complete() || !r.facets.is_empty();
+    for r in regions.regions.iter().filter(drawn) {
+        let v = match &r.vertices {
+            Some(v) => v.clone(),
+            None => r.polytope.vertices(),
+        };
+        if v.is_empty() {
+            pts.push(r.interior_point.clone());
+        }
+        pts.extend(v);
+    }
+    // The origin too: the corner of the orthant, the point the learner asks about.
+    pts.push(vec![Q::ZERO, Q::ZERO]);
+    let lo0: Vec<Q> = (0..2)
+        .map(|c| pts.iter().map(|p| p[c].clone()).min().expect("a point"))
+        .collect();
+    let hi0: Vec<Q> = (0..2)
+        .map(|c| pts.iter().map(|p| p[c].clone()).max().expect("a point"))
+        .collect();
+    // One margin for both axes, from the larger span.
+    let span = (&hi0[0] - &lo0[0]).max(&hi0[1] - &lo0[1]);
+    let mut lo = Vec::new();
+    let mut hi = Vec::new();
+    for c in 0..2 {
+        let (mut a, b) = padded_by(&lo0[c], &hi0[c], &span);
+        if matches!(regions.domain.kind(), DomainKind::Orthant) {
+            a = Q::ZERO;
+        }
+        lo.push(a);
+        hi.push(b);
+    }
+    let note = format!(
+        "The domain is unbounded: the picture shows the window [{}, {}] × [{}, {}], which contains every vertex of the arrangement in the domain with a margin; regions are clipped to it exactly.",
+        num(&lo[0]),
+        num(&hi[0]),
+        num(&lo[1]),
+        num(&hi[1])
+    );
+    (lo, hi, note)
+}
+
+/// Each region's polygon (exact vertices, counter-clockwise) in the window `[lo, hi]`,
+/// `None` when it is not drawn.
+fn polygons(regions: &Regions, lo: &[Q], hi: &[Q]) -> Vec<Option<Vec<Vec<Q>>>> {
+    let bounded = regions.domain.is_bounded();
+    let window: Vec<HalfSpace> = if bounded {
+        Vec::new()
+    } else {
+        crate::geometry::polytope::Polytope::from_box(lo, hi).into_constraints()
+    };
+    regions
+        .regions
+        .iter()
+        .map(|r| {
+            if bounded {
+                match &r.vertices {
+                    Some(v) => Some(v.clone()),
+                    None if regions.is_complete() => r.polytope.vertices_2d(),
+                    None => None,
+                }
+            } else if r.facets.is_empty() && !regions.is_complete() {
+                None
+            } else {
+                let mut p = r.polytope.clone();
+                for h in &window {
+                    p.push(h.clone());
+                }
+                p.vertices_2d()
+            }
+            .filter(|v| v.len() >= 3)
+        })
+        .collect()
 }
 
 /// The range of coordinate `c` over a bounded 2-D polytope given by box constraints.
@@ -799,8 +880,54 @@ fn regions_2d(name: &str, regions: &Regions, plane: &Plane) -> Picture {
     );
     let mut s = svg_open(width, height, &title);
     title_block(&mut s, &title, &format!("on {}", dom.describe()));
-    let colour = colouring(regions);
     let f = &plane.frame;
+    clip_path(&mut s, f);
+    writeln!(s, "<g clip-path=\"url(#plot)\">").unwrap();
+    region_fills(&mut s, regions, plane);
+    piece_boundaries(&mut s, regions, plane);
+    region_ids(&mut s, regions, plane);
+    writeln!(s, "</g>").unwrap();
+    f.axes(&mut s, [&names[0], &names[1]]);
+    regions_legend(&mut s, regions, f, &names);
+    if plane.window_note.is_some() {
+        text(
+            &mut s,
+            f.left,
+            f.top + f.h + 58.0,
+            11,
+            "start",
+            &format!(
+                "window [{}, {}] × [{}, {}] of an unbounded domain",
+                num(&f.lo[0]),
+                num(&f.hi[0]),
+                num(&f.lo[1]),
+                num(&f.hi[1])
+            ),
+        );
+    }
+    s.push_str("</svg>\n");
+    let caption = format!(
+        "The {} activation regions of {name} on {}: each filled in a colour different from its neighbours' and numbered by id; thick lines outline the {}.{}{}",
+        regions.regions.len(),
+        dom.describe(),
+        pieces,
+        plane
+            .window_note
+            .as_ref()
+            .map(|n| format!(" {n}"))
+            .unwrap_or_default(),
+        caption_tail(regions)
+    );
+    Picture {
+        file: "regions.svg".into(),
+        caption,
+        output: None,
+        svg: s,
+    }
+}
+
+/// The clip path `plot`: the frame's rectangle.
+fn clip_path(s: &mut String, f: &Frame) {
     writeln!(
         s,
         "<clipPath id=\"plot\"><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/></clipPath>",
@@ -810,7 +937,11 @@ fn regions_2d(name: &str, regions: &Regions, plane: &Plane) -> Picture {
         fx(f.h)
     )
     .unwrap();
-    writeln!(s, "<g clip-path=\"url(#plot)\">").unwrap();
+}
+
+/// Each region filled in a colour different from its neighbours'.
+fn region_fills(s: &mut String, regions: &Regions, plane: &Plane) {
+    let colour = colouring(regions);
     for (r, poly) in regions.regions.iter().zip(&plane.polys) {
         if let Some(poly) = poly {
             writeln!(
@@ -823,7 +954,10 @@ fn regions_2d(name: &str, regions: &Regions, plane: &Plane) -> Picture {
             .unwrap();
         }
     }
-    // Linear-piece outlines: polygon edges on a facet whose other side is another piece.
+}
+
+/// Linear-piece outlines: polygon edges on a facet whose other side is another piece.
+fn piece_boundaries(s: &mut String, regions: &Regions, plane: &Plane) {
     let mut d = String::new();
     for (r, poly) in regions.regions.iter().zip(&plane.polys) {
         let (Some(poly), Some(piece)) = (poly, r.piece) else {
@@ -858,27 +992,32 @@ fn regions_2d(name: &str, regions: &Regions, plane: &Plane) -> Picture {
         )
         .unwrap();
     }
-    // Region ids, where there is room.
-    if regions.regions.len() <= 400 {
-        for (r, poly) in regions.regions.iter().zip(&plane.polys) {
-            if let Some(poly) = poly
-                && plane.area(poly) >= 180.0
-            {
-                let (x, y) = plane.centroid(poly);
-                writeln!(
-                    s,
-                    "<text class=\"region-id\" x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"middle\" fill=\"#222\">{}</text>",
-                    fx(x),
-                    fx(y + 4.0),
-                    r.id
-                )
-                .unwrap();
-            }
+}
+
+/// Region ids, where there is room.
+fn region_ids(s: &mut String, regions: &Regions, plane: &Plane) {
+    if regions.regions.len() > 400 {
+        return;
+    }
+    for (r, poly) in regions.regions.iter().zip(&plane.polys) {
+        if let Some(poly) = poly
+            && plane.area(poly) >= 180.0
+        {
+            let (x, y) = plane.centroid(poly);
+            writeln!(
+                s,
+                "<text class=\"region-id\" x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"middle\" fill=\"#222\">{}</text>",
+                fx(x),
+                fx(y + 4.0),
+                r.id
+            )
+            .unwrap();
         }
     }
-    writeln!(s, "</g>").unwrap();
-    f.axes(&mut s, [&names[0], &names[1]]);
-    // Legend.
+}
+
+/// The key to fills and lines, and the first regions' formulas (or patterns).
+fn regions_legend(s: &mut String, regions: &Regions, f: &Frame, names: &[String]) {
     let lx = f.left + f.w + 40.0;
     let mut y = 84.0;
     writeln!(
@@ -890,7 +1029,7 @@ fn regions_2d(name: &str, regions: &Regions, plane: &Plane) -> Picture {
     )
     .unwrap();
     text(
-        &mut s,
+        s,
         lx + 30.0,
         y,
         12,
@@ -898,46 +1037,27 @@ fn regions_2d(name: &str, regions: &Regions, plane: &Plane) -> Picture {
         "an activation region (its id); neighbours differ in colour",
     );
     y += 22.0;
-    writeln!(
-        s,
-        "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#666\" stroke-width=\"0.6\"/>",
-        fx(lx),
-        fx(y - 4.0),
-        fx(lx + 22.0),
-        fx(y - 4.0)
-    )
-    .unwrap();
-    text(
-        &mut s,
-        lx + 30.0,
-        y,
-        12,
-        "start",
-        "thin: a unit changes piece",
-    );
-    y += 22.0;
-    writeln!(
-        s,
-        "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#111\" stroke-width=\"2.4\"/>",
-        fx(lx),
-        fx(y - 4.0),
-        fx(lx + 22.0),
-        fx(y - 4.0)
-    )
-    .unwrap();
-    text(
-        &mut s,
-        lx + 30.0,
-        y,
-        12,
-        "start",
-        "thick: the formula changes (linear pieces)",
-    );
-    y += 32.0;
+    for (stroke, width, what) in [
+        ("#666", "0.6", "thin: a unit changes piece"),
+        ("#111", "2.4", "thick: the formula changes (linear pieces)"),
+    ] {
+        writeln!(
+            s,
+            "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{stroke}\" stroke-width=\"{width}\"/>",
+            fx(lx),
+            fx(y - 4.0),
+            fx(lx + 22.0),
+            fx(y - 4.0)
+        )
+        .unwrap();
+        text(s, lx + 30.0, y, 12, "start", what);
+        y += 22.0;
+    }
+    y += 10.0;
     let m = regions.regions[0].map.output_dim();
     let shown = regions.regions.len().min(20);
     text(
-        &mut s,
+        s,
         lx,
         y,
         12,
@@ -952,58 +1072,22 @@ fn regions_2d(name: &str, regions: &Regions, plane: &Plane) -> Picture {
     for r in regions.regions.iter().take(shown) {
         let line = if m == 1 {
             let (row, c) = r.map.component(0);
-            format!("{}: f = {}", r.id, affine_formula(row, c, &names))
+            format!("{}: f = {}", r.id, affine_formula(row, c, names))
         } else {
             format!("{}: {}", r.id, r.pattern)
         };
-        text(&mut s, lx, y, 11, "start", &line);
+        text(s, lx, y, 11, "start", &line);
         y += 16.0;
     }
     if regions.regions.len() > shown {
         text(
-            &mut s,
+            s,
             lx,
             y,
             11,
             "start",
             &format!("… {} more: see report.md", regions.regions.len() - shown),
         );
-    }
-    if let Some(note) = &plane.window_note {
-        let _ = note;
-        text(
-            &mut s,
-            f.left,
-            f.top + f.h + 58.0,
-            11,
-            "start",
-            &format!(
-                "window [{}, {}] × [{}, {}] of an unbounded domain",
-                num(&f.lo[0]),
-                num(&f.hi[0]),
-                num(&f.lo[1]),
-                num(&f.hi[1])
-            ),
-        );
-    }
-    s.push_str("</svg>\n");
-    let caption = format!(
-        "The {} activation regions of {name} on {}: each filled in a colour different from its neighbours' and numbered by id; thick lines outline the {}.{}{}",
-        regions.regions.len(),
-        dom.describe(),
-        pieces,
-        plane
-            .window_note
-            .as_ref()
-            .map(|n| format!(" {n}"))
-            .unwrap_or_default(),
-        caption_tail(regions)
-    );
-    Picture {
-        file: "regions.svg".into(),
-        caption,
-        output: None,
-        svg: s,
     }
 }
 
@@ -1050,61 +1134,14 @@ fn output_2d(
     } else {
         format!("f{}", o + 1)
     };
-    let value = |r: &Region, p: &[Q]| {
-        let (row, c) = r.map.component(o);
-        crate::exact::rational::dot(row, p) + c
-    };
-    // Exact extremes over the drawn window: an affine map is extreme at a vertex.
-    let mut vals: Vec<Q> = Vec::new();
-    for (r, poly) in regions.regions.iter().zip(&plane.polys) {
-        if let Some(poly) = poly {
-            vals.extend(poly.iter().map(|p| value(r, p)));
-        }
-    }
-    let vmin = vals.iter().min().cloned().unwrap_or(Q::ZERO);
-    let vmax = vals.iter().max().cloned().unwrap_or(Q::ZERO);
-    let flat = vmin == vmax;
-    let span = if flat { Q::ONE } else { &vmax - &vmin };
-    let t_of = |v: &Q| ((v - &vmin) / &span).to_f64();
+    let shade = Shading::new(regions, plane, o);
     let (width, height) = (1000, 620);
     let title = format!("{name}: the output {fname}");
     let mut s = svg_open(width, height, &title);
     title_block(&mut s, &title, &format!("on {}", dom.describe()));
     let f = &plane.frame;
-    let (vminf, vmaxf) = (vmin.to_f64(), vmax.to_f64());
-    // Pixel-space gradients: f as a function of (px, py) has gradient g.
-    let sx = (&f.hi[0] - &f.lo[0]).to_f64() / f.w;
-    let sy = (&f.hi[1] - &f.lo[1]).to_f64() / f.h;
     writeln!(s, "<defs>").unwrap();
-    for (r, poly) in regions.regions.iter().zip(&plane.polys) {
-        let Some(poly) = poly else { continue };
-        let (row, _) = r.map.component(o);
-        let g = (row[0].to_f64() * sx, -row[1].to_f64() * sy);
-        let n2 = g.0 * g.0 + g.1 * g.1;
-        if flat || n2 == 0.0 {
-            continue;
-        }
-        let (cx, cy) = plane.centroid(poly);
-        // f at the centroid (pixel -> domain coordinates, for drawing only).
-        let y0 = f.lo[0].to_f64() + (cx - f.left) * sx;
-        let y1 = f.lo[1].to_f64() + (f.top + f.h - cy) * sy;
-        let fc = row[0].to_f64() * y0 + row[1].to_f64() * y1 + r.map.c[o].to_f64();
-        let at = |v: f64| (cx + g.0 * (v - fc) / n2, cy + g.1 * (v - fc) / n2);
-        let (x1, y1p) = at(vminf);
-        let (x2, y2p) = at(vmaxf);
-        writeln!(
-            s,
-            "<linearGradient id=\"g{}\" gradientUnits=\"userSpaceOnUse\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\">",
-            r.id,
-            fx(x1),
-            fx(y1p),
-            fx(x2),
-            fx(y2p)
-        )
-        .unwrap();
-        ramp_stops(&mut s);
-        writeln!(s, "</linearGradient>").unwrap();
-    }
+    shade.gradients(&mut s);
     writeln!(
         s,
         "<linearGradient id=\"bar\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">"
@@ -1112,153 +1149,21 @@ fn output_2d(
     .unwrap();
     ramp_stops(&mut s);
     writeln!(s, "</linearGradient>").unwrap();
-    writeln!(
-        s,
-        "<clipPath id=\"plot\"><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/></clipPath>",
-        fx(f.left),
-        fx(f.top),
-        fx(f.w),
-        fx(f.h)
-    )
-    .unwrap();
+    clip_path(&mut s, f);
     writeln!(s, "</defs>").unwrap();
     writeln!(s, "<g clip-path=\"url(#plot)\">").unwrap();
-    for (r, poly) in regions.regions.iter().zip(&plane.polys) {
-        let Some(poly) = poly else { continue };
-        let (row, c) = r.map.component(o);
-        let fill = if flat {
-            ramp_at(0.5)
-        } else if row.iter().all(Q::is_zero) {
-            ramp_at(t_of(c))
-        } else {
-            format!("url(#g{})", r.id)
-        };
-        writeln!(
-            s,
-            "<polygon class=\"region\" data-region=\"{}\" points=\"{}\" fill=\"{fill}\" stroke=\"{fill}\" stroke-width=\"0.5\"/>",
-            r.id,
-            plane.points_attr(poly),
-        )
-        .unwrap();
-    }
-    // Level lines.
-    let levels: Vec<Q> = if flat {
-        Vec::new()
-    } else {
-        ticks(&vmin, &vmax, &nice_step(&span, 10))
-            .into_iter()
-            .filter(|l| *l != vmin && *l != vmax)
-            .collect()
-    };
-    let mut d = String::new();
-    for (r, poly) in regions.regions.iter().zip(&plane.polys) {
-        let Some(poly) = poly else { continue };
-        let pts: Vec<((f64, f64), Q)> = poly.iter().map(|p| (plane.px(p), value(r, p))).collect();
-        for l in &levels {
-            let mut cross = Vec::new();
-            for i in 0..pts.len() {
-                let (pa, va) = &pts[i];
-                let (pb, vb) = &pts[(i + 1) % pts.len()];
-                if (va >= l) != (vb >= l) {
-                    let t = ((l - va) / (vb - va)).to_f64();
-                    cross.push((pa.0 + t * (pb.0 - pa.0), pa.1 + t * (pb.1 - pa.1)));
-                }
-            }
-            if let [a, b] = cross.as_slice() {
-                write!(d, "M{},{} L{},{} ", fx(a.0), fx(a.1), fx(b.0), fx(b.1)).unwrap();
-            }
-        }
-    }
-    if !d.is_empty() {
-        writeln!(
-            s,
-            "<path class=\"level\" d=\"{}\" fill=\"none\" stroke=\"#ffffff\" stroke-opacity=\"0.85\" stroke-width=\"1\"/>",
-            d.trim_end()
-        )
-        .unwrap();
-    }
+    shade.fills(&mut s);
+    let levels = shade.levels();
+    shade.level_lines(&mut s, &levels);
     writeln!(s, "</g>").unwrap();
     f.axes(&mut s, [&names[0], &names[1]]);
-    // Colour bar with exact labels.
-    let (bx, by, bh) = (f.left + f.w + 50.0, 90.0, 360.0);
-    writeln!(
-        s,
-        "<rect x=\"{}\" y=\"{}\" width=\"24\" height=\"{}\" fill=\"{}\" stroke=\"#333\"/>",
-        fx(bx),
-        fx(by),
-        fx(bh),
-        if flat {
-            ramp_at(0.5)
-        } else {
-            "url(#bar)".into()
-        }
-    )
-    .unwrap();
-    text(
-        &mut s,
-        bx,
-        by - 12.0,
-        12,
-        "start",
-        &format!("{fname} (exact at the ends)"),
-    );
-    let bar_y = |v: &Q| by + bh - t_of(v) * bh;
-    if flat {
-        text(
-            &mut s,
-            bx + 32.0,
-            by + bh / 2.0 + 4.0,
-            11,
-            "start",
-            &format!("{fname} = {} everywhere", vmin),
-        );
-    } else {
-        text(
-            &mut s,
-            bx + 32.0,
-            by + 4.0,
-            11,
-            "start",
-            &format!("{vmax} (max)"),
-        );
-        text(
-            &mut s,
-            bx + 32.0,
-            by + bh + 4.0,
-            11,
-            "start",
-            &format!("{vmin} (min)"),
-        );
-        for l in &levels {
-            let y = bar_y(l);
-            writeln!(
-                s,
-                "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#ffffff\"/>",
-                fx(bx),
-                fx(y),
-                fx(bx + 24.0),
-                fx(y)
-            )
-            .unwrap();
-            if (y - by).abs() > 12.0 && (by + bh - y).abs() > 12.0 {
-                text(&mut s, bx + 32.0, y + 4.0, 10, "start", &num(l));
-            }
-        }
-    }
-    text(
-        &mut s,
-        bx,
-        by + bh + 30.0,
-        11,
-        "start",
-        "white lines: level lines at the marked values",
-    );
+    shade.colour_bar(&mut s, &fname, &levels);
     s.push_str("</svg>\n");
     let caption = format!(
         "The output {fname} on {}, shaded by value from {} (dark) to {} (light) over the drawn area{}.{}{}",
         dom.describe(),
-        vmin,
-        vmax,
+        shade.vmin,
+        shade.vmax,
         if levels.is_empty() {
             String::new()
         } else {
@@ -1280,6 +1185,244 @@ fn output_2d(
         output: Some(o),
         svg: s,
     }
+}
+
+/// Output `o` over the drawn regions of a plane, shaded by value.
+struct Shading<'a> {
+    regions: &'a Regions,
+    plane: &'a Plane,
+    o: usize,
+    /// The exact extremes over the drawn window (an affine map is extreme at a vertex).
+    vmin: Q,
+    vmax: Q,
+    /// Is the output constant on the drawn area?
+    flat: bool,
+    /// `vmax - vmin`, or 1 when flat.
+    span: Q,
+}
+
+impl<'a> Shading<'a> {
+    fn new(regions: &'a Regions, plane: &'a Plane, o: usize) -> Shading<'a> {
+        let mut vals: Vec<Q> = Vec::new();
+        for (r, poly) in regions.regions.iter().zip(&plane.polys) {
+            if let Some(poly) = poly {
+                vals.extend(poly.iter().map(|p| value_2d(r, o, p)));
+            }
+        }
+        let vmin = vals.iter().min().cloned().unwrap_or(Q::ZERO);
+        let vmax = vals.iter().max().cloned().unwrap_or(Q::ZERO);
+        let flat = vmin == vmax;
+        let span = if flat { Q::ONE } else { &vmax - &vmin };
+        Shading {
+            regions,
+            plane,
+            o,
+            vmin,
+            vmax,
+            flat,
+            span,
+        }
+    }
+
+    /// Where `v` lies between the extremes, from 0 to 1 (for drawing).
+    fn t_of(&self, v: &Q) -> f64 {
+        ((v - &self.vmin) / &self.span).to_f64()
+    }
+
+    /// The drawn regions with their polygons.
+    fn drawn(&self) -> impl Iterator<Item = (&'a Region, &'a Vec<Vec<Q>>)> {
+        self.regions
+            .regions
+            .iter()
+            .zip(&self.plane.polys)
+            .filter_map(|(r, poly)| poly.as_ref().map(|p| (r, p)))
+    }
+
+    /// One linear gradient per region along the output's gradient, in pixel space.
+    fn gradients(&self, s: &mut String) {
+        let f = &self.plane.frame;
+        let (vminf, vmaxf) = (self.vmin.to_f64(), self.vmax.to_f64());
+        // Pixel-space gradients: f as a function of (px, py) has gradient g.
+        let sx = (&f.hi[0] - &f.lo[0]).to_f64() / f.w;
+        let sy = (&f.hi[1] - &f.lo[1]).to_f64() / f.h;
+        for (r, poly) in self.drawn() {
+            let (row, _) = r.map.component(self.o);
+            let g = (row[0].to_f64() * sx, -row[1].to_f64() * sy);
+            let n2 = g.0 * g.0 + g.1 * g.1;
+            if self.flat || n2 == 0.0 {
+                continue;
+            }
+            let (cx, cy) = self.plane.centroid(poly);
+            // f at the centroid (pixel -> domain coordinates, for drawing only).
+            let y0 = f.lo[0].to_f64() + (cx - f.left) * sx;
+            let y1 = f.lo[1].to_f64() + (f.top + f.h - cy) * sy;
+            let fc = row[0].to_f64() * y0 + row[1].to_f64() * y1 + r.map.c[self.o].to_f64();
+            let at = |v: f64| (cx + g.0 * (v - fc) / n2, cy + g.1 * (v - fc) / n2);
+            let (x1, y1p) = at(vminf);
+            let (x2, y2p) = at(vmaxf);
+            writeln!(
+                s,
+                "<linearGradient id=\"g{}\" gradientUnits=\"userSpaceOnUse\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\">",
+                r.id,
+                fx(x1),
+                fx(y1p),
+                fx(x2),
+                fx(y2p)
+            )
+            .unwrap();
+            ramp_stops(s);
+            writeln!(s, "</linearGradient>").unwrap();
+        }
+    }
+
+    /// Each region filled with its gradient (a solid colour where the output is constant).
+    fn fills(&self, s: &mut String) {
+        for (r, poly) in self.drawn() {
+            let (row, c) = r.map.component(self.o);
+            let fill = if self.flat {
+                ramp_at(0.5)
+            } else if row.iter().all(Q::is_zero) {
+                ramp_at(self.t_of(c))
+            } else {
+                format!("url(#g{})", r.id)
+            };
+            writeln!(
+                s,
+                "<polygon class=\"region\" data-region=\"{}\" points=\"{}\" fill=\"{fill}\" stroke=\"{fill}\" stroke-width=\"0.5\"/>",
+                r.id,
+                self.plane.points_attr(poly),
+            )
+            .unwrap();
+        }
+    }
+
+    /// The values of the level lines: nice steps strictly between the extremes.
+    fn levels(&self) -> Vec<Q> {
+        if self.flat {
+            return Vec::new();
+        }
+        ticks(&self.vmin, &self.vmax, &nice_step(&self.span, 10))
+            .into_iter()
+            .filter(|l| *l != self.vmin && *l != self.vmax)
+            .collect()
+    }
+
+    /// Level lines: in each region, the segment where the output takes each level.
+    fn level_lines(&self, s: &mut String, levels: &[Q]) {
+        let mut d = String::new();
+        for (r, poly) in self.drawn() {
+            let pts: Vec<((f64, f64), Q)> = poly
+                .iter()
+                .map(|p| (self.plane.px(p), value_2d(r, self.o, p)))
+                .collect();
+            for l in levels {
+                let mut cross = Vec::new();
+                for i in 0..pts.len() {
+                    let (pa, va) = &pts[i];
+                    let (pb, vb) = &pts[(i + 1) % pts.len()];
+                    if (va >= l) != (vb >= l) {
+                        let t = ((l - va) / (vb - va)).to_f64();
+                        cross.push((pa.0 + t * (pb.0 - pa.0), pa.1 + t * (pb.1 - pa.1)));
+                    }
+                }
+                if let [a, b] = cross.as_slice() {
+                    write!(d, "M{},{} L{},{} ", fx(a.0), fx(a.1), fx(b.0), fx(b.1)).unwrap();
+                }
+            }
+        }
+        if !d.is_empty() {
+            writeln!(
+                s,
+                "<path class=\"level\" d=\"{}\" fill=\"none\" stroke=\"#ffffff\" stroke-opacity=\"0.85\" stroke-width=\"1\"/>",
+                d.trim_end()
+            )
+            .unwrap();
+        }
+    }
+
+    /// The colour bar with exact labels at the ends and the levels marked.
+    fn colour_bar(&self, s: &mut String, fname: &str, levels: &[Q]) {
+        let f = &self.plane.frame;
+        let (bx, by, bh) = (f.left + f.w + 50.0, 90.0, 360.0);
+        writeln!(
+            s,
+            "<rect x=\"{}\" y=\"{}\" width=\"24\" height=\"{}\" fill=\"{}\" stroke=\"#333\"/>",
+            fx(bx),
+            fx(by),
+            fx(bh),
+            if self.flat {
+                ramp_at(0.5)
+            } else {
+                "url(#bar)".into()
+            }
+        )
+        .unwrap();
+        text(
+            s,
+            bx,
+            by - 12.0,
+            12,
+            "start",
+            &format!("{fname} (exact at the ends)"),
+        );
+        let (vmin, vmax) = (&self.vmin, &self.vmax);
+        if self.flat {
+            text(
+                s,
+                bx + 32.0,
+                by + bh / 2.0 + 4.0,
+                11,
+                "start",
+                &format!("{fname} = {} everywhere", vmin),
+            );
+        } else {
+            text(
+                s,
+                bx + 32.0,
+                by + 4.0,
+                11,
+                "start",
+                &format!("{vmax} (max)"),
+            );
+            text(
+                s,
+                bx + 32.0,
+                by + bh + 4.0,
+                11,
+                "start",
+                &format!("{vmin} (min)"),
+            );
+            for l in levels {
+                let y = by + bh - self.t_of(l) * bh;
+                writeln!(
+                    s,
+                    "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#ffffff\"/>",
+                    fx(bx),
+                    fx(y),
+                    fx(bx + 24.0),
+                    fx(y)
+                )
+                .unwrap();
+                if (y - by).abs() > 12.0 && (by + bh - y).abs() > 12.0 {
+                    text(s, bx + 32.0, y + 4.0, 10, "start", &num(l));
+                }
+            }
+        }
+        text(
+            s,
+            bx,
+            by + bh + 30.0,
+            11,
+            "start",
+            "white lines: level lines at the marked values",
+        );
+    }
+}
+
+/// Output `o` of region `r`'s map at `p`.
+fn value_2d(r: &Region, o: usize, p: &[Q]) -> Q {
+    let (row, c) = r.map.component(o);
+    crate::exact::rational::dot(row, p) + c
 }
 
 #[cfg(test)]

@@ -349,7 +349,7 @@ impl Domain {
 
     /// The domain as JSON (exact numbers as strings); used by every JSON output.
     pub fn to_json(&self) -> serde_json::Value {
-        use crate::net::format::qs_to_strings as s;
+        use crate::output::qs_to_strings as s;
         use serde_json::json;
         match &self.kind {
             DomainKind::Whole => json!({"kind": "whole", "dim": self.input_dim}),

@@ -384,6 +384,7 @@ impl<'a> Enumerator<'a> {
     }
 
     /// Runs the enumeration.
+    #[allow(clippy::too_many_lines)] // issue 17: split pending
     pub fn run(mut self) -> Result<Regions> {
         let start = Instant::now();
         let net = self.net;
@@ -503,6 +504,7 @@ impl<'a> Enumerator<'a> {
         Ok(out)
     }
 
+    #[allow(clippy::too_many_lines)] // issue 17: split pending
     fn add_details(
         &mut self,
         out: &mut Regions,

@@ -1,8 +1,10 @@
-//! Layer 3, linear regions: the domains (whole space, orthant, box, slice, segment) and the
-//! exact enumeration of activation regions with their details (minimal inequalities,
-//! vertices, neighbours, linear pieces).
+//! Layer 3, linear regions: the domains ([`domain`]: whole space, orthant, box, slice,
+//! segment), the exact enumeration of activation regions with their details ([`enumerate`]:
+//! minimal inequalities, vertices, neighbours, linear pieces), and the formula writer
+//! ([`formula`]) that the decisions above quote and the printers print.
 //!
 //! Uses [`geometry`](crate::geometry) and [`net`](crate::net), and what they use.
 
 pub mod domain;
 pub mod enumerate;
+pub mod formula;

@@ -31,8 +31,7 @@
 use crate::error::{Error, Result};
 use crate::exact::linalg::Matrix;
 use crate::exact::rational::Q;
-use crate::net::format::MAX_VALUES;
-use crate::net::network::{Activation, Layer, Network, Shape};
+use crate::net::network::{Activation, Layer, MAX_VALUES, Network, Shape};
 
 /// The largest layer size accepted, so a typo cannot exhaust memory.
 const MAX_UNITS: usize = 100_000;
@@ -139,6 +138,49 @@ impl<'a> Lines<'a> {
 
 /// Reads an NNet file's text; `source` names the file in errors (which give the line).
 pub fn from_nnet_str(text: &str, source: &str, options: NnetOptions) -> Result<Network> {
+    let mut r = Lines {
+        source,
+        lines: data_lines(text, source)?,
+        next: 0,
+    };
+    if r.lines.is_empty() {
+        return Err(r.err(
+            None,
+            "no data: an NNet file starts with `numLayers,inputSize,outputSize,maxLayerSize,` after its // comments",
+        ));
+    }
+    let sizes = read_sizes(&mut r, options)?;
+    let norm = read_normalisation(&mut r, sizes[0], options)?;
+    let mut layers = Vec::new();
+    if options.normalize {
+        layers.push(norm.input_layer());
+    }
+    read_layers(&mut r, &sizes, &mut layers)?;
+    if let Some((no, _)) = r.lines.get(r.next) {
+        return Err(r.err(
+            Some(*no),
+            "extra data after the last layer's biases; check the layer sizes on the second line",
+        ));
+    }
+    if options.normalize {
+        layers.push(norm.output_layer(sizes[sizes.len() - 1]));
+    }
+    let mut net = Network::new(Shape::Flat(sizes[0]), layers).map_err(|e| Error::Format {
+        source_name: source.into(),
+        path: "layers".into(),
+        message: e.to_string(),
+    })?;
+    net.notes = norm.notes(options);
+    net.name = std::path::Path::new(source)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned());
+    net.description = Some(format!("imported from the NNet file {source}"));
+    Ok(net)
+}
+
+/// `(1-based line number, values)` of every line after the header comments that is not
+/// empty; a `//` comment after the header is an error.
+fn data_lines<'a>(text: &'a str, source: &str) -> Result<Vec<(usize, Vec<&'a str>)>> {
     let mut lines = Vec::new();
     let mut in_header = true;
     for (i, raw) in text.lines().enumerate() {
@@ -166,17 +208,12 @@ pub fn from_nnet_str(text: &str, source: &str, options: NnetOptions) -> Result<N
         };
         lines.push((i + 1, items));
     }
-    let mut r = Lines {
-        source,
-        lines,
-        next: 0,
-    };
-    if r.lines.is_empty() {
-        return Err(r.err(
-            None,
-            "no data: an NNet file starts with `numLayers,inputSize,outputSize,maxLayerSize,` after its // comments",
-        ));
-    }
+    Ok(lines)
+}
+
+/// The header and the layer sizes (input, hidden..., output), checked against each other
+/// and against the limits.
+fn read_sizes(r: &mut Lines, options: NnetOptions) -> Result<Vec<usize>> {
     let (hno, head) = r.counts(
         Some(4),
         "the header numLayers,inputSize,outputSize,maxLayerSize",
@@ -219,6 +256,24 @@ pub fn from_nnet_str(text: &str, source: &str, options: NnetOptions) -> Result<N
             ),
         ));
     }
+    Ok(sizes)
+}
+
+/// The file's input region and normalisation: per input, then (for means and ranges) the
+/// output's.
+struct Normalisation {
+    mins: Vec<Q>,
+    maxes: Vec<Q>,
+    means: Vec<Q>,
+    ranges: Vec<Q>,
+}
+
+/// The legacy flag line, then the minimums, maximums, means and ranges.
+fn read_normalisation(
+    r: &mut Lines,
+    input_size: usize,
+    options: NnetOptions,
+) -> Result<Normalisation> {
     r.line("the legacy flag line (`0,`)")?;
     let (_, mins) = r.numbers(input_size, "the input minimums")?;
     let (_, maxes) = r.numbers(input_size, "the input maximums")?;
@@ -241,20 +296,84 @@ pub fn from_nnet_str(text: &str, source: &str, options: NnetOptions) -> Result<N
             ),
         ));
     }
-    let mut layers = Vec::new();
-    if options.normalize {
-        let mut w = Matrix::zeros(input_size, input_size);
-        let mut b = Vec::with_capacity(input_size);
-        for i in 0..input_size {
-            let inv = ranges[i].recip().expect("checked non-zero");
-            b.push(-(&means[i] * &inv));
+    Ok(Normalisation {
+        mins,
+        maxes,
+        means,
+        ranges,
+    })
+}
+
+impl Normalisation {
+    fn inputs(&self) -> usize {
+        self.mins.len()
+    }
+
+    /// `x_norm_i = (x_i - mean_i) / range_i` (every range checked non-zero).
+    fn input_layer(&self) -> Layer {
+        let n = self.inputs();
+        let mut w = Matrix::zeros(n, n);
+        let mut b = Vec::with_capacity(n);
+        for i in 0..n {
+            let inv = self.ranges[i].recip().expect("checked non-zero");
+            b.push(-(&self.means[i] * &inv));
             w[(i, i)] = inv;
         }
-        layers.push(Layer::Dense {
+        Layer::Dense {
             weights: w,
             bias: b,
-        });
+        }
     }
+
+    /// `y_i = y_norm_i · range_out + mean_out` for `outputs` outputs.
+    fn output_layer(&self, outputs: usize) -> Layer {
+        let n = self.inputs();
+        let (m, s) = (&self.means[n], &self.ranges[n]);
+        let mut w = Matrix::zeros(outputs, outputs);
+        for i in 0..outputs {
+            w[(i, i)] = s.clone();
+        }
+        Layer::Dense {
+            weights: w,
+            bias: vec![m.clone(); outputs],
+        }
+    }
+
+    /// The notes of the imported network: the clamp it does not apply (with the `--box` of
+    /// the file's input region) and how the normalisation was taken.
+    fn notes(&self, options: NnetOptions) -> Vec<String> {
+        let region: Option<Vec<String>> = (0..self.inputs())
+            .map(|i| {
+                let (lo, hi) = if options.normalize {
+                    (self.mins[i].clone(), self.maxes[i].clone())
+                } else {
+                    (
+                        (&self.mins[i] - &self.means[i]).checked_div(&self.ranges[i])?,
+                        (&self.maxes[i] - &self.means[i]).checked_div(&self.ranges[i])?,
+                    )
+                };
+                Some(format!("{lo}:{hi}"))
+            })
+            .collect();
+        let clamp = match region {
+            Some(r) => format!(
+                "NNet inputs are clamped to [min, max] by the NNet convention; relucheck does not clamp. To analyse the file's input region, pass --box {}",
+                r.join(",")
+            ),
+            None => "NNet inputs are clamped to [min, max] by the NNet convention; relucheck does not clamp".into(),
+        };
+        let normalisation = if options.normalize {
+            "the NNet normalisation is included exactly: layer 0 computes (x - mean)/range, the last layer y·range_out + mean_out"
+        } else {
+            "imported without normalisation: inputs and outputs are the normalised values (x - mean)/range and (y - mean_out)/range_out"
+        };
+        vec![clamp, normalisation.into()]
+    }
+}
+
+/// Each layer's weight rows and biases, as dense layers with a ReLU after every hidden one.
+fn read_layers(r: &mut Lines, sizes: &[usize], layers: &mut Vec<Layer>) -> Result<()> {
+    let num_layers = sizes.len() - 1;
     for k in 0..num_layers {
         let (n_in, n_out) = (sizes[k], sizes[k + 1]);
         let mut rows = Vec::with_capacity(n_out);
@@ -278,60 +397,5 @@ pub fn from_nnet_str(text: &str, source: &str, options: NnetOptions) -> Result<N
             layers.push(Layer::Activation(Activation::Relu));
         }
     }
-    if let Some((no, _)) = r.lines.get(r.next) {
-        return Err(r.err(
-            Some(*no),
-            "extra data after the last layer's biases; check the layer sizes on the second line",
-        ));
-    }
-    if options.normalize {
-        let (m, s) = (&means[input_size], &ranges[input_size]);
-        let mut w = Matrix::zeros(output_size, output_size);
-        for i in 0..output_size {
-            w[(i, i)] = s.clone();
-        }
-        layers.push(Layer::Dense {
-            weights: w,
-            bias: vec![m.clone(); output_size],
-        });
-    }
-    let mut net = Network::new(Shape::Flat(input_size), layers).map_err(|e| Error::Format {
-        source_name: source.into(),
-        path: "layers".into(),
-        message: e.to_string(),
-    })?;
-    let region: Option<Vec<String>> = (0..input_size)
-        .map(|i| {
-            let (lo, hi) = if options.normalize {
-                (mins[i].clone(), maxes[i].clone())
-            } else {
-                (
-                    (&mins[i] - &means[i]).checked_div(&ranges[i])?,
-                    (&maxes[i] - &means[i]).checked_div(&ranges[i])?,
-                )
-            };
-            Some(format!("{lo}:{hi}"))
-        })
-        .collect();
-    net.notes.push(match region {
-        Some(r) => format!(
-            "NNet inputs are clamped to [min, max] by the NNet convention; relucheck does not clamp. To analyse the file's input region, pass --box {}",
-            r.join(",")
-        ),
-        None => "NNet inputs are clamped to [min, max] by the NNet convention; relucheck does not clamp".into(),
-    });
-    if options.normalize {
-        net.notes.push(
-            "the NNet normalisation is included exactly: layer 0 computes (x - mean)/range, the last layer y·range_out + mean_out".into(),
-        );
-    } else {
-        net.notes.push(
-            "imported without normalisation: inputs and outputs are the normalised values (x - mean)/range and (y - mean_out)/range_out".into(),
-        );
-    }
-    net.name = std::path::Path::new(source)
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned());
-    net.description = Some(format!("imported from the NNet file {source}"));
-    Ok(net)
+    Ok(())
 }

@@ -1,0 +1,182 @@
+//! `relucheck check`: a property decided exactly, optionally searched for with proptest,
+//! with a certificate of it when it holds.
+
+use super::args::{BudgetArgs, DomainArgs, Format};
+use anyhow::Result;
+use relucheck::analysis::certificate::Certificate;
+use relucheck::output::write_atomic;
+use relucheck::{Checker, Domain, Network, Outcome, Property, Verdict, check_json};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+pub const HELP: &str = "Examples:
+  relucheck check examples/xor.json --property additivity
+  relucheck check examples/forum-question.json --property affine --orthant
+  relucheck check examples/sign-flip.json --property all --orthant
+  relucheck check examples/leaky.json --property additivity --search --cases 500 --seed 7
+  relucheck check examples/leaky.json --property positive-homogeneity --certificate cert.json
+
+Properties: additivity, positive-homogeneity, homogeneity, odd, affine, linear, all.
+additivity and positive-homogeneity are decided on R^d or the orthant (--orthant);
+homogeneity and odd on R^d; affine and linear on any domain (--box, --slice, --segment,
+--orthant). The decision is exact (from the linear regions); --search adds a proptest
+search, which can only find counterexamples and must agree with the exact decision.
+
+Exit codes: 0 holds, 2 fails (counterexample found), 1 usage or input error (or unknown:
+a budget ran out before the answer was established).";
+
+#[derive(clap::Args)]
+pub struct CheckArgs {
+    /// The network file.
+    net: PathBuf,
+    /// The property: additivity, positive-homogeneity, homogeneity, odd, affine, linear, all.
+    #[arg(long, short)]
+    property: String,
+    #[command(flatten)]
+    domain: DomainArgs,
+    /// The non-negative orthant x >= 0 (the learner's case).
+    #[arg(long)]
+    orthant: bool,
+    /// Also search for a counterexample with proptest.
+    #[arg(long)]
+    search: bool,
+    /// Cases for --search.
+    #[arg(long, default_value_t = 1000)]
+    cases: u32,
+    /// Seed for --search (the run is reproducible with the same seed).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Significant bits of the enclosures used for networks with ELU/SELU.
+    #[arg(long, value_name = "BITS", default_value_t = relucheck::DEFAULT_PRECISION)]
+    precision: u32,
+    /// When the property holds, write a certificate (JSON) that `relucheck verify` re-checks.
+    #[arg(long, value_name = "FILE")]
+    certificate: Option<PathBuf>,
+    #[command(flatten)]
+    budget: BudgetArgs,
+}
+
+pub fn run(args: CheckArgs) -> Result<ExitCode> {
+    let network = Network::load(&args.net)?;
+    relucheck::exact::interval::check_precision(args.precision)?;
+    let dom = args.domain.domain(&network, args.orthant)?;
+    if args.certificate.is_some() && args.property == "all" {
+        anyhow::bail!("--certificate needs one property, not all");
+    }
+    let checker = args
+        .budget
+        .checker(Checker::new(&network, dom.clone()))?
+        .with_precision(args.precision);
+    let verdicts = decide(&checker, &args)?;
+    recheck(&verdicts, &network, &dom)?;
+    print(&verdicts, &network, &dom, args.format)?;
+    if let Some(path) = &args.certificate {
+        write_certificate(path, &verdicts[0], &checker, &network, &dom)?;
+    }
+    Ok(exit_code(&verdicts))
+}
+
+/// The exact verdicts, then (with `--search`) the search's, which must not contradict them.
+fn decide(checker: &Checker, args: &CheckArgs) -> Result<Vec<Verdict>> {
+    let mut verdicts = if args.property == "all" {
+        checker.check_all()?
+    } else {
+        vec![checker.check(Property::parse(&args.property)?)?]
+    };
+    if args.search {
+        let mut found = Vec::new();
+        for v in &verdicts {
+            let s = checker.search(v.property, args.cases, args.seed)?;
+            if s.holds() == Some(false) && v.holds() == Some(true) {
+                anyhow::bail!(
+                    "internal error: the search contradicts the exact decision for {} ({}); please report this network",
+                    v.property,
+                    s.counterexample().map(|c| c.describe()).unwrap_or_default()
+                );
+            }
+            found.push(s);
+        }
+        verdicts.extend(found);
+    }
+    Ok(verdicts)
+}
+
+/// Every counterexample re-checked before it is printed.
+fn recheck(verdicts: &[Verdict], network: &Network, dom: &Domain) -> Result<()> {
+    for v in verdicts {
+        if let Some(c) = v.counterexample()
+            && !c.recheck(network, dom)
+        {
+            anyhow::bail!("internal error: a counterexample failed its exact re-check");
+        }
+        if let Some(c) = v.certified()
+            && !c.recheck(network, dom)
+        {
+            anyhow::bail!("internal error: a certified counterexample failed its re-check");
+        }
+    }
+    Ok(())
+}
+
+fn print(verdicts: &[Verdict], network: &Network, dom: &Domain, format: Format) -> Result<()> {
+    match format {
+        Format::Text => {
+            for n in &network.notes {
+                println!("note: {n}");
+            }
+            println!("network: {}", network.name.as_deref().unwrap_or("unnamed"));
+            println!("domain: {}", dom.describe());
+            for v in verdicts {
+                println!("{}", v.describe_in(dom));
+            }
+        }
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&check_json(network, dom, verdicts))?
+        ),
+    }
+    Ok(())
+}
+
+/// `--certificate`: written when the property holds.
+fn write_certificate(
+    path: &Path,
+    verdict: &Verdict,
+    checker: &Checker,
+    network: &Network,
+    dom: &Domain,
+) -> Result<()> {
+    match verdict.outcome {
+        Outcome::Holds => {
+            let regions = checker.regions()?;
+            let cert = Certificate::build(network, verdict.property, dom, &regions)?;
+            let mut text = serde_json::to_string_pretty(&cert.to_json())?;
+            text.push('\n');
+            write_atomic(path, text.as_bytes())?;
+            eprintln!("certificate written to {}", path.display());
+        }
+        _ => eprintln!("no certificate written: the property does not hold (or is unknown)"),
+    }
+    Ok(())
+}
+
+/// 2 when a property fails, 1 when an exact decision is unknown, else 0.
+fn exit_code(verdicts: &[Verdict]) -> ExitCode {
+    let fails = verdicts
+        .iter()
+        .any(|v| matches!(v.outcome, Outcome::Fails(_) | Outcome::Certified(_)));
+    let unknown = verdicts.iter().any(|v| {
+        matches!(v.outcome, Outcome::Unknown(_))
+            && !matches!(v.method, relucheck::Method::Search { .. })
+    });
+    ExitCode::from(if fails {
+        2
+    } else if unknown {
+        1
+    } else {
+        0
+    })
+}

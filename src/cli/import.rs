@@ -1,0 +1,50 @@
+//! `relucheck import`: an ONNX or NNet model converted to the native JSON format, exactly.
+
+use anyhow::{Context, Result};
+use relucheck::net::import::{ImportOptions, NnetOptions};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub const HELP: &str = "Examples:\n  relucheck import model.onnx -o net.json\n  relucheck import ACASXU_1_1.nnet -o acas.json\n  relucheck import ACASXU_1_1.nnet --no-normalize\n\nEvery float weight becomes the exact rational it denotes; NNet decimals are read exactly.\nA BatchNormalization factor 1/sqrt(var + eps) is taken as the float32 value runtimes compute\n(the output's \"notes\" say so). NNet files: the input normalisation (x - mean)/range and the\noutput de-normalisation y·range + mean become exact affine layers unless --no-normalize; NNet\ninputs are not clamped (pass the suggested --box to region commands).\nEvery command also reads .onnx and .nnet files directly (NNet with normalisation).";
+
+#[derive(clap::Args)]
+pub struct ImportArgs {
+    /// The model: .onnx or .nnet (by extension).
+    model: PathBuf,
+    /// Where to write the native JSON (default: standard output).
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// NNet: leave out the input normalisation and output de-normalisation layers.
+    #[arg(long)]
+    no_normalize: bool,
+}
+
+pub fn run(args: ImportArgs) -> Result<ExitCode> {
+    let options = ImportOptions {
+        nnet: NnetOptions {
+            normalize: !args.no_normalize,
+        },
+    };
+    let network = relucheck::net::import::load(&args.model, options)?;
+    let json = network.to_json();
+    match &args.output {
+        Some(path) => std::fs::write(path, &json)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => print!("{json}"),
+    }
+    eprintln!(
+        "imported {}: input {}, {} layers, {} parameters{}",
+        args.model.display(),
+        network.input_shape(),
+        network.layers().len(),
+        network.parameter_count(),
+        args.output
+            .as_ref()
+            .map(|p| format!(", written to {}", p.display()))
+            .unwrap_or_default()
+    );
+    for note in &network.notes {
+        eprintln!("note: {note}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,59 @@
+//! `relucheck regions`: the linear regions, enumerated exactly, as text, Markdown or JSON.
+
+use super::args::{BudgetArgs, DomainArgs};
+use anyhow::Result;
+use clap::ValueEnum;
+use relucheck::present::regions_text;
+use relucheck::{Enumerator, Network};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub const HELP: &str = "Examples:\n  relucheck regions examples/tent-3.json --box 0:1\n  relucheck regions examples/xor.json --box -1:2 --format md\n  relucheck regions examples/sign-flip.json --count\n  relucheck regions examples/conv-relu.json --slice \"0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0;1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0;0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0\" --box -1:1\n  relucheck regions examples/xor.json --segment \"0,0;1,1\"\n\nDomains: the whole input space by default; --box -1:1 (every coordinate) or --box -1:1,0:2 (one per\ncoordinate); --slice \"ORIGIN;U;V\" for the plane ORIGIN + s·U + t·V (with --box bounding s and t);\n--segment \"FROM;TO\". Numbers are exact: 3, -0.125, 3/8, 1e-3.";
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum RegionsFormat {
+    Text,
+    Json,
+    Md,
+}
+
+#[derive(clap::Args)]
+pub struct RegionsArgs {
+    /// The network file.
+    net: PathBuf,
+    #[command(flatten)]
+    domain: DomainArgs,
+    /// Print only the counts of regions and linear pieces.
+    #[arg(long)]
+    count: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: RegionsFormat,
+    #[command(flatten)]
+    budget: BudgetArgs,
+}
+
+pub fn run(args: RegionsArgs) -> Result<ExitCode> {
+    let network = Network::load(&args.net)?;
+    let dom = args.domain.domain(&network, false)?;
+    let regions = args.budget.apply(Enumerator::new(&network, dom))?.run()?;
+    if std::io::stderr().is_terminal() {
+        eprint!("\r\x1b[2K");
+    }
+    let out = match (args.format, args.count) {
+        (RegionsFormat::Json, c) => {
+            let mut s =
+                serde_json::to_string_pretty(&regions_text::regions_json(&network, &regions, !c))?;
+            s.push('\n');
+            s
+        }
+        (_, true) => regions_text::counts_text(&network, &regions),
+        (RegionsFormat::Text, false) => regions_text::regions_text(&network, &regions),
+        (RegionsFormat::Md, false) => {
+            regions_text::regions_markdown(&network, &regions, usize::MAX)
+        }
+    };
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,63 @@
+//! `relucheck report`: report.md, report.json and SVG pictures written into a directory.
+
+use super::args::{BudgetArgs, DomainArgs};
+use anyhow::Result;
+use relucheck::Network;
+use relucheck::present::report;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub const HELP: &str = "Examples:\n  relucheck report examples/forum-question.json\n  relucheck report examples/tent-3.json --box 0:1 --out tent-report\n  relucheck report examples/xor.json --box -1:2\n  relucheck report examples/conv-relu.json --slice \"0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0;1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0;0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0\" --box -1:1\n\nThe report shows the network, the counts of regions and pieces beside known upper bounds,\nevery property verdict with exact counterexamples, dead and always-active units, a table\nof regions, an answer to \"is this network linear?\" and pictures (1-D: the graph of f;\n2-D: the regions and the output). Every number in report.md and report.json is exact.\nWith a budget (--max-regions, --time-limit) the report is marked incomplete.";
+
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    /// The network file.
+    net: PathBuf,
+    #[command(flatten)]
+    domain: DomainArgs,
+    /// The non-negative orthant x >= 0.
+    #[arg(long)]
+    orthant: bool,
+    /// The directory to write into (created if needed).
+    #[arg(long, value_name = "DIR", default_value = "relucheck-report")]
+    out: PathBuf,
+    /// Draw only output K (1 = the first); by default every output (up to 8).
+    #[arg(long, value_name = "K")]
+    output: Option<usize>,
+    #[command(flatten)]
+    budget: BudgetArgs,
+}
+
+pub fn run(args: ReportArgs) -> Result<ExitCode> {
+    let network = Network::load(&args.net)?;
+    let dom = args.domain.domain(&network, args.orthant)?;
+    let time_limit = args.budget.time_limit()?;
+    let output = match args.output {
+        Some(0) => anyhow::bail!("--output counts from 1 (the first output)"),
+        o => o.map(|k| k - 1),
+    };
+    let opts = report::ReportOptions {
+        max_regions: Some(args.budget.max_regions),
+        time_limit,
+        output,
+        threads: args.budget.threads.map(usize::from),
+        ..Default::default()
+    };
+    let r = report::build(&network, dom, &opts)?;
+    let files = r.write(&args.out)?;
+    let names: Vec<String> = files
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    println!(
+        "report written to {}: {}",
+        args.out.display(),
+        names.join(", ")
+    );
+    if !r.complete {
+        println!(
+            "the report is INCOMPLETE: a budget ran out (raise --max-regions or --time-limit)"
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
