@@ -7,6 +7,10 @@
 //! [`present`](crate::present).
 
 pub mod certificate;
+pub mod counterexample;
 pub mod proofs;
 pub mod properties;
+pub mod property;
+pub mod quick;
+pub mod reasons;
 pub mod testing;

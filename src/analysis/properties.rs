@@ -33,6 +33,11 @@
 //! denominators made small while it still fails — and re-evaluated exactly before it is
 //! reported.
 
+pub use crate::analysis::counterexample::Counterexample;
+use crate::analysis::counterexample::{Kind, add, scale};
+pub use crate::analysis::property::Property;
+use crate::analysis::quick::quick_refutation;
+use crate::analysis::reasons::explain;
 use crate::error::{Error, Result};
 use crate::exact::interval::{DEFAULT_PRECISION, Interval};
 use crate::exact::linalg::Matrix;
@@ -44,372 +49,7 @@ use crate::regions::domain::{Domain, DomainKind};
 use crate::regions::enumerate::{Enumerator, Regions, StopReason};
 use crate::regions::formula::map_formulas;
 use serde_json::{Value, json};
-use std::fmt;
 use std::time::Duration;
-
-/// A property of a network on a domain.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Property {
-    /// `f(x + y) = f(x) + f(y)`.
-    Additivity,
-    /// `f(a x) = a f(x)` for `a >= 0`.
-    PositiveHomogeneity,
-    /// `f(a x) = a f(x)` for every real `a`.
-    Homogeneity,
-    /// `f(-x) = -f(x)`.
-    Odd,
-    /// One affine map on the whole domain.
-    Affine,
-    /// One linear map (affine with zero offset) on the whole domain.
-    Linear,
-}
-
-impl Property {
-    /// Every property, in the order of the `all` table.
-    pub const ALL: [Property; 6] = [
-        Property::Additivity,
-        Property::PositiveHomogeneity,
-        Property::Homogeneity,
-        Property::Odd,
-        Property::Affine,
-        Property::Linear,
-    ];
-
-    /// The command-line name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Property::Additivity => "additivity",
-            Property::PositiveHomogeneity => "positive-homogeneity",
-            Property::Homogeneity => "homogeneity",
-            Property::Odd => "odd",
-            Property::Affine => "affine",
-            Property::Linear => "linear",
-        }
-    }
-
-    /// Parses a command-line name.
-    pub fn parse(s: &str) -> Result<Property> {
-        Property::ALL
-            .into_iter()
-            .find(|p| p.name() == s)
-            .ok_or_else(|| {
-                Error::Invalid(format!(
-                    "unknown property `{s}`; valid: {}, all",
-                    Property::ALL.map(Property::name).join(", ")
-                ))
-            })
-    }
-
-    /// The statement, e.g. `f(x + y) = f(x) + f(y) for all x, y`.
-    pub fn statement(self) -> &'static str {
-        match self {
-            Property::Additivity => "f(x + y) = f(x) + f(y) for all x, y",
-            Property::PositiveHomogeneity => "f(a·x) = a·f(x) for all x and all a >= 0",
-            Property::Homogeneity => "f(a·x) = a·f(x) for all x and all real a",
-            Property::Odd => "f(-x) = -f(x) for all x",
-            Property::Affine => "f(x) = A·x + c, one affine map on the whole domain",
-            Property::Linear => "f(x) = A·x, one linear map on the whole domain",
-        }
-    }
-
-    /// Checks that the property makes sense on the domain: additivity and positive
-    /// homogeneity need a cone (`R^d` or the orthant), oddness and homogeneity all of `R^d`.
-    pub fn check_domain(self, domain: &Domain) -> Result<()> {
-        let kind = domain.kind();
-        let ok = match self {
-            Property::Additivity | Property::PositiveHomogeneity => {
-                matches!(kind, DomainKind::Whole | DomainKind::Orthant)
-            }
-            Property::Homogeneity | Property::Odd => matches!(kind, DomainKind::Whole),
-            Property::Affine | Property::Linear => true,
-        };
-        if ok {
-            Ok(())
-        } else {
-            Err(Error::Invalid(format!(
-                "{} is a property of {}; it is not defined on {} (use affine or linear there)",
-                self.name(),
-                match self {
-                    Property::Additivity | Property::PositiveHomogeneity =>
-                        "the whole input space or the orthant (--orthant)",
-                    _ => "the whole input space (no domain option)",
-                },
-                domain.describe()
-            )))
-        }
-    }
-}
-
-impl fmt::Display for Property {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// Exact inputs at which a property fails, with both sides computed exactly.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Counterexample {
-    /// `f(x) + f(y) != f(x + y)`.
-    Additivity {
-        /// First input.
-        x: Vec<Q>,
-        /// Second input.
-        y: Vec<Q>,
-        /// `f(x) + f(y)`.
-        sum_of_values: Vec<Q>,
-        /// `f(x + y)`.
-        value_of_sum: Vec<Q>,
-    },
-    /// `f(a·x) != a·f(x)`.
-    Homogeneity {
-        /// The scalar.
-        a: Q,
-        /// The input.
-        x: Vec<Q>,
-        /// `a·f(x)`.
-        scaled_value: Vec<Q>,
-        /// `f(a·x)`.
-        value_of_scaled: Vec<Q>,
-    },
-    /// `f(-x) != -f(x)`.
-    Odd {
-        /// The input.
-        x: Vec<Q>,
-        /// `-f(x)`.
-        negated_value: Vec<Q>,
-        /// `f(-x)`.
-        value_of_negated: Vec<Q>,
-    },
-    /// `f((x + y)/2) != (f(x) + f(y))/2`: no single affine map fits `x`, `y` and their
-    /// midpoint.
-    Affine {
-        /// First input.
-        x: Vec<Q>,
-        /// Second input.
-        y: Vec<Q>,
-        /// `(f(x) + f(y))/2`.
-        mean_of_values: Vec<Q>,
-        /// `f((x + y)/2)`.
-        value_at_midpoint: Vec<Q>,
-    },
-}
-
-fn add(a: &[Q], b: &[Q]) -> Vec<Q> {
-    a.iter().zip(b).map(|(x, y)| x + y).collect()
-}
-
-fn scale(a: &Q, v: &[Q]) -> Vec<Q> {
-    v.iter().map(|x| a * x).collect()
-}
-
-/// `f` in domain coordinates: `f(E(y))`.
-fn eval_dom(net: &Network, dom: &Domain, y: &[Q]) -> Vec<Q> {
-    net.eval(&dom.to_input(y))
-        .expect("domain points have the network's input size")
-}
-
-impl Counterexample {
-    /// Recomputes both sides exactly at the stored inputs (in domain coordinates of `dom`)
-    /// and builds the counterexample, or `None` when the property holds there.
-    fn build(kind: Kind, net: &Network, dom: &Domain, a: &Q, x: &[Q], y: &[Q]) -> Option<Self> {
-        let f = |p: &[Q]| eval_dom(net, dom, p);
-        // Both sides are symmetric in x and y: write the smaller input first.
-        let (x, y) = if matches!(kind, Kind::Additive | Kind::Midpoint) && y < x {
-            (y, x)
-        } else {
-            (x, y)
-        };
-        let c = match kind {
-            Kind::Additive => {
-                let s = add(&f(x), &f(y));
-                let v = f(&add(x, y));
-                Counterexample::Additivity {
-                    x: x.to_vec(),
-                    y: y.to_vec(),
-                    sum_of_values: s,
-                    value_of_sum: v,
-                }
-            }
-            Kind::Scale => Counterexample::Homogeneity {
-                a: a.clone(),
-                x: x.to_vec(),
-                scaled_value: scale(a, &f(x)),
-                value_of_scaled: f(&scale(a, x)),
-            },
-            Kind::Odd => Counterexample::Odd {
-                x: x.to_vec(),
-                negated_value: scale(&-Q::ONE, &f(x)),
-                value_of_negated: f(&scale(&-Q::ONE, x)),
-            },
-            Kind::Midpoint => {
-                let half = Q::new(1, 2);
-                Counterexample::Affine {
-                    x: x.to_vec(),
-                    y: y.to_vec(),
-                    mean_of_values: scale(&half, &add(&f(x), &f(y))),
-                    value_at_midpoint: f(&scale(&half, &add(x, y))),
-                }
-            }
-        };
-        (!c.sides_agree()).then_some(c)
-    }
-
-    fn sides_agree(&self) -> bool {
-        let (l, r) = self.sides();
-        l == r
-    }
-
-    /// The two sides that differ.
-    pub fn sides(&self) -> (&[Q], &[Q]) {
-        match self {
-            Counterexample::Additivity {
-                sum_of_values,
-                value_of_sum,
-                ..
-            } => (sum_of_values, value_of_sum),
-            Counterexample::Homogeneity {
-                scaled_value,
-                value_of_scaled,
-                ..
-            } => (scaled_value, value_of_scaled),
-            Counterexample::Odd {
-                negated_value,
-                value_of_negated,
-                ..
-            } => (negated_value, value_of_negated),
-            Counterexample::Affine {
-                mean_of_values,
-                value_at_midpoint,
-                ..
-            } => (mean_of_values, value_at_midpoint),
-        }
-    }
-
-    /// Re-evaluates the network exactly and confirms that this is a counterexample with the
-    /// stated values (`dom` gives the coordinates the inputs are written in).
-    pub fn recheck(&self, net: &Network, dom: &Domain) -> bool {
-        let (kind, a, x, y) = self.parts();
-        Counterexample::build(kind, net, dom, &a, &x, &y).as_ref() == Some(self)
-    }
-
-    fn parts(&self) -> (Kind, Q, Vec<Q>, Vec<Q>) {
-        match self {
-            Counterexample::Additivity { x, y, .. } => {
-                (Kind::Additive, Q::ZERO, x.clone(), y.clone())
-            }
-            Counterexample::Homogeneity { a, x, .. } => (Kind::Scale, a.clone(), x.clone(), vec![]),
-            Counterexample::Odd { x, .. } => (Kind::Odd, Q::ZERO, x.clone(), vec![]),
-            Counterexample::Affine { x, y, .. } => (Kind::Midpoint, Q::ZERO, x.clone(), y.clone()),
-        }
-    }
-
-    /// One line, e.g. `x = [-1], y = [1]: f(x)+f(y) = [1], f(x+y) = [0]`.
-    pub fn describe(&self) -> String {
-        let p = |v: &[Q]| format_point(v);
-        match self {
-            Counterexample::Additivity {
-                x,
-                y,
-                sum_of_values,
-                value_of_sum,
-            } => format!(
-                "x = {}, y = {}: f(x)+f(y) = {}, f(x+y) = {}",
-                p(x),
-                p(y),
-                p(sum_of_values),
-                p(value_of_sum)
-            ),
-            Counterexample::Homogeneity {
-                a,
-                x,
-                scaled_value,
-                value_of_scaled,
-            } => format!(
-                "a = {a}, x = {}: a·f(x) = {}, f(a·x) = {}",
-                p(x),
-                p(scaled_value),
-                p(value_of_scaled)
-            ),
-            Counterexample::Odd {
-                x,
-                negated_value,
-                value_of_negated,
-            } => format!(
-                "x = {}: -f(x) = {}, f(-x) = {}",
-                p(x),
-                p(negated_value),
-                p(value_of_negated)
-            ),
-            Counterexample::Affine {
-                x,
-                y,
-                mean_of_values,
-                value_at_midpoint,
-            } => format!(
-                "x = {}, y = {}: (f(x)+f(y))/2 = {}, f((x+y)/2) = {}",
-                p(x),
-                p(y),
-                p(mean_of_values),
-                p(value_at_midpoint)
-            ),
-        }
-    }
-
-    /// As JSON: inputs under `x` and `y` (additivity, affinity), `a` and `x` (homogeneity),
-    /// `x` (oddness), and the two sides, as exact strings.
-    pub fn to_json(&self) -> Value {
-        let s = |v: &[Q]| qs_to_strings(v);
-        match self {
-            Counterexample::Additivity {
-                x,
-                y,
-                sum_of_values,
-                value_of_sum,
-            } => {
-                json!({"x": s(x), "y": s(y), "f(x)+f(y)": s(sum_of_values), "f(x+y)": s(value_of_sum)})
-            }
-            Counterexample::Homogeneity {
-                a,
-                x,
-                scaled_value,
-                value_of_scaled,
-            } => {
-                json!({"a": a.to_string(), "x": s(x), "a*f(x)": s(scaled_value), "f(a*x)": s(value_of_scaled)})
-            }
-            Counterexample::Odd {
-                x,
-                negated_value,
-                value_of_negated,
-            } => json!({"x": s(x), "-f(x)": s(negated_value), "f(-x)": s(value_of_negated)}),
-            Counterexample::Affine {
-                x,
-                y,
-                mean_of_values,
-                value_at_midpoint,
-            } => {
-                json!({"x": s(x), "y": s(y), "(f(x)+f(y))/2": s(mean_of_values), "f((x+y)/2)": s(value_at_midpoint)})
-            }
-        }
-    }
-
-    /// A measure of simplicity (smaller is simpler): the sizes of all input numbers.
-    fn complexity(&self) -> u64 {
-        let (_, a, x, y) = self.parts();
-        std::iter::once(&a)
-            .chain(&x)
-            .chain(&y)
-            .map(|v| if v.is_zero() { 0 } else { v.bits() + 1 })
-            .sum()
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    Additive,
-    Scale,
-    Odd,
-    Midpoint,
-}
 
 /// How a verdict was reached.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -586,7 +226,11 @@ pub struct Checker<'a> {
     time_limit: Option<Duration>,
     threads: Option<usize>,
     precision: u32,
+    progress: Option<ProgressFn<'a>>,
 }
+
+/// A progress line's sink: called with what a decision is doing (for a terminal).
+type ProgressFn<'a> = std::sync::Arc<dyn Fn(&str) + Send + Sync + 'a>;
 
 impl<'a> Checker<'a> {
     /// Decides properties of `net` on `domain`.
@@ -608,6 +252,7 @@ impl<'a> Checker<'a> {
             time_limit: None,
             threads: None,
             precision: DEFAULT_PRECISION,
+            progress: None,
         }
     }
 
@@ -637,9 +282,36 @@ impl<'a> Checker<'a> {
         self
     }
 
+    /// Reports what each decision is doing (the simple points tried, the regions found so
+    /// far) to `f`, for a progress line on a terminal.
+    pub fn with_progress(mut self, f: impl Fn(&str) + Send + Sync + 'a) -> Self {
+        self.progress = Some(std::sync::Arc::new(f));
+        self
+    }
+
+    fn say(&self, what: &str) {
+        if let Some(p) = &self.progress {
+            p(what);
+        }
+    }
+
     fn enumerate(&self, net: &Network, domain: Domain) -> Result<Regions> {
         net.check_unrollable()?;
         let mut e = Enumerator::new(net, domain);
+        if let Some(p) = self.progress.clone() {
+            let of = if std::ptr::eq(net, self.net) {
+                "f"
+            } else {
+                "f(x) + f(-x)"
+            };
+            e = e.with_progress(move |pr| {
+                p(&format!(
+                    "regions of {of}: {} found{}",
+                    pr.regions,
+                    if pr.details { " (details)" } else { "" }
+                ))
+            });
+        }
         if let Some(t) = self.threads {
             e = e.with_threads(t);
         }
@@ -652,6 +324,23 @@ impl<'a> Checker<'a> {
         e.run()
     }
 
+    /// The network whose properties are decided.
+    pub fn network(&self) -> &'a Network {
+        self.net
+    }
+
+    /// The domain the properties are decided on.
+    pub fn domain(&self) -> &Domain {
+        &self.domain
+    }
+
+    /// A quick exact refutation at simple points ([`crate::analysis::quick`]) as a verdict.
+    fn quick_verdict(&self, property: Property) -> Option<Result<Verdict>> {
+        self.say(&format!("{property}: trying simple points"));
+        let c = quick_refutation(self.net, &self.domain, property)?;
+        Some(exact_fail(self, property, Some(c), String::new()))
+    }
+
     /// The regions of `f` on the checker's domain (shared by several decisions).
     pub fn regions(&self) -> Result<Regions> {
         self.enumerate(self.net, self.domain.clone())
@@ -662,6 +351,9 @@ impl<'a> Checker<'a> {
         property.check_domain(&self.domain)?;
         if self.net.is_curved() {
             return self.check_enclosure(property);
+        }
+        if let Some(v) = self.quick_verdict(property) {
+            return v;
         }
         let regions = self.regions()?;
         self.check_with(property, &regions)
@@ -676,12 +368,27 @@ impl<'a> Checker<'a> {
                 .map(|p| self.check_enclosure(p))
                 .collect();
         }
-        let regions = self.regions()?;
-        Property::ALL
+        let applicable = Property::ALL
             .into_iter()
-            .filter(|p| p.check_domain(&self.domain).is_ok())
-            .map(|p| self.check_with(p, &regions))
-            .collect()
+            .filter(|p| p.check_domain(&self.domain).is_ok());
+        let quick: Vec<(Property, Option<Result<Verdict>>)> =
+            applicable.map(|p| (p, self.quick_verdict(p))).collect();
+        // One enumeration, and only when a quick refutation leaves some property open.
+        let mut regions = None;
+        let mut out = Vec::with_capacity(quick.len());
+        for (p, v) in quick {
+            if let Some(v) = v {
+                out.push(v?);
+                continue;
+            }
+            if regions.is_none() {
+                regions = Some(self.regions()?);
+            }
+            if let Some(r) = &regions {
+                out.push(self.check_with(p, r)?);
+            }
+        }
+        Ok(out)
     }
 
     /// Decides one property from already enumerated regions of `f` on the domain.
@@ -708,6 +415,7 @@ impl<'a> Checker<'a> {
         if let Some(r) = regions.regions.iter().find(|r| !r.map.is_linear()) {
             let c = self.scale_counterexample(regions, r.id);
             return exact_fail(
+                self,
                 property,
                 c,
                 format!(
@@ -739,6 +447,7 @@ impl<'a> Checker<'a> {
                 let c =
                     Counterexample::build(Kind::Scale, self.net, &self.domain, &-Q::ONE, &x, &[]);
                 return exact_fail(
+                    self,
                     property,
                     c,
                     "positively homogeneous but not odd, so a = -1 fails".into(),
@@ -759,6 +468,7 @@ impl<'a> Checker<'a> {
         if distinct_maps {
             let c = self.midpoint_or_additive(regions, property);
             return exact_fail(
+                self,
                 property,
                 c,
                 "two adjacent regions carry different affine maps".to_string(),
@@ -772,6 +482,7 @@ impl<'a> Checker<'a> {
                 self.scale_counterexample(regions, r.id)
             };
             return exact_fail(
+                self,
                 property,
                 c,
                 format!(
@@ -813,12 +524,12 @@ impl<'a> Checker<'a> {
             )
         }));
         if let Some(c) = found {
-            return Ok(Verdict {
-                property: Property::Odd,
-                outcome: Outcome::Fails(self.shrink(c)),
-                method: Method::Exact,
-                reason: "f(-x) differs from -f(x) at an interior point of a region".into(),
-            });
+            return exact_fail(
+                self,
+                Property::Odd,
+                Some(self.shrink(c)),
+                "f(-x) differs from -f(x) at an interior point of a region".into(),
+            );
         }
         let g = odd_sum_network(self.net);
         let gr = self.enumerate(&g, self.domain.clone())?;
@@ -848,18 +559,15 @@ impl<'a> Checker<'a> {
                     Counterexample::build(Kind::Odd, self.net, &self.domain, &Q::ZERO, &x, &[])
                 }))
                 .map(|c| self.shrink(c));
-            return match c {
-                Some(c) => Ok(exact(
-                    Outcome::Fails(c),
-                    format!(
-                        "f(x) + f(-x) is not identically 0 (pattern {} of the sum network)",
-                        r.pattern
-                    ),
-                )),
-                None => Err(Error::Invalid(
-                    "internal error: oddness fails but no witness was found".into(),
-                )),
-            };
+            return exact_fail(
+                self,
+                Property::Odd,
+                c,
+                format!(
+                    "f(x) + f(-x) is not identically 0 (pattern {} of the sum network)",
+                    r.pattern
+                ),
+            );
         }
         if !gr.is_complete() {
             return Ok(exact(
@@ -1077,85 +785,14 @@ impl<'a> Checker<'a> {
         None
     }
 
+    /// `c` made small ([`Counterexample::shrink`]) on this checker's network and domain.
+    fn shrink(&self, c: Counterexample) -> Counterexample {
+        c.shrink(self.net, &self.domain)
+    }
+
     fn best(&self, it: impl Iterator<Item = Counterexample>) -> Option<Counterexample> {
         it.min_by_key(Counterexample::complexity)
     }
-
-    /// Makes a counterexample small: simpler numbers while it still fails, exactly checked.
-    fn shrink(&self, c: Counterexample) -> Counterexample {
-        let (kind, a, x, y) = c.parts();
-        let dom = &self.domain;
-        let mut vals: Vec<Q> = std::iter::once(a)
-            .chain(x.iter().cloned())
-            .chain(y.iter().cloned())
-            .collect();
-        let k = x.len();
-        let rebuild = |v: &[Q]| -> Option<Counterexample> {
-            let a = &v[0];
-            let x = &v[1..1 + k];
-            let y = &v[1 + k..];
-            let ok_dom = dom.polytope().contains(x)
-                && (y.is_empty() || dom.polytope().contains(y))
-                && match kind {
-                    Kind::Scale => {
-                        (!a.is_negative() || c_allows_negative(&c))
-                            && dom.polytope().contains(&scale(a, x))
-                    }
-                    _ => true,
-                };
-            if !ok_dom {
-                return None;
-            }
-            Counterexample::build(kind, self.net, dom, a, x, y)
-        };
-        let mut best = c.clone();
-        let first = if kind == Kind::Scale { 0 } else { 1 };
-        for _round in 0..6 {
-            let mut changed = false;
-            for i in first..vals.len() {
-                for cand in simpler(&vals[i]) {
-                    let mut v = vals.clone();
-                    v[i] = cand;
-                    if let Some(c2) = rebuild(&v)
-                        && c2.complexity() < best.complexity()
-                    {
-                        best = c2;
-                        vals = v;
-                        changed = true;
-                        break;
-                    }
-                }
-            }
-            if !changed {
-                break;
-            }
-        }
-        best
-    }
-}
-
-fn c_allows_negative(c: &Counterexample) -> bool {
-    matches!(c, Counterexample::Homogeneity { a, .. } if a.is_negative())
-}
-
-/// Simpler numbers near `v`, simplest first: 0, ±1, nearby integers, nearby fractions
-/// with small denominators.
-fn simpler(v: &Q) -> Vec<Q> {
-    let mut out = vec![Q::ZERO];
-    let s = if v.is_negative() { -Q::ONE } else { Q::ONE };
-    out.push(s.clone());
-    out.push(v.floor());
-    out.push(v.ceil());
-    for den in [2i64, 3, 4, 8, 10, 16, 100] {
-        let d = Q::from_int(den);
-        let t = v * &d;
-        out.push(t.floor() / &d);
-        out.push(t.ceil() / &d);
-    }
-    out.push(v / Q::from_int(2));
-    out.retain(|c| c != v);
-    out.dedup();
-    out
 }
 
 /// A positive step `t` such that `p + t·e_j` and `p - t·e_j` stay strictly inside (for
@@ -1215,9 +852,20 @@ fn incomplete(property: Property, stop: &StopReason) -> Verdict {
 
 /// The property fails, shown by the counterexample `c` (an internal error when none could
 /// be built).
-fn exact_fail(property: Property, c: Option<Counterexample>, reason: String) -> Result<Verdict> {
+///
+/// The verdict's reason describes `c` itself ([`explain`]); `reason` (what the regions
+/// showed) only names the failure when no counterexample could be built.
+fn exact_fail(
+    checker: &Checker<'_>,
+    property: Property,
+    c: Option<Counterexample>,
+    reason: String,
+) -> Result<Verdict> {
     match c {
-        Some(c) => Ok(exact(property, Outcome::Fails(c), reason)),
+        Some(c) => {
+            let why = explain(property, &c, checker.net, &checker.domain);
+            Ok(exact(property, Outcome::Fails(c), why))
+        }
         None => Err(Error::Invalid(format!(
             "internal error: {} fails ({reason}) but no counterexample could be built; please report this network",
             property.name()

@@ -6,6 +6,7 @@ use anyhow::Result;
 use relucheck::analysis::certificate::Certificate;
 use relucheck::output::write_atomic;
 use relucheck::{Checker, Domain, Network, Outcome, Property, Verdict, check_json};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -19,8 +20,13 @@ pub const HELP: &str = "Examples:
 Properties: additivity, positive-homogeneity, homogeneity, odd, affine, linear, all.
 additivity and positive-homogeneity are decided on R^d or the orthant (--orthant);
 homogeneity and odd on R^d; affine and linear on any domain (--box, --slice, --segment,
---orthant). The decision is exact (from the linear regions); --search adds a proptest
+--orthant). Without --property, every property defined on the domain is decided.
+
+The decision is exact. Simple points are tried first (0, the unit vectors, their pairs),
+each candidate re-checked by exact evaluation, so f(0) != 0 refutes linearity at once;
+only what they leave open is decided from the linear regions. --search adds a proptest
 search, which can only find counterexamples and must agree with the exact decision.
+On a terminal a progress line shows what is being tried and the regions found so far.
 
 Exit codes: 0 holds, 2 fails (counterexample found), 1 usage or input error (or unknown:
 a budget ran out before the answer was established).";
@@ -29,8 +35,9 @@ a budget ran out before the answer was established).";
 pub struct CheckArgs {
     /// The network file.
     net: PathBuf,
-    /// The property: additivity, positive-homogeneity, homogeneity, odd, affine, linear, all.
-    #[arg(long, short)]
+    /// The property: additivity, positive-homogeneity, homogeneity, odd, affine, linear, all
+    /// (every one defined on the domain).
+    #[arg(long, short, default_value = "all")]
     property: String,
     #[command(flatten)]
     domain: DomainArgs,
@@ -66,11 +73,19 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     if args.certificate.is_some() && args.property == "all" {
         anyhow::bail!("--certificate needs one property, not all");
     }
-    let checker = args
+    let mut checker = args
         .budget
         .checker(Checker::new(&network, dom.clone()))?
         .with_precision(args.precision);
-    let verdicts = decide(&checker, &args)?;
+    let terminal = std::io::stderr().is_terminal();
+    if terminal {
+        checker = checker.with_progress(|what| eprint!("\r\x1b[2K{what}"));
+    }
+    let verdicts = decide(&checker, &args);
+    if terminal {
+        eprint!("\r\x1b[2K");
+    }
+    let verdicts = verdicts?;
     recheck(&verdicts, &network, &dom)?;
     print(&verdicts, &network, &dom, args.format)?;
     if let Some(path) = &args.certificate {
