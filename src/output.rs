@@ -37,3 +37,32 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
         io(e)
     })
 }
+
+/// `s` made safe to print on a terminal: control characters (newlines, tabs, the escape
+/// character that starts ANSI sequences, DEL, C1 controls) and the Unicode bidirectional
+/// controls become visible escapes (`\n`, `\t`, `\r`, `\u{1b}`), so a network name or a
+/// path cannot start a new line, move the cursor, or reorder what is printed after it.
+/// Everything else is unchanged (a string without such characters is returned as it is).
+///
+/// ```
+/// use relucheck::output::escape_control;
+/// assert_eq!(escape_control("x\n  ok\u{1b}[2J"), "x\\n  ok\\u{1b}[2J");
+/// assert_eq!(escape_control("median(x1, x2, 0)"), "median(x1, x2, 0)");
+/// ```
+pub fn escape_control(s: &str) -> String {
+    let bidi = |c: char| matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !s.chars().any(|c| c.is_control() || bidi(c)) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() || bidi(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
