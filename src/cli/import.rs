@@ -2,6 +2,7 @@
 
 use anyhow::{Context, Result};
 use relucheck::net::import::{ImportOptions, NnetOptions};
+use relucheck::output::{escape_control, refuse_overwriting_inputs, write_output};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -25,11 +26,20 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
             normalize: !args.no_normalize,
         },
     };
+    if let Some(path) = &args.output {
+        refuse_overwriting_inputs(path, &[&args.model])?;
+    }
     let network = relucheck::net::import::load(&args.model, options)?;
     let json = network.to_json();
     match &args.output {
-        Some(path) => std::fs::write(path, &json)
-            .with_context(|| format!("cannot write {}", path.display()))?,
+        Some(path) => {
+            let shown = escape_control(&path.display().to_string());
+            let replaced = write_output(path, json.as_bytes(), &[&args.model])
+                .with_context(|| format!("cannot write {shown}"))?;
+            if replaced {
+                eprintln!("replaced the existing file {shown}");
+            }
+        }
         None => print!("{json}"),
     }
     eprintln!(

@@ -14,6 +14,7 @@ mod properties;
 mod regions;
 mod report;
 mod robustness;
+mod writes;
 
 use std::path::PathBuf;
 
