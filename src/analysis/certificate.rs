@@ -9,10 +9,13 @@
 //! - the *pattern tree* that shows the list is complete. Walk the units in order (layer by
 //!   layer, unit by unit). At a prefix of a pattern, each piece of the next unit either leads
 //!   to a listed region, or is *excluded* with a reason that is checked without any solver:
-//!   - `empty`: Motzkin multipliers `y >= 0`, `y != 0`, with `Σ y_i a_i = 0` and
-//!     `Σ y_i b_i <= 0` over the constraints `a_i·x <= b_i` of the domain, of every piece
-//!     along the prefix, and of the excluded piece. Then the strict system `a_i·x < b_i` has
-//!     no solution (sum it up with the weights `y`: `0 < 0`), so that branch has no interior;
+//!   - `empty`: Motzkin multipliers `y >= 0` with `Σ y_i a_i = 0` over the constraints
+//!     `a_i·x <= b_i` of the domain, of every piece along the prefix, and of the excluded
+//!     piece, and either `Σ y_i b_i < 0` (the branch is empty), or `Σ y_i b_i = 0` with
+//!     `y_i > 0` on a row with `a_i != 0`. Interior points satisfy such rows strictly, so
+//!     summing with the weights `y` gives `0 < 0`: the branch has no interior. Rows
+//!     `0·x <= b` with `b >= 0` hold everywhere, with equality when `b = 0`, and weight on
+//!     them proves nothing;
 //!   - `coincides`: the excluded piece's conditions are the same set as those of a
 //!     lower-numbered piece (e.g. a unit that is identically zero), whose branch is checked.
 //!
@@ -298,20 +301,37 @@ fn same_set(a: &[HalfSpace], b: &[HalfSpace]) -> bool {
     a.iter().all(|h| b.contains(h)) && b.iter().all(|h| a.contains(h))
 }
 
-/// Motzkin multipliers for `a_i·x < b_i` (all i) having no solution, or `None` when it has
-/// one.
+/// Motzkin multipliers showing that `{x : a_i·x <= b_i}` has no interior point (see
+/// [`check_motzkin`] for the rule), or `None` when it has one.
 ///
-/// The strict system has a solution iff `a_i·x - b_i·s <= -1` (all i), `s >= 0` has one: a
-/// strict solution scaled by its smallest gap gives one with `s > 0`; conversely divide by
-/// `s > 0`, and with `s = 0` the direction `x` lowers every `a_i·x`, so far enough along it
-/// every constraint holds strictly. That system lives in `k + 1` variables (small), and a
-/// Farkas certificate of its infeasibility, `(y, w) >= 0` with `Σ y_i a_i = 0`,
-/// `-Σ y_i b_i - w = 0` and `-Σ y_i < 0`, is exactly a set of Motzkin multipliers: `y >= 0`,
+/// A trivial row with `b < 0` gives them at once. Otherwise trivial rows are dropped and
+/// the strict system `a_i·x < b_i` over the genuine rows is tested: it has a solution iff
+/// `a_i·x - b_i·s <= -1` (all i), `s >= 0` has one: a strict solution scaled by its
+/// smallest gap gives one with `s > 0`; conversely divide by `s > 0`, and with `s = 0` the
+/// direction `x` lowers every `a_i·x`, so far enough along it every constraint holds
+/// strictly. That system lives in `k + 1` variables (small), and a Farkas certificate of its
+/// infeasibility, `(y, w) >= 0` with `Σ y_i a_i = 0`, `-Σ y_i b_i - w = 0` and
+/// `-Σ y_i < 0`, is exactly a set of Motzkin multipliers on genuine rows: `y >= 0`,
 /// `y != 0`, `Σ y_i a_i = 0`, `Σ y_i b_i = -w <= 0`.
 fn motzkin(k: usize, cons: &[HalfSpace]) -> Option<Vec<Q>> {
-    let mut sys: Vec<HalfSpace> = cons
+    // A trivial row `0·x <= b` with `b < 0` alone makes the set empty; with `b >= 0` it
+    // holds everywhere and must carry no weight (the checker does not count it).
+    let mut y = vec![Q::ZERO; cons.len()];
+    if let Some(i) = cons
         .iter()
-        .map(|h| {
+        .position(|h| h.is_trivial() && h.b.is_negative())
+    {
+        y[i] = Q::ONE;
+        return Some(y);
+    }
+    let genuine: Vec<usize> = (0..cons.len()).filter(|&i| !cons[i].is_trivial()).collect();
+    if genuine.is_empty() {
+        return None;
+    }
+    let mut sys: Vec<HalfSpace> = genuine
+        .iter()
+        .map(|&i| {
+            let h = &cons[i];
             let mut a = h.a.clone();
             a.push(-&h.b);
             HalfSpace::new(a, -Q::ONE)
@@ -323,13 +343,29 @@ fn motzkin(k: usize, cons: &[HalfSpace]) -> Option<Vec<Q>> {
     match crate::geometry::lp::feasible(k + 1, &sys) {
         crate::geometry::lp::Feasibility::Feasible(_) => None,
         crate::geometry::lp::Feasibility::Infeasible(f) => {
-            let mut y = f.y;
-            y.truncate(cons.len());
+            for (&i, w) in genuine.iter().zip(f.y) {
+                y[i] = w;
+            }
             Some(y)
         }
     }
 }
 
+/// Checks Motzkin multipliers `y` showing that the closed set `{x : a_i·x <= b_i}` has no
+/// interior point.
+///
+/// Accepted iff `y >= 0`, `Σ y_i a_i = 0` and either
+/// - `Σ y_i b_i < 0`: a point of the set would give `0 = Σ y_i a_i·x <= Σ y_i b_i < 0`, so
+///   the set is empty; or
+/// - `Σ y_i b_i = 0` and `y_i > 0` for some *genuine* row (`a_i != 0`). An interior point
+///   `x` satisfies every genuine row strictly (else moving along `a_i` leaves the set) and
+///   every trivial row `0 <= b_i` (it is in the set), so
+///   `0 = Σ y_i a_i·x < Σ y_i b_i = 0`, where `<` comes from that genuine row.
+///
+/// A trivial row `0·x <= 0` is not strict at interior points (it holds with equality
+/// everywhere), so weight on it proves nothing: the interior of the set is taken with
+/// strict inequalities on genuine rows only. That is the strict system the checker
+/// refutes, and the one the interior points of listed regions satisfy.
 fn check_motzkin(k: usize, cons: &[HalfSpace], y: &[Q]) -> std::result::Result<(), String> {
     if y.len() != cons.len() {
         return Err(format!(
@@ -341,9 +377,6 @@ fn check_motzkin(k: usize, cons: &[HalfSpace], y: &[Q]) -> std::result::Result<(
     if y.iter().any(Q::is_negative) {
         return Err("a multiplier is negative".into());
     }
-    if y.iter().all(Q::is_zero) {
-        return Err("all multipliers are zero".into());
-    }
     for j in 0..k {
         let s: Q = cons.iter().zip(y).map(|(h, w)| &h.a[j] * w).sum();
         if !s.is_zero() {
@@ -353,6 +386,16 @@ fn check_motzkin(k: usize, cons: &[HalfSpace], y: &[Q]) -> std::result::Result<(
     let rhs: Q = cons.iter().zip(y).map(|(h, w)| &h.b * w).sum();
     if rhs.is_positive() {
         return Err(format!("Σ y_i·b_i = {rhs} is positive"));
+    }
+    if rhs.is_zero()
+        && !cons
+            .iter()
+            .zip(y)
+            .any(|(h, w)| w.is_positive() && !h.is_trivial())
+    {
+        return Err(
+            "Σ y_i·b_i = 0 but no multiplier is positive on a constraint with a non-zero normal: rows 0·x <= b hold everywhere and prove nothing".into(),
+        );
     }
     Ok(())
 }
@@ -846,6 +889,10 @@ mod tests {
             ),
             (vec![h(&[1, 1], -1), h(&[-1, -1], -1)], true),
             (vec![h(&[1, 0], -1), h(&[1, 0], -2)], false),
+            // Rows 0·x <= 0 hold everywhere: no weight on them proves emptiness.
+            (vec![h(&[0, 0], 0), h(&[1, 0], 0)], false),
+            (vec![h(&[0, 0], 0), h(&[0, 0], 3)], false),
+            (vec![h(&[0, 0], 0), h(&[0, 0], -1)], true),
             (
                 vec![h(&[1, 0], 1), h(&[-1, 0], 1), h(&[0, 1], 1), h(&[0, -1], 1)],
                 false,
@@ -858,7 +905,17 @@ mod tests {
                 check_motzkin(2, cons, &y).unwrap();
             }
         }
-        // Random systems: multipliers iff no interior point (an independent LP), and they
+        // Weight on a row 0·x <= 0 (or 0·x <= 3) alone is refused; on a row 0·x <= -1 it
+        // shows emptiness.
+        let cons = [h(&[0, 0], 0), h(&[1, 0], 0), h(&[0, 0], 3), h(&[0, 0], -1)];
+        let q = |v: &[i64]| v.iter().map(|&x| Q::from_int(x)).collect::<Vec<_>>();
+        let e = check_motzkin(2, &cons, &q(&[1, 0, 0, 0])).unwrap_err();
+        assert!(e.contains("prove nothing"), "{e}");
+        assert!(check_motzkin(2, &cons, &q(&[5, 0, 0, 0])).is_err());
+        assert!(check_motzkin(2, &cons, &q(&[0, 0, 1, 0])).is_err());
+        assert!(check_motzkin(2, &cons, &q(&[0, 0, 0, 0])).is_err());
+        check_motzkin(2, &cons, &q(&[1, 0, 0, 1])).unwrap();
+        // Random systems (with trivial rows mixed in): multipliers iff no interior point (an independent LP), and they
         // always check.
         let mut s = 3u64;
         let mut next = || {
@@ -869,10 +926,24 @@ mod tests {
         };
         for _ in 0..200 {
             let m = 2 + (next() + 5) as usize % 5;
-            let cons: Vec<HalfSpace> = (0..m).map(|_| h(&[next(), next()], next())).collect();
+            let cons: Vec<HalfSpace> = (0..m)
+                .map(|_| {
+                    let b = next();
+                    if next() > 2 {
+                        h(&[0, 0], b.abs() % 2)
+                    } else {
+                        h(&[next(), next()], b)
+                    }
+                })
+                .collect();
             let y = motzkin(2, &cons);
-            let inside = crate::geometry::lp::interior_point(2, &cons)
-                .is_some_and(|p| cons.iter().all(|c| c.contains_strictly(&p)));
+            // The interior: genuine rows strictly, trivial rows as they are.
+            let genuine: Vec<HalfSpace> =
+                cons.iter().filter(|c| !c.is_trivial()).cloned().collect();
+            let inside = cons.iter().all(|c| !c.is_trivial() || !c.b.is_negative())
+                && (genuine.is_empty()
+                    || crate::geometry::lp::interior_point(2, &genuine)
+                        .is_some_and(|p| genuine.iter().all(|c| c.contains_strictly(&p))));
             assert_eq!(y.is_none(), inside, "{cons:?}");
             if let Some(y) = y {
                 check_motzkin(2, &cons, &y).unwrap();

@@ -159,3 +159,110 @@ fn hostile_shapes_are_rejected_not_crashes() {
     let other = load("examples/xor.json");
     assert!(rejected(&c, &other).contains("different network"));
 }
+
+/// A chain of dense + ReLU layers on one input, last layer dense without ReLU.
+fn relu_chain(layers: &[(&str, &str)]) -> Network {
+    let mut ls = vec![];
+    for (i, (w, b)) in layers.iter().enumerate() {
+        ls.push(format!(
+            r#"{{"type": "dense", "weights": {w}, "bias": {b}}}"#
+        ));
+        if i + 1 < layers.len() {
+            ls.push(r#"{"type": "relu"}"#.into());
+        }
+    }
+    Network::from_json_str(&format!(
+        r#"{{"relucheck": 1, "input_shape": [1], "layers": [{}]}}"#,
+        ls.join(", ")
+    ))
+    .unwrap()
+}
+
+fn refuted(net: &Network, p: Property, dom: Domain) {
+    let v = Checker::new(net, dom).check(p).unwrap();
+    assert_eq!(v.holds(), Some(false), "check must refute {p}: {v:?}");
+}
+
+/// The forged certificate of issue 16: f(x) = relu(relu(x) - 1) + relu(-x) is not
+/// positively homogeneous (a = 2, x = 1: a·f(x) = 0, f(a·x) = 1). The certificate is the
+/// valid one of |x| = relu(relu(x)) + relu(relu(-x)) (same units, bias 0) turned into one
+/// for f: its region x > 0 becomes 0 < x < 1, and the region x > 1 is hidden behind an
+/// exclusion whose only multiplier sits on the row `0·x <= 0` of the dead unit relu(relu(-x))
+/// on x > 0.
+#[test]
+fn weight_on_a_zero_row_does_not_exclude_a_region() {
+    let abs = relu_chain(&[
+        ("[[1], [-1]]", "[0, 0]"),
+        ("[[1, 0], [0, 1]]", "[0, 0]"),
+        ("[[1, 0], [0, 1]]", "[0, 0]"),
+        ("[[1, 1]]", "[0]"),
+    ]);
+    let f = relu_chain(&[
+        ("[[1], [-1]]", "[0, 0]"),
+        ("[[1, 0], [0, 1]]", "[0, 0]"),
+        ("[[1, 0], [0, 1]]", "[-1, 0]"),
+        ("[[1, 1]]", "[0]"),
+    ]);
+    refuted(&f, Property::PositiveHomogeneity, Domain::whole(1));
+    let mut c = cert(&abs, Property::PositiveHomogeneity, Domain::whole(1));
+    verify(&c, &abs).unwrap();
+    c["network"]["fingerprint"] = json!(relucheck::analysis::certificate::fingerprint(&f));
+    let regions = c["parts"][0]["regions"].as_array_mut().unwrap();
+    let pos = regions
+        .iter_mut()
+        .find(|r| r["pattern"].as_str().unwrap().replace('|', "") == "101010")
+        .expect("|x| has the region x > 0 with pattern 10|10|10");
+    pos["pattern"] = json!("10|10|00");
+    pos["interior_point"] = json!(["1/2"]);
+    pos["map"] = json!({"A": [["0"]], "c": ["0"]});
+    // |x| excludes 1010 + piece 0 (x > 0 and x <= 0); for f that is the region 0 < x < 1.
+    let ex = c["parts"][0]["exclusions"].as_array_mut().unwrap();
+    let before = ex.len();
+    ex.retain(|e| !(e["path"] == "1010" && e["piece"] == 0));
+    assert_eq!(ex.len(), before - 1);
+    let forged = |y: [&str; 5]| {
+        let mut c = c.clone();
+        c["parts"][0]["exclusions"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"path": "1010", "piece": 1, "empty": y}));
+        c
+    };
+    // Along 1010 + piece 1 the rows are -x <= 0 (three times), 0·x <= 0, -x <= -1.
+    for y in [["0", "0", "0", "1", "0"], ["0", "0", "0", "7/2", "0"]] {
+        let e = rejected(&forged(y), &f);
+        assert!(e.contains("prove nothing"), "{e}");
+    }
+    // Without the exclusion the missing branch is named.
+    let e = rejected(&c, &f);
+    assert!(e.contains("branch 1010 piece 1 has neither"), "{e}");
+    // A genuine combination does not exist (x >= 1 has interior), and none is accepted.
+    for y in [["1", "0", "0", "0", "1"], ["0", "0", "1", "1", "1"]] {
+        assert!(verify(&forged(y), &f).is_err());
+    }
+}
+
+/// The same attack on `linear` and `additivity`: f(x) = relu(0·x) + relu(x) is neither.
+/// The valid certificate of linearity on the orthant x >= 0 excludes x <= 0 by the
+/// multipliers (1, 0, 1) on (-x <= 0, 0·x <= 0, x <= 0); moved to the whole space, where
+/// the orthant row is gone, the forger puts the weight on the zero unit's row 0·x <= 0.
+#[test]
+fn weight_on_a_zero_unit_does_not_prove_linear_or_additive() {
+    let f = relu_chain(&[("[[0], [1]]", "[0, 0]"), ("[[1, 1]]", "[0]")]);
+    for p in [Property::Linear, Property::Additivity] {
+        refuted(&f, p, Domain::whole(1));
+        let mut c = cert(&f, p, Domain::orthant(1));
+        verify(&c, &f).unwrap();
+        let part = &mut c["parts"][0];
+        part["domain"] = json!({"kind": "whole", "dim": 1});
+        let ex = part["exclusions"].as_array_mut().unwrap();
+        let e = ex
+            .iter_mut()
+            .find(|e| e["path"] == "0" && e["piece"] == 0)
+            .expect("the orthant certificate excludes x < 0 under the zero unit");
+        assert_eq!(e["empty"].as_array().unwrap().len(), 3, "{e}");
+        e["empty"] = json!(["1", "0"]);
+        let e = rejected(&c, &f);
+        assert!(e.contains("prove nothing"), "{p}: {e}");
+    }
+}
