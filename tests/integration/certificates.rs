@@ -106,7 +106,8 @@ fn duplicated_regions_and_bad_exclusions_are_caught() {
     let mut dup = c.clone();
     let r0 = dup["parts"][0]["regions"][0].clone();
     dup["parts"][0]["regions"].as_array_mut().unwrap().push(r0);
-    assert!(rejected(&dup, &net).contains("listed twice"));
+    let e = rejected(&dup, &net);
+    assert!(e.contains("the same pattern as region 0"), "{e}");
 
     let mut bad = c.clone();
     let ex = bad["parts"][0]["exclusions"].as_array_mut().unwrap();
