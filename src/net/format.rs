@@ -212,9 +212,12 @@ const LAYER_TYPES: &[&str] = &[
     "selu",
 ];
 
-/// Parses JSON text into a `Value`, with line and column on syntax errors.
+/// Parses JSON text into a `Value`, with line and column on syntax errors. A leading
+/// byte-order mark is skipped; a key that occurs twice in one object is an error (a parser
+/// would silently keep the last value).
 pub(crate) fn parse_json(text: &str, source: &str) -> Result<Value> {
-    serde_json::from_str(text).map_err(|e| Error::Json {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let v = serde_json::from_str(text).map_err(|e| Error::Json {
         source_name: source.to_string(),
         line: e.line(),
         column: e.column(),
@@ -224,7 +227,64 @@ pub(crate) fn parse_json(text: &str, source: &str) -> Result<Value> {
             .next()
             .unwrap_or("")
             .to_string(),
-    })
+    })?;
+    if let Some((key, offset)) = duplicate_key(text) {
+        let before = &text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+        return Err(Error::Json {
+            source_name: source.to_string(),
+            line,
+            column,
+            message: format!(
+                "the key {key:?} occurs twice in the same object; remove one (only one value can count)"
+            ),
+        });
+    }
+    Ok(v)
+}
+
+/// The first key that occurs twice in one object of `text` (valid JSON), decoded, and the
+/// byte offset of its second occurrence.
+fn duplicate_key(text: &str) -> Option<(String, usize)> {
+    // One entry per open container: the keys seen so far for an object, `None` for an array.
+    let mut open: Vec<Option<std::collections::HashSet<String>>> = Vec::new();
+    let mut expect_key = false;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' => {
+                open.push(Some(std::collections::HashSet::new()));
+                expect_key = true;
+            }
+            b'[' => open.push(None),
+            b'}' | b']' => {
+                open.pop();
+                expect_key = false;
+            }
+            b',' => expect_key = matches!(open.last(), Some(Some(_))),
+            b'"' => {
+                let start = i;
+                i += 1;
+                while bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                if expect_key {
+                    let key: String = serde_json::from_str(&text[start..=i]).ok()?;
+                    if let Some(Some(keys)) = open.last_mut()
+                        && !keys.insert(key.clone())
+                    {
+                        return Some((key, start));
+                    }
+                    expect_key = false;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 impl Network {

@@ -210,7 +210,7 @@ fn onnx_unsupported_operators_name_the_node_and_the_fix() {
 // ---------------------------------------------------------------------------------------
 // Models built here, to cover every dtype and operator form.
 
-fn tensor(name: &str, dims: &[i64]) -> TensorProto {
+pub(crate) fn tensor(name: &str, dims: &[i64]) -> TensorProto {
     TensorProto {
         name: name.into(),
         dims: dims.to_vec(),
@@ -218,7 +218,7 @@ fn tensor(name: &str, dims: &[i64]) -> TensorProto {
     }
 }
 
-fn f32s(name: &str, dims: &[i64], v: &[f32]) -> TensorProto {
+pub(crate) fn f32s(name: &str, dims: &[i64], v: &[f32]) -> TensorProto {
     TensorProto {
         data_type: 1,
         float_data: v.to_vec(),
@@ -226,7 +226,7 @@ fn f32s(name: &str, dims: &[i64], v: &[f32]) -> TensorProto {
     }
 }
 
-fn f32s_raw(name: &str, dims: &[i64], v: &[f32]) -> TensorProto {
+pub(crate) fn f32s_raw(name: &str, dims: &[i64], v: &[f32]) -> TensorProto {
     TensorProto {
         data_type: 1,
         raw_data: v.iter().flat_map(|x| x.to_le_bytes()).collect(),
@@ -234,7 +234,7 @@ fn f32s_raw(name: &str, dims: &[i64], v: &[f32]) -> TensorProto {
     }
 }
 
-fn ints(name: &str, dims: &[i64], v: &[i64]) -> TensorProto {
+pub(crate) fn ints(name: &str, dims: &[i64], v: &[i64]) -> TensorProto {
     TensorProto {
         data_type: 7,
         int64_data: v.to_vec(),
@@ -242,7 +242,12 @@ fn ints(name: &str, dims: &[i64], v: &[i64]) -> TensorProto {
     }
 }
 
-fn node(op: &str, inputs: &[&str], output: &str, attrs: Vec<AttributeProto>) -> NodeProto {
+pub(crate) fn node(
+    op: &str,
+    inputs: &[&str],
+    output: &str,
+    attrs: Vec<AttributeProto>,
+) -> NodeProto {
     NodeProto {
         input: inputs.iter().map(|s| s.to_string()).collect(),
         output: vec![output.into()],
@@ -253,7 +258,7 @@ fn node(op: &str, inputs: &[&str], output: &str, attrs: Vec<AttributeProto>) -> 
     }
 }
 
-fn attr_f(name: &str, f: f32) -> AttributeProto {
+pub(crate) fn attr_f(name: &str, f: f32) -> AttributeProto {
     AttributeProto {
         name: name.into(),
         f,
@@ -262,7 +267,7 @@ fn attr_f(name: &str, f: f32) -> AttributeProto {
     }
 }
 
-fn attr_i(name: &str, i: i64) -> AttributeProto {
+pub(crate) fn attr_i(name: &str, i: i64) -> AttributeProto {
     AttributeProto {
         name: name.into(),
         i,
@@ -271,7 +276,7 @@ fn attr_i(name: &str, i: i64) -> AttributeProto {
     }
 }
 
-fn attr_is(name: &str, v: &[i64]) -> AttributeProto {
+pub(crate) fn attr_is(name: &str, v: &[i64]) -> AttributeProto {
     AttributeProto {
         name: name.into(),
         ints: v.to_vec(),
@@ -280,7 +285,7 @@ fn attr_is(name: &str, v: &[i64]) -> AttributeProto {
     }
 }
 
-fn value_info(name: &str, dims: &[Option<i64>]) -> ValueInfoProto {
+pub(crate) fn value_info(name: &str, dims: &[Option<i64>]) -> ValueInfoProto {
     ValueInfoProto {
         name: name.into(),
         r#type: Some(TypeProto {
@@ -302,7 +307,7 @@ fn value_info(name: &str, dims: &[Option<i64>]) -> ValueInfoProto {
     }
 }
 
-fn build(
+pub(crate) fn build(
     opset: i64,
     input: &[Option<i64>],
     nodes: Vec<NodeProto>,
@@ -327,11 +332,11 @@ fn build(
     .encode_to_vec()
 }
 
-fn q(s: &str) -> Q {
+pub(crate) fn q(s: &str) -> Q {
     Q::parse(s).unwrap()
 }
 
-fn qs(v: &[&str]) -> Vec<Q> {
+pub(crate) fn qs(v: &[&str]) -> Vec<Q> {
     v.iter().map(|s| q(s)).collect()
 }
 
@@ -452,7 +457,11 @@ fn every_dtype_and_encoding_is_exact() {
     );
 }
 
-fn one_op(opset: i64, nodes: Vec<NodeProto>, init: Vec<TensorProto>) -> Result<Network, Error> {
+pub(crate) fn one_op(
+    opset: i64,
+    nodes: Vec<NodeProto>,
+    init: Vec<TensorProto>,
+) -> Result<Network, Error> {
     let out = nodes.last().unwrap().output[0].clone();
     from_onnx_bytes(
         &build(opset, &[Some(1), Some(3)], nodes, init, &out),
@@ -460,7 +469,7 @@ fn one_op(opset: i64, nodes: Vec<NodeProto>, init: Vec<TensorProto>) -> Result<N
     )
 }
 
-fn eval(net: &Network, x: &[&str]) -> Vec<Q> {
+pub(crate) fn eval(net: &Network, x: &[&str]) -> Vec<Q> {
     net.eval(&qs(x)).unwrap()
 }
 

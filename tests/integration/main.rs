@@ -7,6 +7,7 @@ mod examples;
 mod format;
 mod fuzz_regressions;
 mod import;
+mod import_limits;
 mod layers;
 mod limits;
 mod proofs;

@@ -99,6 +99,15 @@ impl<'a> Lines<'a> {
             .iter()
             .enumerate()
             .map(|(i, t)| {
+                if t.ends_with('.') {
+                    return Err(self.err(
+                        Some(no),
+                        format!(
+                            "{what}, value {}: `{t}` ends in a decimal point, as a number cut short does; write the digits after it (e.g. `{t}0`)",
+                            i + 1
+                        ),
+                    ));
+                }
                 Q::parse(t).map_err(|e| self.err(Some(no), format!("{what}, value {}: {e}", i + 1)))
             })
             .collect::<Result<Vec<_>>>()?;
@@ -138,6 +147,7 @@ impl<'a> Lines<'a> {
 
 /// Reads an NNet file's text; `source` names the file in errors (which give the line).
 pub fn from_nnet_str(text: &str, source: &str, options: NnetOptions) -> Result<Network> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut r = Lines {
         source,
         lines: data_lines(text, source)?,
@@ -207,6 +217,14 @@ fn data_lines<'a>(text: &'a str, source: &str) -> Result<Vec<(usize, Vec<&'a str
             _ => items,
         };
         lines.push((i + 1, items));
+    }
+    let last = text.trim_end_matches([' ', '\t', '\r']);
+    if !lines.is_empty() && !last.ends_with(['\n', ',']) {
+        return Err(Error::Format {
+            source_name: source.into(),
+            path: format!("line {}", text.lines().count()),
+            message: "the last value is followed by neither a comma nor a line end, so the file may be truncated in the middle of a number; if it is complete, end it with a newline".into(),
+        });
     }
     Ok(lines)
 }

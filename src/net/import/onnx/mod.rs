@@ -44,7 +44,7 @@ use crate::error::{Error, Result};
 use crate::exact::rational::Q;
 use crate::net::network::{Activation, Layer, MAX_VALUES, Network, Shape};
 use prost::Message;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 mod attrs;
 mod chain;
@@ -62,9 +62,33 @@ const MIN_OPSET: i64 = 7;
 const MAX_OPSET: i64 = 21;
 
 /// Reads an ONNX model from its bytes; `source` names the file in errors (which also
-/// name the node and the fix).
+/// name the node and the fix). Tensors stored in external data files are refused: use
+/// [`load`](crate::net::import::load) on the file, which reads them.
 pub fn from_onnx_bytes(bytes: &[u8], source: &str) -> Result<Network> {
-    let cx = Cx { source };
+    from_onnx_file_bytes(bytes, source, None)
+}
+
+/// Like [`from_onnx_bytes`], reading tensors stored in external data files (as
+/// `torch.onnx.export` writes large models: `model.onnx` and `model.onnx.data`) from
+/// `folder`, the model file's folder.
+pub fn from_onnx_file_bytes(
+    bytes: &[u8],
+    source: &str,
+    folder: Option<&std::path::Path>,
+) -> Result<Network> {
+    let folder = folder.map(|f| {
+        if f.as_os_str().is_empty() {
+            std::path::Path::new(".")
+        } else {
+            f
+        }
+    });
+    let cx = Cx {
+        source,
+        folder,
+        external_left: std::cell::Cell::new(crate::net::import::MAX_FILE_BYTES),
+        folded_left: std::cell::Cell::new(MAX_VALUES),
+    };
     let model = ModelProto::decode(bytes).map_err(|e| {
         cx.err(
             "file",
@@ -129,7 +153,19 @@ fn convert(graph: &GraphProto, opset: i64, cx: &Cx) -> Result<Network> {
         ));
     };
     let mut cur = input.name.clone();
+    let mut defined: HashSet<&str> = graph.initializer.iter().map(|t| t.name.as_str()).collect();
+    defined.insert(&input.name);
     for (i, node) in graph.node.iter().enumerate() {
+        for out in node.output.iter().filter(|o| !o.is_empty()) {
+            if !defined.insert(out) {
+                return Err(cx.err(
+                    label(i, node),
+                    format!(
+                        "defines the value `{out}`, which the graph already defines; an ONNX graph defines each value once (the file is damaged or hand-edited)"
+                    ),
+                ));
+            }
+        }
         let step = Step {
             index: i,
             node,
@@ -158,6 +194,12 @@ fn initializers(graph: &GraphProto, cx: &Cx) -> Result<HashMap<String, Tensor>> 
     let mut consts = HashMap::new();
     for (i, t) in graph.initializer.iter().enumerate() {
         let what = format!("initializer {i} \"{}\"", t.name);
+        if consts.contains_key(&t.name) {
+            return Err(cx.err(
+                &what,
+                "a second initializer of this name; an ONNX graph defines each value once",
+            ));
+        }
         consts.insert(t.name.clone(), decode_tensor(t, &what, cx)?);
     }
     Ok(consts)
