@@ -48,6 +48,8 @@ use std::collections::{HashMap, HashSet};
 
 mod attrs;
 mod chain;
+mod layout;
+mod linear;
 mod ops;
 mod tensor;
 
@@ -141,8 +143,19 @@ pub fn from_onnx_file_bytes(
 fn convert(graph: &GraphProto, opset: i64, cx: &Cx) -> Result<Network> {
     let mut consts = initializers(graph, cx)?;
     let input = the_input(graph, &consts, cx)?;
-    let (shape, batched, batch) = input_shape(input, cx)?;
-    let mut chain = Chain::new(cx, shape, batched, batch);
+    let (shape, batched, batch, dims) = input_shape(input, cx)?;
+    let mut chain = Chain::new(cx, shape, batched, batch, dims.clone());
+    if dims.len() == 3 || dims.len() > 4 {
+        chain.notes.push(format!(
+            "the input {dims:?} is read as {} values in row-major order ({})",
+            shape.size(),
+            if batched {
+                "its first dimension as the batch"
+            } else {
+                "without a batch dimension"
+            }
+        ));
+    }
     let [output] = &graph.output[..] else {
         return Err(cx.err(
             "graph.output",
@@ -186,7 +199,7 @@ fn convert(graph: &GraphProto, opset: i64, cx: &Cx) -> Result<Network> {
             ),
         ));
     }
-    finish(chain, shape)
+    finish(chain)
 }
 
 /// The initializers, decoded.
@@ -233,9 +246,11 @@ fn the_input<'g>(
     }
 }
 
-/// The input's shape per sample, whether it has a batch dimension, and the batch size (1
-/// when symbolic).
-fn input_shape(input: &ValueInfoProto, cx: &Cx) -> Result<(Shape, bool, usize)> {
+/// The input's shape per sample, whether it has a batch dimension, the batch size (1
+/// when symbolic) and its dims (the batch included). `[N, C, H, W]` is an image; any other
+/// rank is read as flat values in row-major order, the first dimension as the batch from
+/// rank 2 on.
+fn input_shape(input: &ValueInfoProto, cx: &Cx) -> Result<(Shape, bool, usize, Vec<usize>)> {
     let in_at = format!("graph input \"{}\"", input.name);
     let tensor_type = input
         .r#type
@@ -266,23 +281,34 @@ fn input_shape(input: &ValueInfoProto, cx: &Cx) -> Result<(Shape, bool, usize)> 
     };
     let dim = |i: usize| fixed(i).ok_or_else(no_shape);
     let batch = |i: usize| fixed(i).unwrap_or(1);
-    let (shape, batched, batch) = match dims_proto.len() {
-        1 => (Shape::Flat(dim(0)?), false, 1),
-        2 => (Shape::Flat(dim(1)?), true, batch(0)),
-        4 => (Shape::Chw(dim(1)?, dim(2)?, dim(3)?), true, batch(0)),
-        r => {
-            return Err(cx.err(
-                &in_at,
-                format!(
-                    "the input has rank {r}; relucheck imports inputs [N, features] or [N, C, H, W]"
-                ),
-            ));
-        }
+    let rank = dims_proto.len();
+    if rank == 0 || rank > 8 {
+        return Err(cx.err(
+            &in_at,
+            format!("the input has rank {rank}; relucheck imports inputs of rank 1 to 8"),
+        ));
+    }
+    let mut sample = Vec::new();
+    for i in usize::from(rank > 1)..rank {
+        sample.push(dim(i)?);
+    }
+    let Some(size) = count(&sample) else {
+        return Err(cx.err(&in_at, format!("more than {MAX_VALUES} inputs")));
     };
-    if count(&[shape.size()]).is_none() || batch.checked_mul(shape.size()).is_none() {
+    let (shape, batched, batch) = match (rank, &sample[..]) {
+        (1, _) => (Shape::Flat(size), false, 1),
+        (4, &[c, h, w]) => (Shape::Chw(c, h, w), true, batch(0)),
+        _ => (Shape::Flat(size), true, batch(0)),
+    };
+    if batch.checked_mul(size).is_none_or(|n| n > MAX_VALUES) {
         return Err(cx.err(&in_at, format!("more than {MAX_VALUES} inputs")));
     }
-    Ok((shape, batched, batch))
+    let mut dims = Vec::new();
+    if batched {
+        dims.push(batch);
+    }
+    dims.extend(sample);
+    Ok((shape, batched, batch, dims))
 }
 
 /// One node of the graph, read in order.
@@ -415,9 +441,11 @@ fn shape_of_value(chain: &Chain, attrs: &Attrs) -> Result<Tensor> {
 
 /// The network of the converted chain, with errors from [`Network::new`] naming the node
 /// a layer came from.
-fn finish(mut chain: Chain, input_shape: Shape) -> Result<Network> {
+fn finish(mut chain: Chain) -> Result<Network> {
     let cx = chain.cx;
     chain.flush()?;
+    chain.place_perm("graph output")?;
+    let input_shape = chain.input_shape;
     if chain.layers.is_empty() {
         chain.push(Layer::Activation(Activation::Identity), "graph")?;
     }

@@ -352,7 +352,8 @@ pub(super) fn constant_node(attrs: &Attrs, at: &str, cx: &Cx) -> Result<Tensor> 
 }
 
 /// Evaluates a node whose inputs are all constants: the shape arithmetic exporters emit
-/// (Identity, Cast of integers, Gather, Unsqueeze, Squeeze, Concat on 1-D integer lists).
+/// (Identity, Cast of integers, Gather, Unsqueeze, Squeeze, Concat on 1-D integer lists)
+/// and Transpose (tf2onnx transposes weights).
 pub(super) fn fold_constant(
     node: &NodeProto,
     attrs: &Attrs,
@@ -376,6 +377,7 @@ pub(super) fn fold_constant(
         "Unsqueeze" => f.unsqueeze(first),
         "Squeeze" => f.squeeze(first),
         "Concat" => f.concat(),
+        "Transpose" => f.transpose(first),
         _ => Err(f.unsupported()),
     }
 }
@@ -537,6 +539,51 @@ impl<'a> Fold<'a> {
         Ok(Tensor {
             dims,
             ..first.clone()
+        })
+    }
+
+    /// A constant transposed by `perm` (default: the axes reversed).
+    fn transpose(&self, first: &Tensor) -> Result<Tensor> {
+        self.attrs.check_known(&["perm"])?;
+        let d = &first.dims;
+        let r = d.len();
+        let perm: Vec<usize> = match self.attrs.ints("perm")? {
+            None => (0..r).rev().collect(),
+            Some(p) => p
+                .iter()
+                .map(|&a| self.axis(a, r))
+                .collect::<Result<Vec<_>>>()?,
+        };
+        let mut sorted = perm.clone();
+        sorted.sort_unstable();
+        if sorted != (0..r).collect::<Vec<_>>() {
+            return Err(self.cx.err(
+                self.at,
+                format!("perm {perm:?} is not a permutation of 0..{r}"),
+            ));
+        }
+        let out: Vec<usize> = perm.iter().map(|&a| d[a]).collect();
+        let mut stride = vec![1usize; r];
+        for k in (0..r.saturating_sub(1)).rev() {
+            stride[k] = stride[k + 1] * d[k + 1];
+        }
+        let from = |e: usize| {
+            let (mut rem, mut idx) = (e, 0);
+            for i in (0..r).rev() {
+                idx += (rem % out[i]) * stride[perm[i]];
+                rem /= out[i];
+            }
+            idx
+        };
+        let n = first.values.len();
+        Ok(Tensor {
+            dims: out.clone(),
+            values: (0..n).map(|e| first.values[from(e)].clone()).collect(),
+            floats: first
+                .floats
+                .as_ref()
+                .map(|f| (0..n).map(|e| f[from(e)]).collect()),
+            dtype: first.dtype,
         })
     }
 
