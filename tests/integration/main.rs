@@ -8,6 +8,7 @@ mod format;
 mod fuzz_regressions;
 mod import;
 mod import_limits;
+mod import_shapes;
 mod layers;
 mod limits;
 mod proofs;
