@@ -18,6 +18,9 @@
 //! - `name`, `description`: optional text.
 //! - `notes`: optional list of texts: caveats every result depends on (import writes them,
 //!   e.g. that a BatchNormalization factor is the exact value of a float32, not exact).
+//! - `input_box`: optional, one `[lo, hi]` per input: the input region the network is
+//!   meant for (NNet import writes the file's `[min, max]`); region commands use it as the
+//!   domain when none is given.
 //! - `input_shape`: `[n]` or `[C, H, W]` (values flattened row-major C, H, W, as in PyTorch).
 //! - `layers`: a list; each has a `type` and the fields below.
 //!
@@ -318,6 +321,14 @@ impl Network {
         if !self.notes.is_empty() {
             top.insert("notes".into(), json!(self.notes));
         }
+        if let Some((lo, hi)) = &self.input_box {
+            let pairs = lo
+                .iter()
+                .zip(hi)
+                .map(|(l, h)| Value::Array(vec![q_to_value(l), q_to_value(h)]))
+                .collect();
+            top.insert("input_box".into(), Value::Array(pairs));
+        }
         top.insert(
             "input_shape".into(),
             match self.input_shape() {
@@ -443,6 +454,7 @@ fn from_value(v: &Value, cx: &Ctx) -> Result<Network> {
             "name",
             "description",
             "notes",
+            "input_box",
             "input_shape",
             "layers",
         ],
@@ -470,7 +482,43 @@ fn from_value(v: &Value, cx: &Ctx) -> Result<Network> {
     net.name = name;
     net.description = description;
     net.notes = notes;
+    net.input_box = input_box_field(top, net.input_dim(), cx)?;
     Ok(net)
+}
+
+/// The optional `input_box`: one `[lo, hi]` per input, `lo <= hi`.
+fn input_box_field(
+    top: &Map<String, Value>,
+    inputs: usize,
+    cx: &Ctx,
+) -> Result<Option<(Vec<Q>, Vec<Q>)>> {
+    let Some(v) = top.get("input_box") else {
+        return Ok(None);
+    };
+    let list = cx.list(v, "input_box", "a list of [lo, hi] pairs, one per input")?;
+    if list.len() != inputs {
+        return Err(cx.err(
+            "input_box",
+            format!(
+                "{} pairs for {inputs} inputs; give one [lo, hi] per input",
+                list.len()
+            ),
+        ));
+    }
+    let (mut lo, mut hi) = (Vec::new(), Vec::new());
+    for (i, p) in list.iter().enumerate() {
+        let path = format!("input_box[{i}]");
+        let pair = cx.numbers(p, &path)?;
+        let [l, h] = &pair[..] else {
+            return Err(cx.err(&path, "expected [lo, hi]"));
+        };
+        if l > h {
+            return Err(cx.err(&path, format!("lo {l} is larger than hi {h}")));
+        }
+        lo.push(l.clone());
+        hi.push(h.clone());
+    }
+    Ok(Some((lo, hi)))
 }
 
 /// The field `relucheck` must be the version this build reads.

@@ -817,7 +817,12 @@ fn branches_and_other_unsupported_graphs_are_clear_errors() {
 
 #[test]
 fn nnet_outputs_match_the_hand_computation() {
-    let net = Network::load(repo("fixtures/nnet/tiny.nnet")).unwrap();
+    let text = std::fs::read_to_string(repo("fixtures/nnet/tiny.nnet")).unwrap();
+    let unclamped = NnetOptions {
+        clamp: false,
+        ..NnetOptions::default()
+    };
+    let net = from_nnet_str(&text, "tiny.nnet", unclamped).unwrap();
     // Layers: normalisation, dense, relu, dense, de-normalisation.
     let kinds: Vec<_> = net.layers().iter().map(Layer::kind).collect();
     assert_eq!(kinds, ["dense", "dense", "relu", "dense", "dense"]);
@@ -837,9 +842,16 @@ fn nnet_outputs_match_the_hand_computation() {
         panic!()
     };
     assert_eq!(weights.row(0)[0], Q::new(1, 10));
-    assert!(net.notes[0].contains("does not clamp") && net.notes[0].contains("--box -1:1,0:2"));
-    let text = std::fs::read_to_string(repo("fixtures/nnet/tiny.nnet")).unwrap();
-    let bare = from_nnet_str(&text, "tiny.nnet", NnetOptions { normalize: false }).unwrap();
+    assert!(
+        net.notes[0].contains("without the clamp") && net.notes[0].contains("--box -1:1,0:2"),
+        "{:?}",
+        net.notes
+    );
+    let bare_options = NnetOptions {
+        normalize: false,
+        clamp: false,
+    };
+    let bare = from_nnet_str(&text, "tiny.nnet", bare_options).unwrap();
     assert_eq!(bare.layers().len(), 3);
     assert_eq!(eval(&bare, &["2", "2"]), qs(&["-9/10"]));
     assert_eq!(eval(&bare, &["1/2", "1/2"]), qs(&["37/40"]));
@@ -849,9 +861,7 @@ fn nnet_outputs_match_the_hand_computation() {
         "{:?}",
         bare.notes
     );
-    let opts = ImportOptions {
-        nnet: NnetOptions { normalize: false },
-    };
+    let opts = ImportOptions { nnet: bare_options };
     assert_eq!(
         relucheck::net::import::load(repo("fixtures/nnet/tiny.nnet"), opts)
             .unwrap()
@@ -971,17 +981,27 @@ fn cli_import_and_direct_use() {
     let direct = relucheck(&["eval", "fixtures/onnx/mlp.onnx", "--input", "1,2,3,4"]);
     assert!(direct.status.success());
     assert_eq!(stdout(&via_json), stdout(&direct));
-    let o = relucheck(&["import", "fixtures/nnet/tiny.nnet", "--no-normalize"]);
+    let o = relucheck(&[
+        "import",
+        "fixtures/nnet/tiny.nnet",
+        "--no-normalize",
+        "--no-clamp",
+    ]);
     assert!(o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("note:") && err.contains("does not clamp"),
+        err.contains("note:") && err.contains("without the clamp"),
         "{err}"
     );
     let net = Network::from_json_str(&stdout(&o)).unwrap();
     assert_eq!(net.layers().len(), 3);
+    // By default the input (3/2, 3) is clamped to (1, 2), as the NNet reference reader
+    // does: x_norm (1/4, 1/4), h (0.475, 0), y = (1.5·0.475 + 0.25)·10 = 77/8.
     let o = relucheck(&["eval", "fixtures/nnet/tiny.nnet", "--input", "3/2,3"]);
-    assert!(stdout(&o).contains("[37/4]"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("[77/8]"), "{}", stdout(&o));
+    let o = relucheck(&["import", "fixtures/nnet/tiny.nnet", "--no-clamp"]);
+    let net = Network::from_json_str(&stdout(&o)).unwrap();
+    assert_eq!(eval(&net, &["3/2", "3"]), qs(&["37/4"]));
     let o = relucheck(&["import", "fixtures/onnx/softmax.onnx"]);
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);

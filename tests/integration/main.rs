@@ -7,6 +7,7 @@ mod examples;
 mod format;
 mod fuzz_regressions;
 mod import;
+mod import_domains;
 mod import_limits;
 mod import_shapes;
 mod layers;

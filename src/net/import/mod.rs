@@ -13,6 +13,7 @@
 pub mod nnet;
 pub mod onnx;
 pub mod onnx_proto;
+pub mod vnnlib;
 
 pub use nnet::{NnetOptions, from_nnet_str};
 pub use onnx::from_onnx_bytes;
