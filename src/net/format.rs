@@ -18,6 +18,9 @@
 //! - `name`, `description`: optional text.
 //! - `notes`: optional list of texts: caveats every result depends on (import writes them,
 //!   e.g. that a BatchNormalization factor is the exact value of a float32, not exact).
+//! - `input_box`: optional, one `[lo, hi]` per input: the input region the network is
+//!   meant for (NNet import writes the file's `[min, max]`); region commands use it as the
+//!   domain when none is given.
 //! - `input_shape`: `[n]` or `[C, H, W]` (values flattened row-major C, H, W, as in PyTorch).
 //! - `layers`: a list; each has a `type` and the fields below.
 //!
@@ -212,9 +215,12 @@ const LAYER_TYPES: &[&str] = &[
     "selu",
 ];
 
-/// Parses JSON text into a `Value`, with line and column on syntax errors.
+/// Parses JSON text into a `Value`, with line and column on syntax errors. A leading
+/// byte-order mark is skipped; a key that occurs twice in one object is an error (a parser
+/// would silently keep the last value).
 pub(crate) fn parse_json(text: &str, source: &str) -> Result<Value> {
-    serde_json::from_str(text).map_err(|e| Error::Json {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let v = serde_json::from_str(text).map_err(|e| Error::Json {
         source_name: source.to_string(),
         line: e.line(),
         column: e.column(),
@@ -224,7 +230,64 @@ pub(crate) fn parse_json(text: &str, source: &str) -> Result<Value> {
             .next()
             .unwrap_or("")
             .to_string(),
-    })
+    })?;
+    if let Some((key, offset)) = duplicate_key(text) {
+        let before = &text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+        return Err(Error::Json {
+            source_name: source.to_string(),
+            line,
+            column,
+            message: format!(
+                "the key {key:?} occurs twice in the same object; remove one (only one value can count)"
+            ),
+        });
+    }
+    Ok(v)
+}
+
+/// The first key that occurs twice in one object of `text` (valid JSON), decoded, and the
+/// byte offset of its second occurrence.
+fn duplicate_key(text: &str) -> Option<(String, usize)> {
+    // One entry per open container: the keys seen so far for an object, `None` for an array.
+    let mut open: Vec<Option<std::collections::HashSet<String>>> = Vec::new();
+    let mut expect_key = false;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' => {
+                open.push(Some(std::collections::HashSet::new()));
+                expect_key = true;
+            }
+            b'[' => open.push(None),
+            b'}' | b']' => {
+                open.pop();
+                expect_key = false;
+            }
+            b',' => expect_key = matches!(open.last(), Some(Some(_))),
+            b'"' => {
+                let start = i;
+                i += 1;
+                while bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                if expect_key {
+                    let key: String = serde_json::from_str(&text[start..=i]).ok()?;
+                    if let Some(Some(keys)) = open.last_mut()
+                        && !keys.insert(key.clone())
+                    {
+                        return Some((key, start));
+                    }
+                    expect_key = false;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 impl Network {
@@ -257,6 +320,14 @@ impl Network {
         }
         if !self.notes.is_empty() {
             top.insert("notes".into(), json!(self.notes));
+        }
+        if let Some((lo, hi)) = &self.input_box {
+            let pairs = lo
+                .iter()
+                .zip(hi)
+                .map(|(l, h)| Value::Array(vec![q_to_value(l), q_to_value(h)]))
+                .collect();
+            top.insert("input_box".into(), Value::Array(pairs));
         }
         top.insert(
             "input_shape".into(),
@@ -383,6 +454,7 @@ fn from_value(v: &Value, cx: &Ctx) -> Result<Network> {
             "name",
             "description",
             "notes",
+            "input_box",
             "input_shape",
             "layers",
         ],
@@ -410,7 +482,43 @@ fn from_value(v: &Value, cx: &Ctx) -> Result<Network> {
     net.name = name;
     net.description = description;
     net.notes = notes;
+    net.input_box = input_box_field(top, net.input_dim(), cx)?;
     Ok(net)
+}
+
+/// The optional `input_box`: one `[lo, hi]` per input, `lo <= hi`.
+fn input_box_field(
+    top: &Map<String, Value>,
+    inputs: usize,
+    cx: &Ctx,
+) -> Result<Option<(Vec<Q>, Vec<Q>)>> {
+    let Some(v) = top.get("input_box") else {
+        return Ok(None);
+    };
+    let list = cx.list(v, "input_box", "a list of [lo, hi] pairs, one per input")?;
+    if list.len() != inputs {
+        return Err(cx.err(
+            "input_box",
+            format!(
+                "{} pairs for {inputs} inputs; give one [lo, hi] per input",
+                list.len()
+            ),
+        ));
+    }
+    let (mut lo, mut hi) = (Vec::new(), Vec::new());
+    for (i, p) in list.iter().enumerate() {
+        let path = format!("input_box[{i}]");
+        let pair = cx.numbers(p, &path)?;
+        let [l, h] = &pair[..] else {
+            return Err(cx.err(&path, "expected [lo, hi]"));
+        };
+        if l > h {
+            return Err(cx.err(&path, format!("lo {l} is larger than hi {h}")));
+        }
+        lo.push(l.clone());
+        hi.push(h.clone());
+    }
+    Ok(Some((lo, hi)))
 }
 
 /// The field `relucheck` must be the version this build reads.
