@@ -56,12 +56,15 @@
 //! - what remains: an exact LP for a point of `R ∩ N` in the relative interior of `F`.
 
 use crate::error::Result;
+use crate::exact::intvec::{self, Den, Ints};
 use crate::exact::linalg::{Affine, HalfSpace, Matrix};
 use crate::exact::rational::Q;
 use crate::geometry::polytope::Polytope;
 use crate::geometry::vrep::{Side, VCell};
 use crate::net::network::{Network, Pattern, Piece};
 use crate::regions::domain::Domain;
+use num_bigint::BigInt;
+use num_traits::Zero;
 use std::collections::HashMap;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
@@ -447,6 +450,7 @@ impl<'a> Enumerator<'a> {
         let walk = Walk {
             stages: &stages,
             int_rows: &int_rows,
+            big_layers: &stages.iter().map(BigLayer::new).collect::<Vec<_>>(),
             k,
             deadline: self.time_limit.map(|t| start + t),
             cap: self.max_regions.map(|m| m.saturating_add(1)),
@@ -955,6 +959,8 @@ type Found = (Region, Option<VCell>);
 struct Walk<'s> {
     stages: &'s [Stage],
     int_rows: &'s [Option<Vec<Vec<i128>>>],
+    /// The affine layers over one common denominator, for maps that leave `i128`.
+    big_layers: &'s [Option<BigLayer>],
     k: usize,
     deadline: Option<Instant>,
     /// At most this many leaves per subtree (the region budget plus one, to notice it).
@@ -1128,7 +1134,8 @@ impl Walk<'_> {
         let (stages, k) = (self.stages, self.k);
         match &stages[cell.layer] {
             Stage::Affine(a) => {
-                cell.map = Arc::new(compose(&cell.map, a, &self.int_rows[cell.layer]));
+                let (rows, big) = (&self.int_rows[cell.layer], &self.big_layers[cell.layer]);
+                cell.map = Arc::new(compose(&cell.map, a, rows, big.as_ref()));
                 cell.pattern.push(Vec::new());
                 cell.layer += 1;
                 out.push(cell);
@@ -1220,7 +1227,12 @@ impl Walk<'_> {
 /// `outer ∘ map` (first `map`, then `outer`), with the products summed in integers over
 /// common denominators when everything fits (`rows`: `outer`'s rows `[a_i.., c_i, L_i]`,
 /// `L_i` their denominator), else in [`Q`].
-fn compose(map: &Affine, outer: &Affine, rows: &Option<Vec<Vec<i128>>>) -> Affine {
+fn compose(
+    map: &Affine,
+    outer: &Affine,
+    rows: &Option<Vec<Vec<i128>>>,
+    big: Option<&BigLayer>,
+) -> Affine {
     // Bringing `map` to integers costs about as much as a few rows of products in `Q`
     // (measured: the integer path wins from about four rows of `outer`).
     if outer.output_dim() < 4 {
@@ -1228,7 +1240,78 @@ fn compose(map: &Affine, outer: &Affine, rows: &Option<Vec<Vec<i128>>>) -> Affin
     }
     rows.as_ref()
         .and_then(|rows| compose_int(map, outer, rows))
+        .or_else(|| big.map(|b| b.compose(map)))
         .unwrap_or_else(|| map.then(outer))
+}
+
+/// An affine layer `x -> W x + b` as integers over one common denominator `E`.
+struct BigLayer {
+    /// `W·E`, row by row (`rows × cols`).
+    w: Vec<BigInt>,
+    /// `b·E`.
+    b: Vec<BigInt>,
+    cols: usize,
+    den: Den,
+}
+
+impl BigLayer {
+    fn new(stage: &Stage) -> Option<BigLayer> {
+        let Stage::Affine(a) = stage else {
+            return None;
+        };
+        let (rows, cols) = (a.output_dim(), a.input_dim());
+        let entries = (0..rows).flat_map(|i| a.a.row(i).iter()).chain(&a.c);
+        let (ints, den) = intvec::from_qs(entries);
+        let mut w = ints.into_big();
+        let b = w.split_off(rows * cols);
+        Some(BigLayer { w, b, cols, den })
+    }
+
+    /// `self ∘ map` in integers: with `map = [A c] / D`, the composition is
+    /// `[W_int A_int, W_int c_int + b_int D] / (E D)`; no gcd until the values become `Q`
+    /// (by trailing zeros when the denominators are powers of two).
+    fn compose(&self, map: &Affine) -> Affine {
+        let (n, k) = (map.output_dim(), map.input_dim());
+        debug_assert_eq!(n, self.cols);
+        let entries = (0..n).flat_map(|t| map.a.row(t).iter().chain([&map.c[t]]));
+        let (ints, den) = intvec::from_qs(entries);
+        let m = ints.into_big();
+        let d = den.value();
+        // Rows of the map that are zero (units off) add nothing.
+        let live: Vec<usize> = (0..n)
+            .filter(|&t| {
+                m[t * (k + 1)..(t + 1) * (k + 1)]
+                    .iter()
+                    .any(|x| !x.is_zero())
+            })
+            .collect();
+        let rows = self.b.len();
+        let mut out = Vec::with_capacity(rows * (k + 1));
+        for i in 0..rows {
+            let w = &self.w[i * n..(i + 1) * n];
+            let mut acc = vec![BigInt::zero(); k + 1];
+            for &t in &live {
+                if w[t].is_zero() {
+                    continue;
+                }
+                for (a, x) in acc.iter_mut().zip(&m[t * (k + 1)..(t + 1) * (k + 1)]) {
+                    if !x.is_zero() {
+                        *a += &w[t] * x;
+                    }
+                }
+            }
+            acc[k] += &self.b[i] * &d;
+            out.extend(acc);
+        }
+        let qs = intvec::to_qs(&Ints::Big(out), &self.den.mul(&den));
+        let mut a = Matrix::zeros(rows, k);
+        let mut c = Vec::with_capacity(rows);
+        for (i, row) in qs.chunks(k + 1).enumerate() {
+            a.row_mut(i).clone_from_slice(&row[..k]);
+            c.push(row[k].clone());
+        }
+        Affine { a, c }
+    }
 }
 
 fn compose_int(map: &Affine, outer: &Affine, rows: &[Vec<i128>]) -> Option<Affine> {
@@ -1583,6 +1666,37 @@ mod tests {
             let dom = if whole && d <= 3 { Domain::whole(d) } else { cube(d) };
             same_filtered(&net, dom);
         }
+    }
+
+    #[test]
+    fn big_integer_composition_is_the_rational_one() {
+        // Float32 layers after a map with odd denominators and a zero row.
+        let net = random_net(&[3, 6, 5, 1], 9, true);
+        let mut map = Affine {
+            a: Matrix::from_rows(vec![
+                vec![Q::new(1, 3), Q::from_f32(0.1).unwrap()],
+                vec![q(0), q(0)],
+                vec![Q::new(-7, 5), Q::from_f32(-3.5e-6).unwrap()],
+            ])
+            .unwrap(),
+            c: vec![Q::new(2, 9), q(0), Q::from_f32(1e-20).unwrap()],
+        };
+        let mut checked = 0;
+        for l in net.layers() {
+            let Layer::Dense { weights, bias } = l else {
+                continue;
+            };
+            let outer = Affine {
+                a: weights.clone(),
+                c: bias.clone(),
+            };
+            let big = BigLayer::new(&Stage::Affine(outer.clone())).unwrap();
+            let want = map.then(&outer);
+            assert_eq!(big.compose(&map), want);
+            map = want;
+            checked += 1;
+        }
+        assert_eq!(checked, 3);
     }
 
     #[test]
