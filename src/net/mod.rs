@@ -12,4 +12,5 @@ pub mod format;
 pub mod import;
 pub mod layer;
 pub mod network;
+#[cfg(any(test, feature = "testing"))]
 pub mod strategies;

@@ -11,10 +11,13 @@
 //! native JSON format); [`Network::load`] uses it with the default options.
 
 pub mod nnet;
+#[cfg(feature = "onnx")]
 pub mod onnx;
+#[cfg(feature = "onnx")]
 pub mod onnx_proto;
 
 pub use nnet::{NnetOptions, from_nnet_str};
+#[cfg(feature = "onnx")]
 pub use onnx::from_onnx_bytes;
 
 use crate::error::{Error, Result};
@@ -64,10 +67,15 @@ pub fn load(path: impl AsRef<Path>, options: ImportOptions) -> Result<Network> {
         error,
     };
     match ModelFormat::of_path(path) {
+        #[cfg(feature = "onnx")]
         ModelFormat::Onnx => {
             let bytes = std::fs::read(path).map_err(io)?;
             from_onnx_bytes(&bytes, &name)
         }
+        #[cfg(not(feature = "onnx"))]
+        ModelFormat::Onnx => Err(Error::Invalid(format!(
+            "{name}: reading ONNX needs relucheck's `onnx` feature (features = [\"onnx\"] in Cargo.toml)"
+        ))),
         ModelFormat::Nnet => {
             let text = std::fs::read_to_string(path).map_err(io)?;
             from_nnet_str(&text, &name, options.nnet)
