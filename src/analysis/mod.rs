@@ -9,4 +9,6 @@
 pub mod certificate;
 pub mod proofs;
 pub mod properties;
+#[cfg(feature = "serde")]
+mod serde_impls;
 pub mod testing;

@@ -310,6 +310,13 @@ impl Network {
 
     /// Writes the network in the native format (pretty-printed, exact numbers).
     pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(&self.to_json_value()).expect("JSON values print");
+        s.push('\n');
+        s
+    }
+
+    /// The network in the native format, as a JSON value.
+    pub fn to_json_value(&self) -> Value {
         let mut top = Map::new();
         top.insert("relucheck".into(), json!(FORMAT_VERSION));
         if let Some(n) = &self.name {
@@ -340,9 +347,28 @@ impl Network {
             "layers".into(),
             Value::Array(self.layers().iter().map(layer_to_value).collect()),
         );
-        let mut s = serde_json::to_string_pretty(&Value::Object(top)).expect("JSON values print");
-        s.push('\n');
-        s
+        Value::Object(top)
+    }
+}
+
+/// With the `serde` feature: the native format, exactly as [`Network::to_json`] writes it.
+#[cfg(feature = "serde")]
+impl serde::Serialize for Network {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(&crate::output::PlainJson(&self.to_json_value()), s)
+    }
+}
+
+/// With the `serde` feature: the native format, read and validated as
+/// [`Network::from_json_str`] reads it (errors name the place, with `<serde>` as the source).
+/// Numbers are read from their text: through serde_json a decimal is the exact decimal
+/// written; a format that hands over floats gives their shortest decimal, so write
+/// exact values as strings (`"3/8"`).
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for Network {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Network, D::Error> {
+        let v = <Value as serde::Deserialize>::deserialize(d)?;
+        from_value(&v, &Ctx { source: "<serde>" }).map_err(serde::de::Error::custom)
     }
 }
 

@@ -11,11 +11,14 @@
 //! native JSON format); [`Network::load`] uses it with the default options.
 
 pub mod nnet;
+#[cfg(feature = "onnx")]
 pub mod onnx;
+#[cfg(feature = "onnx")]
 pub mod onnx_proto;
 pub mod vnnlib;
 
 pub use nnet::{NnetOptions, from_nnet_str};
+#[cfg(feature = "onnx")]
 pub use onnx::from_onnx_bytes;
 
 use crate::error::{Error, Result};
@@ -119,9 +122,15 @@ pub fn load(path: impl AsRef<Path>, options: ImportOptions) -> Result<Network> {
     let path = path.as_ref();
     let name = path.display().to_string();
     match ModelFormat::of_path(path) {
+        #[cfg(feature = "onnx")]
         ModelFormat::Onnx => {
             let bytes = read_capped(path, MAX_FILE_BYTES)?;
             onnx::from_onnx_file_bytes(&bytes, &name, path.parent())
+        }
+        #[cfg(not(feature = "onnx"))]
+        ModelFormat::Onnx => Err(Error::Invalid(format!(
+            "{name}: reading ONNX needs relucheck's `onnx` feature (features = [\"onnx\"] in Cargo.toml)"
+        ))),
         }
         ModelFormat::Nnet => from_nnet_str(&read_text(path)?, &name, options.nnet),
         ModelFormat::Json => Network::from_json_named(&read_text(path)?, &name),
