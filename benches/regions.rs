@@ -8,7 +8,8 @@ fn main() {
     // One timed run of each case first (a quick look: `cargo bench --bench regions -- none`
     // skips the divan runs).
     // REGIONS_CASE=3 times one case only, REGIONS_DETAILS=0 skips details, REGIONS_REPEAT=N
-    // runs each N times (for a profiler), REGIONS_THREADS=N sets the threads (default: cores).
+    // runs each N times (for a profiler), REGIONS_THREADS=N sets the threads (default: cores),
+    // REGIONS_LIMIT=S stops each run after S seconds (regions/s then of the part found).
     let only: Option<usize> = std::env::var("REGIONS_CASE")
         .ok()
         .and_then(|v| v.parse().ok());
@@ -20,6 +21,9 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok());
     let with_details = std::env::var("REGIONS_DETAILS").map_or(true, |v| v != "0");
+    let limit: Option<f64> = std::env::var("REGIONS_LIMIT")
+        .ok()
+        .and_then(|v| v.parse().ok());
     for (i, (name, net, dom)) in suite().into_iter().enumerate() {
         if only.is_some_and(|c| c != i) {
             continue;
@@ -35,13 +39,17 @@ fn main() {
                 if let Some(t) = threads {
                     e = e.with_threads(t);
                 }
+                if let Some(s) = limit {
+                    e = e.with_time_limit(std::time::Duration::from_secs_f64(s));
+                }
                 r = Some(e.run().unwrap());
             }
             let r = r.expect("repeat >= 1");
             let s = t.elapsed().as_secs_f64() / repeat.max(1) as f64;
             println!(
-                "{name}{}: {} regions in {:.3} s ({:.0} regions/s, {} LPs)",
+                "{name}{}{}: {} regions in {:.3} s ({:.0} regions/s, {} LPs)",
                 if details { " with details" } else { "" },
+                if r.is_complete() { "" } else { " (stopped)" },
                 r.regions.len(),
                 s,
                 r.regions.len() as f64 / s,
@@ -131,6 +139,52 @@ fn tent(k: usize) -> Network {
     Network::new(Shape::Flat(1), layers).unwrap()
 }
 
+/// A seeded generator (splitmix64) and standard normal draws (Box-Muller).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in (0, 1].
+    fn unit(&mut self) -> f64 {
+        ((self.next() >> 11) + 1) as f64 / (1u64 << 53) as f64
+    }
+
+    fn normal(&mut self) -> f64 {
+        let (u, v) = (self.unit(), self.unit());
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+}
+
+/// A net as trained nets come: weights ~ N(0, 1/fan_in), biases ~ N(0, 0.3^2), each rounded
+/// to float32 and taken exactly.
+fn f32_mlp(widths: &[usize], seed: u64) -> Network {
+    let mut rng = Rng(seed);
+    let mut f32q = |sd: f64| Q::from_f32((rng.normal() * sd) as f32).expect("finite");
+    let mut layers = vec![];
+    for (i, w) in widths.windows(2).enumerate() {
+        let sd = 1.0 / (w[0] as f64).sqrt();
+        let rows = (0..w[1])
+            .map(|_| (0..w[0]).map(|_| f32q(sd)).collect())
+            .collect();
+        let bias = (0..w[1]).map(|_| f32q(0.3)).collect();
+        layers.push(Layer::Dense {
+            weights: Matrix::from_rows(rows).unwrap(),
+            bias,
+        });
+        if i + 2 < widths.len() {
+            layers.push(Layer::Activation(Activation::Relu));
+        }
+    }
+    Network::new(Shape::Flat(widths[0]), layers).unwrap()
+}
+
 fn cube(d: usize) -> Domain {
     Domain::boxed(vec![-Q::ONE; d], vec![Q::ONE; d]).unwrap()
 }
@@ -145,14 +199,59 @@ fn suite() -> Vec<(&'static str, Network, Domain)> {
             Domain::boxed(vec![Q::ZERO], vec![Q::ONE]).unwrap(),
         ),
         ("4-12-1 on [-1,1]^4", mlp(&[4, 12, 1], 3), cube(4)),
+        // Float32 weights, as imported from ONNX (issue 13's table).
+        (
+            "f32 2-16-16-16-1 on [-1,1]^2",
+            f32_mlp(&[2, 16, 16, 16, 1], 11),
+            cube(2),
+        ),
+        (
+            "f32 2-32-32-1 on [-1,1]^2",
+            f32_mlp(&[2, 32, 32, 1], 12),
+            cube(2),
+        ),
+        ("f32 4-12-1 on [-1,1]^4", f32_mlp(&[4, 12, 1], 13), cube(4)),
+        (
+            "f32 3-16-16-1 on [-1,1]^3",
+            f32_mlp(&[3, 16, 16, 1], 14),
+            cube(3),
+        ),
+        (
+            "f32 5-16-16-1 on [-1,1]^5",
+            f32_mlp(&[5, 16, 16, 1], 15),
+            cube(5),
+        ),
+        (
+            "f32 2-16-16-1 on R^2",
+            f32_mlp(&[2, 16, 16, 1], 16),
+            Domain::whole(2),
+        ),
     ]
 }
 
 const CASES: [usize; 4] = [0, 1, 2, 3];
 
+/// The float32 nets of [`suite`].
+const F32_CASES: [usize; 6] = [4, 5, 6, 7, 8, 9];
+
 /// Enumeration only: patterns, interior points, maps; on 1 thread and on 2.
 #[divan::bench(consts = [1, 2], args = CASES, sample_count = 10, sample_size = 1)]
 fn count<const THREADS: usize>(b: Bencher, case: usize) {
+    let (_, net, dom) = suite().swap_remove(case);
+    b.bench(|| {
+        Enumerator::new(black_box(&net), dom.clone())
+            .with_threads(THREADS)
+            .with_details(false)
+            .run()
+            .unwrap()
+            .regions
+            .len()
+    });
+}
+
+/// Float32-weight nets, enumeration only, on 1 thread and on 2.
+#[divan::bench(consts = [1, 2], args = F32_CASES, sample_count = 3, sample_size = 1)]
+fn count_f32<const THREADS: usize>(b: Bencher, case: usize) {
     let (_, net, dom) = suite().swap_remove(case);
     b.bench(|| {
         Enumerator::new(black_box(&net), dom.clone())

@@ -56,11 +56,12 @@ pub use analysis::properties::{
 };
 pub use error::{Error, Result};
 pub use exact::interval::{DEFAULT_PRECISION, Interval};
-pub use exact::linalg::{Affine, HalfSpace, Matrix};
+pub use exact::linalg::{Affine, HalfSpace, Matrix, RaggedRow};
 pub use exact::points::{format_point, parse_point, parse_points};
 pub use exact::rational::{MAX_DIGITS, MAX_EXPONENT, NotFinite, ParseError, Q, dot};
 pub use geometry::lp::{Farkas, Feasibility, LpResult, feasible, interior_point, maximize};
 pub use geometry::polytope::Polytope;
+pub use net::builder::{Floats, NetworkBuilder};
 pub use net::network::{
     Activation, Form, Layer, LayerTrace, Network, Pattern, Piece, Shape, Trace,
 };

@@ -13,4 +13,6 @@ pub mod properties;
 pub mod property;
 pub mod quick;
 pub mod reasons;
+#[cfg(feature = "serde")]
+mod serde_impls;
 pub mod testing;

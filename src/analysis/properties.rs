@@ -994,6 +994,7 @@ fn sum_of_copies(m: usize) -> Layer {
     }
 }
 
+#[cfg(feature = "testing")]
 impl Checker<'_> {
     /// Searches for a counterexample with proptest (`cases` random cases from `seed`,
     /// shrunk toward small numerators and denominators). A search can find a failure, which
@@ -1104,9 +1105,11 @@ impl Checker<'_> {
 }
 
 /// Search cases: a scalar and two points.
+#[cfg(feature = "testing")]
 type Cases = proptest::strategy::BoxedStrategy<(Q, Vec<Q>, Vec<Q>)>;
 
 /// Random points of a domain (in domain coordinates) that shrink toward simple values.
+#[cfg(feature = "testing")]
 fn point_strategy(dom: &Domain) -> proptest::strategy::BoxedStrategy<Vec<Q>> {
     use proptest::strategy::Strategy;
     let k = dom.dim();

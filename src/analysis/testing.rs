@@ -31,6 +31,7 @@ use crate::analysis::properties::{Checker, Outcome, Property};
 use crate::net::network::Network;
 use crate::regions::domain::Domain;
 
+#[cfg(feature = "testing")]
 pub use crate::net::strategies::{
     bias_free_network, network, network_with, rational, rational_in, vector,
 };

@@ -30,11 +30,36 @@ pub struct DomainArgs {
     /// The segment from FROM to TO, written "FROM;TO" (each comma-separated).
     #[arg(long, value_name = "FROM;TO", allow_hyphen_values = true)]
     segment: Option<String>,
+    /// The input box of a VNN-LIB property: its (assert (<= X_i c)) and (assert (>= X_i c))
+    /// lines; its output constraints are skipped (a note says how many).
+    #[arg(long, value_name = "FILE.vnnlib", conflicts_with_all = ["box_spec", "slice", "segment"])]
+    box_from: Option<std::path::PathBuf>,
 }
 
 impl DomainArgs {
-    /// The domain these options describe for `net` (the orthant with `orthant`).
+    /// The domain these options describe for `net` (the orthant with `orthant`); with none
+    /// of them, the box the network file declares (an NNet file's [min, max]), else the
+    /// whole space.
     pub fn domain(&self, net: &Network, orthant: bool) -> Result<Domain> {
+        if let Some(path) = &self.box_from {
+            anyhow::ensure!(!orthant, "--box-from does not combine with --orthant");
+            return vnnlib_domain(path, net);
+        }
+        let given = self.box_spec.is_some() || self.slice.is_some() || self.segment.is_some();
+        if let (false, false, Some((lo, hi))) = (given, orthant, &net.input_box) {
+            let spec: Vec<String> = lo.iter().zip(hi).map(|(l, h)| format!("{l}:{h}")).collect();
+            eprintln!(
+                "note: domain: the input box the network file declares, --box {}",
+                spec.join(",")
+            );
+            return Ok(Domain::from_options(
+                net.input_dim(),
+                Some(&spec.join(",")),
+                None,
+                None,
+                false,
+            )?);
+        }
         Ok(Domain::from_options(
             net.input_dim(),
             self.box_spec.as_deref(),
@@ -43,6 +68,46 @@ impl DomainArgs {
             orthant,
         )?)
     }
+}
+
+/// The box of a VNN-LIB file, for `net`.
+fn vnnlib_domain(path: &std::path::Path, net: &Network) -> Result<Domain> {
+    use relucheck::net::import::{MAX_FILE_BYTES, read_capped, vnnlib};
+    let name = path.display().to_string();
+    let bytes = read_capped(path, MAX_FILE_BYTES)?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| anyhow::anyhow!("{name}: the file is not UTF-8 text"))?;
+    let b = vnnlib::input_box(&text, &name)?;
+    anyhow::ensure!(
+        b.lo.len() == net.input_dim(),
+        "{name}: declares {} inputs, the network takes {}",
+        b.lo.len(),
+        net.input_dim()
+    );
+    if let Some(i) = (0..b.lo.len()).find(|&i| b.lo[i] == b.hi[i]) {
+        anyhow::bail!(
+            "{name}: X_{i} is fixed to {} (lower bound = upper bound); region analysis needs a box of full dimension: look at a slice (--slice) instead",
+            b.lo[i]
+        );
+    }
+    if b.skipped_output_assertions > 0 {
+        eprintln!(
+            "note: {name}: the input box is used as the domain; {} assertion(s) on the outputs were skipped (the output property is not checked)",
+            b.skipped_output_assertions
+        );
+    }
+    let spec: Vec<String> =
+        b.lo.iter()
+            .zip(&b.hi)
+            .map(|(l, h)| format!("{l}:{h}"))
+            .collect();
+    Ok(Domain::from_options(
+        net.input_dim(),
+        Some(&spec.join(",")),
+        None,
+        None,
+        false,
+    )?)
 }
 
 /// The default region budget of the CLI (`--max-regions`).

@@ -4,7 +4,7 @@
 use super::args::{BudgetArgs, DomainArgs, Format};
 use anyhow::Result;
 use relucheck::analysis::certificate::Certificate;
-use relucheck::output::write_atomic;
+use relucheck::output::{escape_control, refuse_overwriting_inputs, write_output};
 use relucheck::{Checker, Domain, Network, Outcome, Property, Verdict, check_json};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -70,8 +70,11 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     let network = Network::load(&args.net)?;
     relucheck::exact::interval::check_precision(args.precision)?;
     let dom = args.domain.domain(&network, args.orthant)?;
-    if args.certificate.is_some() && args.property == "all" {
-        anyhow::bail!("--certificate needs one property, not all");
+    if let Some(path) = &args.certificate {
+        if args.property == "all" {
+            anyhow::bail!("--certificate needs one property, not all");
+        }
+        refuse_overwriting_inputs(path, &[&args.net])?;
     }
     let mut checker = args
         .budget
@@ -89,7 +92,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     recheck(&verdicts, &network, &dom)?;
     print(&verdicts, &network, &dom, args.format)?;
     if let Some(path) = &args.certificate {
-        write_certificate(path, &verdicts[0], &checker, &network, &dom)?;
+        write_certificate(path, &verdicts[0], &checker, (&network, &args.net), &dom)?;
     }
     Ok(exit_code(&verdicts))
 }
@@ -161,7 +164,7 @@ fn write_certificate(
     path: &Path,
     verdict: &Verdict,
     checker: &Checker,
-    network: &Network,
+    (network, net_path): (&Network, &Path),
     dom: &Domain,
 ) -> Result<()> {
     match verdict.outcome {
@@ -170,8 +173,11 @@ fn write_certificate(
             let cert = Certificate::build(network, verdict.property, dom, &regions)?;
             let mut text = serde_json::to_string_pretty(&cert.to_json())?;
             text.push('\n');
-            write_atomic(path, text.as_bytes())?;
-            eprintln!("certificate written to {}", path.display());
+            let shown = escape_control(&path.display().to_string());
+            if write_output(path, text.as_bytes(), &[net_path])? {
+                eprintln!("replaced the existing file {shown}");
+            }
+            eprintln!("certificate written to {shown}");
         }
         _ => eprintln!("no certificate written: the property does not hold (or is unknown)"),
     }

@@ -29,6 +29,7 @@ pub struct ReportArgs {
 }
 
 pub fn run(args: ReportArgs) -> Result<ExitCode> {
+    relucheck::output::refuse_overwriting_inputs(&args.out, &[&args.net])?;
     let network = Network::load(&args.net)?;
     let dom = args.domain.domain(&network, args.orthant)?;
     let time_limit = args.budget.time_limit()?;

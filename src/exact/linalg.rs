@@ -6,6 +6,24 @@
 use crate::exact::rational::{Q, dot};
 use std::fmt;
 
+/// Rows of different lengths given to [`Matrix::try_from_rows`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("row {row} has {len} values, expected {expected} (the length of row 0)")]
+pub struct RaggedRow {
+    /// The first row whose length differs from row 0's.
+    pub row: usize,
+    /// Its length.
+    pub len: usize,
+    /// The length of row 0.
+    pub expected: usize,
+}
+
+impl From<RaggedRow> for crate::error::Error {
+    fn from(e: RaggedRow) -> crate::error::Error {
+        crate::error::Error::Invalid(format!("matrix {e}"))
+    }
+}
+
 /// A dense `rows × cols` matrix of exact rationals, stored row-major.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Matrix {
@@ -33,14 +51,32 @@ impl Matrix {
         m
     }
 
-    /// Builds a matrix from its rows; `None` when the rows differ in length.
+    /// Builds a matrix from its rows; `None` when the rows differ in length
+    /// ([`Matrix::try_from_rows`] says which row).
     pub fn from_rows(rows: Vec<Vec<Q>>) -> Option<Matrix> {
+        Matrix::try_from_rows(rows).ok()
+    }
+
+    /// Builds a matrix from its rows, or says which row differs in length from row 0.
+    ///
+    /// ```
+    /// use relucheck::{Matrix, Q};
+    /// let m = Matrix::try_from_rows(vec![vec![Q::ONE, Q::ZERO], vec![Q::ZERO, Q::ONE]]);
+    /// assert_eq!(m.unwrap(), Matrix::identity(2));
+    /// let err = Matrix::try_from_rows(vec![vec![Q::ONE, Q::ZERO], vec![Q::ONE]]).unwrap_err();
+    /// assert_eq!(err.to_string(), "row 1 has 1 values, expected 2 (the length of row 0)");
+    /// ```
+    pub fn try_from_rows(rows: Vec<Vec<Q>>) -> Result<Matrix, RaggedRow> {
         let cols = rows.first().map_or(0, Vec::len);
-        if rows.iter().any(|r| r.len() != cols) {
-            return None;
+        if let Some(row) = rows.iter().position(|r| r.len() != cols) {
+            return Err(RaggedRow {
+                row,
+                len: rows[row].len(),
+                expected: cols,
+            });
         }
         let n = rows.len();
-        Some(Matrix {
+        Ok(Matrix {
             rows: n,
             cols,
             data: rows.into_iter().flatten().collect(),

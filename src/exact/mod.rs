@@ -4,6 +4,7 @@
 //!
 //! Uses nothing of ours but the error type. Everything above decides in these types.
 
+pub(crate) mod filtered;
 pub mod interval;
 pub(crate) mod intvec;
 pub mod linalg;

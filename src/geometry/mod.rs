@@ -4,6 +4,7 @@
 //! Uses only [`exact`](crate::exact).
 
 pub(crate) mod float_filter;
+pub(crate) mod lazy;
 pub mod lp;
 pub mod polytope;
 pub(crate) mod vrep;

@@ -20,13 +20,20 @@
 //!   description method, exact for any constraint system, degenerate or not) and
 //!   `|Z(u) ∩ Z(v)| >= d - 1`.
 //!
-//! Every decision is an exact sign of a [`Q`].
+//! Every decision is an exact sign. While a cell's vertices fit `i128` (integers over a
+//! common denominator) the signs are integer dot products; otherwise the vertices are
+//! [`Lazy`]: enclosures in `f64` intervals that decide most signs ([`crate::exact::filtered::sign`]),
+//! and exact coordinates computed only when an enclosure cannot decide or an output needs
+//! them.
 
+use crate::exact::filtered::Iv;
 use crate::exact::linalg::{HalfSpace, Matrix};
 use crate::exact::rational::Q;
-use crate::regions::domain::{Domain, DomainKind};
+use crate::geometry::lazy::{self, Lazy, Plane, Vertex};
+use crate::geometry::polytope::Polytope;
 use std::borrow::Cow;
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 /// The largest dimension in which boxes are handled with vertices (a `d`-cube has `2^d`).
 pub(crate) const MAX_VREP_DIM: usize = 6;
@@ -56,7 +63,7 @@ pub(crate) enum VCell {
     /// and lies on constraint `edges[i]`.
     /// `ints` holds each vertex over a common denominator, `[x, y, den]`, when it fits.
     Polygon {
-        pts: Vec<[Q; 2]>,
+        pts: Vec<Vertex>,
         ints: Vec<Option<[i128; 3]>>,
         edges: Vec<u32>,
     },
@@ -78,8 +85,8 @@ enum Coords {
     /// Each vertex as `d` integer numerators and a positive common denominator (`d + 1`
     /// entries), while every vertex fits `i128`: cuts then need integer arithmetic only.
     Int(Vec<i128>),
-    /// Exact coordinates (`d` entries each), once some vertex does not fit.
-    Exact(Vec<Q>),
+    /// Lazy vertices (one entry each), once some vertex does not fit.
+    Lazy(Vec<Vertex>),
 }
 
 impl General {
@@ -91,7 +98,7 @@ impl General {
     fn int(&self, i: usize) -> Option<&[i128]> {
         match &self.coords {
             Coords::Int(v) => Some(&v[i * (self.dim + 1)..(i + 1) * (self.dim + 1)]),
-            Coords::Exact(_) => None,
+            Coords::Lazy(_) => None,
         }
     }
 
@@ -108,17 +115,17 @@ impl General {
                         .collect(),
                 )
             }
-            Coords::Exact(v) => Cow::Borrowed(&v[i * self.dim..(i + 1) * self.dim]),
+            Coords::Lazy(v) => Cow::Borrowed(v[i].exact()),
         }
     }
 
-    /// All vertices' exact coordinates, flat.
-    fn exact(&self) -> Cow<'_, [Q]> {
+    /// The vertices as lazy vertices (given exactly from the integer forms).
+    fn lazy(&self) -> Cow<'_, [Vertex]> {
         match &self.coords {
-            Coords::Exact(v) => Cow::Borrowed(v),
+            Coords::Lazy(v) => Cow::Borrowed(v),
             Coords::Int(_) => Cow::Owned(
                 (0..self.len())
-                    .flat_map(|i| self.vert(i).into_owned())
+                    .map(|i| Lazy::given(self.vert(i).into_owned()))
                     .collect(),
             ),
         }
@@ -229,7 +236,7 @@ pub(crate) fn strictly_inside<'a>(
     forms.all(|f| f.and_then(|f| int_sign(f, point)) == Some(-1))
 }
 
-fn int2(p: &[Q; 2]) -> Option<[i128; 3]> {
+fn int2(p: &[Q]) -> Option<[i128; 3]> {
     int_form(p).map(|v| [v[0], v[1], v[2]])
 }
 
@@ -264,14 +271,15 @@ fn int_plane(row: &[Q], off: &Q) -> Option<Vec<i128>> {
     Some(v)
 }
 
-/// The exact sign of `row·p + off`, in integers when both forms fit.
-fn sign_at(plane: Option<&[i128]>, int: Option<&[i128]>, row: &[Q], off: &Q, p: &[Q]) -> i32 {
-    if let (Some(a), Some(x)) = (plane, int)
+/// The exact sign of the plane at a vertex, in integers when both forms fit, else filtered;
+/// with an enclosure of the value there (zero in integers: not needed then).
+fn sign_at(ints: Option<(&[i128], &[i128])>, plane: &Plane, p: &Lazy) -> (i8, Iv) {
+    if let Some((a, x)) = ints
         && let Some(s) = int_sign(a, x)
     {
-        return s;
+        return (s as i8, Iv::ZERO);
     }
-    eval(row, off, p).signum()
+    plane.sign_at(p)
 }
 
 /// In integers: the point where the plane (`[A.., B]`) meets the segment between the
@@ -327,9 +335,10 @@ fn int_crossing_into(
 
 /// A point strictly inside a full-dimensional polytope from all its vertices: with every
 /// vertex as `N_i / D_i` (`D_i > 0`), the point `Σ N_i / Σ D_i` is the convex combination with
-/// weights `D_i / Σ D_i`, all positive, so it lies in the interior. Integer sums only; the
-/// plain average of the vertices when a form is missing or a sum overflows.
-fn interior_from_vertices(g: &General) -> Vec<Q> {
+/// weights `D_i / Σ D_i`, all positive, so it lies in the interior. Integer sums only; with
+/// lazy vertices a simple rational near the centroid checked inside `cons`, else the plain
+/// average of the vertices.
+fn interior_from_vertices(g: &General, cons: &[HalfSpace]) -> Vec<Q> {
     let d = g.dim;
     if let Coords::Int(v) = &g.coords {
         let mut sum = vec![0i128; d + 1];
@@ -346,35 +355,25 @@ fn interior_from_vertices(g: &General) -> Vec<Q> {
                 .collect();
         }
     }
-    let all = g.exact();
+    if let Coords::Lazy(v) = &g.coords {
+        let ivs: Vec<&[Iv]> = v.iter().map(|p| p.iv()).collect();
+        if let Some(p) = lazy::simple_interior(&ivs, cons) {
+            return p;
+        }
+    }
     let n = Q::from_int(g.len() as i64);
     (0..d)
-        .map(|j| all.iter().skip(j).step_by(d).sum::<Q>() / &n)
+        .map(|j| (0..g.len()).map(|i| g.vert(i)[j].clone()).sum::<Q>() / &n)
         .collect()
 }
 
-/// `(vu·v - vv·u) / (vu - vv)`: the point of the segment `[u, v]` where an affine function
-/// with values `vu` at `u` and `vv` at `v` (of opposite signs) vanishes.
-fn crossing<'a>(u: &'a [Q], v: &'a [Q], vu: &Q, vv: &Q) -> impl Iterator<Item = Q> + 'a {
-    let den = (vu - vv).recip().expect("opposite signs");
-    let (a, b) = (vu * &den, vv * &den);
-    u.iter().zip(v).map(
-        move |(x, y)| {
-            if x == y { x.clone() } else { &a * y - &b * x }
-        },
-    )
-}
-
 impl VCell {
-    /// The domain as a cell: its constraints get local ids `0..m` in the order of
-    /// `dom.polytope().constraints()`. `None` when the domain is unbounded or too
-    /// high-dimensional for vertices.
-    pub(crate) fn from_domain(dom: &Domain) -> Option<VCell> {
-        if !dom.is_bounded() {
-            return None;
-        }
-        let k = dom.dim();
-        let cons = dom.polytope().constraints();
+    /// A bounded domain's polytope as a cell: its constraints get local ids `0..m` in their
+    /// order. `None` when it is unbounded, or above 2-D not a box of
+    /// [`Polytope::from_box`], or too high-dimensional for vertices.
+    pub(crate) fn from_polytope(poly: &Polytope) -> Option<VCell> {
+        let k = poly.dim();
+        let cons = poly.constraints();
         match k {
             1 => {
                 // a·y <= b: an upper end for a > 0, a lower end for a < 0.
@@ -405,7 +404,7 @@ impl VCell {
                 })
             }
             2 => {
-                let v = dom.polytope().vertices_2d()?;
+                let v = poly.vertices_2d()?;
                 if v.len() < 3 {
                     return None;
                 }
@@ -418,21 +417,12 @@ impl VCell {
                         .position(|h| h.slack(p).is_zero() && h.slack(q).is_zero())?;
                     edges.push(id as u32);
                 }
-                let pts: Vec<[Q; 2]> = v
-                    .into_iter()
-                    .map(|p| [p[0].clone(), p[1].clone()])
-                    .collect();
-                let ints = pts.iter().map(int2).collect();
+                let ints = v.iter().map(|p| int2(p)).collect();
+                let pts = v.into_iter().map(Lazy::given).collect();
                 Some(VCell::Polygon { pts, ints, edges })
             }
             _ if k <= MAX_VREP_DIM => {
-                let DomainKind::Box { lo, hi } = dom.kind() else {
-                    return None;
-                };
-                // Polytope::from_box: x_j <= hi_j is constraint 2j, -x_j <= -lo_j is 2j+1.
-                if cons.len() != 2 * k {
-                    return None;
-                }
+                let (lo, hi) = box_bounds(cons, k)?;
                 let words = (2 * k).div_ceil(64);
                 let mut verts = Vec::with_capacity(k << k);
                 let mut inc = vec![0u64; words << k];
@@ -447,7 +437,9 @@ impl VCell {
                 let ints: Option<Vec<Vec<i128>>> = verts.chunks(k).map(int_form).collect();
                 let coords = match ints {
                     Some(v) => Coords::Int(v.concat()),
-                    None => Coords::Exact(verts),
+                    None => {
+                        Coords::Lazy(verts.chunks(k).map(|p| Lazy::given(p.to_vec())).collect())
+                    }
                 };
                 Some(VCell::General(General {
                     dim: k,
@@ -503,18 +495,28 @@ impl VCell {
         }
     }
 
-    /// A point strictly inside: the centroid of three consecutive vertices of a polygon (never
-    /// collinear here), a positive combination of all vertices in higher dimension.
-    pub(crate) fn interior_point(&self) -> Vec<Q> {
+    /// A point strictly inside (`cons` are the cell's constraints): the centroid of three
+    /// consecutive vertices of a polygon (never collinear here), a positive combination of
+    /// all vertices in higher dimension; when the vertices are not all in integers, first a
+    /// simple rational near the centroid, checked inside `cons`.
+    pub(crate) fn interior_point(&self, cons: &[HalfSpace]) -> Vec<Q> {
         match self {
             VCell::Interval { lo, hi, .. } => vec![(lo + hi) * Q::new(1, 2)],
-            VCell::Polygon { pts, .. } => {
+            VCell::Polygon { pts, ints, .. } => {
+                if ints.iter().any(Option::is_none) {
+                    let ivs: Vec<&[Iv]> = pts.iter().map(|p| p.iv()).collect();
+                    if let Some(p) = lazy::simple_interior(&ivs, cons) {
+                        return p;
+                    }
+                }
                 let three = Q::from_int(3);
                 (0..2)
-                    .map(|j| (&pts[0][j] + &pts[1][j] + &pts[2][j]) / &three)
+                    .map(|j| {
+                        (&pts[0].exact()[j] + &pts[1].exact()[j] + &pts[2].exact()[j]) / &three
+                    })
                     .collect()
             }
-            VCell::General(g) => interior_from_vertices(g),
+            VCell::General(g) => interior_from_vertices(g, cons),
         }
     }
 
@@ -554,12 +556,13 @@ impl VCell {
             VCell::Polygon { pts, .. } => {
                 // Angles around the centroid, scaled by the number of vertices (no division).
                 let n = Q::from_int(pts.len() as i64);
+                let pts: Vec<&[Q]> = pts.iter().map(|p| p.exact()).collect();
                 let cx = pts.iter().map(|p| &p[0]).sum::<Q>();
                 let cy = pts.iter().map(|p| &p[1]).sum::<Q>();
-                let key = |p: &[Q; 2]| (&p[0] * &n - &cx, &p[1] * &n - &cy);
+                let key = |p: &[Q]| (&p[0] * &n - &cx, &p[1] * &n - &cy);
                 let lower =
                     |(dx, dy): &(Q, Q)| !(dy.is_positive() || (dy.is_zero() && dx.is_positive()));
-                let cmp = |p: &[Q; 2], q: &[Q; 2]| {
+                let cmp = |p: &[Q], q: &[Q]| {
                     let (u, w) = (key(p), key(q));
                     lower(&u).cmp(&lower(&w)).then_with(|| {
                         let cross = &u.0 * &w.1 - &u.1 * &w.0;
@@ -568,7 +571,7 @@ impl VCell {
                 };
                 let mut start = 0;
                 for i in 1..pts.len() {
-                    if cmp(&pts[i], &pts[start]) == Ordering::Less {
+                    if cmp(pts[i], pts[start]) == Ordering::Less {
                         start = i;
                     }
                 }
@@ -602,7 +605,7 @@ impl VCell {
             }
             VCell::Polygon { pts, edges, .. } => {
                 let i = edges.iter().position(|&e| e == id)?;
-                let (p, q) = (&pts[i], &pts[(i + 1) % pts.len()]);
+                let (p, q) = (pts[i].exact(), pts[(i + 1) % pts.len()].exact());
                 // The coordinate that varies along the edge.
                 let c = if p[0] != q[0] { 0 } else { 1 };
                 let (a, b) = (p[c].clone(), q[c].clone());
@@ -672,6 +675,31 @@ impl VCell {
     }
 }
 
+/// The bounds `(lo, hi)` of a box whose constraints are in the order of
+/// [`Polytope::from_box`] (`x_j <= hi_j` is constraint `2j`, `-x_j <= -lo_j` is `2j + 1`),
+/// `None` for any other list.
+fn box_bounds(cons: &[HalfSpace], k: usize) -> Option<(Vec<Q>, Vec<Q>)> {
+    if cons.len() != 2 * k {
+        return None;
+    }
+    let unit = |h: &HalfSpace, j: usize, sign: &Q| {
+        h.a.iter()
+            .enumerate()
+            .all(|(i, v)| if i == j { v == sign } else { v.is_zero() })
+    };
+    let mut lo = Vec::with_capacity(k);
+    let mut hi = Vec::with_capacity(k);
+    for j in 0..k {
+        let (up, down) = (&cons[2 * j], &cons[2 * j + 1]);
+        if !unit(up, j, &Q::ONE) || !unit(down, j, &-Q::ONE) {
+            return None;
+        }
+        hi.push(up.b.clone());
+        lo.push(-&down.b);
+    }
+    lo.iter().zip(&hi).all(|(a, b)| a < b).then_some((lo, hi))
+}
+
 /// The sides when no vertex is on one of them: `(Whole, Empty)` or `(Empty, Whole)`.
 fn trivial(has_pos: bool, has_neg: bool) -> Option<(Side, Side)> {
     if !has_neg {
@@ -685,58 +713,61 @@ fn trivial(has_pos: bool, has_neg: bool) -> Option<(Side, Side)> {
 }
 
 fn split_polygon(
-    pts: &[[Q; 2]],
+    pts: &[Vertex],
     ints: &[Option<[i128; 3]>],
     edges: &[u32],
     row: &[Q],
     off: &Q,
     id: u32,
 ) -> (Side, Side) {
-    let plane = int_plane(row, off);
-    let signs: Vec<i32> = pts
+    let int_pl = int_plane(row, off);
+    let plane = Arc::new(Plane::new(row, off));
+    let signs: Vec<(i8, Iv)> = pts
         .iter()
         .zip(ints)
-        .map(|(p, x)| sign_at(plane.as_deref(), x.as_ref().map(|x| &x[..]), row, off, p))
+        .map(|(p, x)| sign_at(int_pl.as_deref().zip(x.as_ref().map(|x| &x[..])), &plane, p))
         .collect();
-    if let Some(sides) = trivial(signs.contains(&1), signs.contains(&-1)) {
+    if let Some(sides) = trivial(signs.iter().any(|s| s.0 > 0), signs.iter().any(|s| s.0 < 0)) {
         return sides;
     }
     let n = pts.len();
     // One pass for both sides: (point, integer form, edge leaving it, on the line).
-    type V = ([Q; 2], Option<[i128; 3]>, u32, bool);
+    type V = (Vertex, Option<[i128; 3]>, u32, bool);
     let mut pos: Vec<V> = Vec::with_capacity(n + 1);
     let mut neg: Vec<V> = Vec::with_capacity(n + 1);
     for i in 0..n {
         let j = if i + 1 == n { 0 } else { i + 1 };
-        let (s, t) = (signs[i], signs[j]);
+        let (s, t) = (signs[i].0, signs[j].0);
         if s >= 0 {
-            pos.push((pts[i].clone(), ints[i], edges[i], s == 0));
+            pos.push((Arc::clone(&pts[i]), ints[i], edges[i], s == 0));
         }
         if s <= 0 {
-            neg.push((pts[i].clone(), ints[i], edges[i], s == 0));
+            neg.push((Arc::clone(&pts[i]), ints[i], edges[i], s == 0));
         }
         if s * t < 0 {
-            let fast = match (&plane, &ints[i], &ints[j]) {
+            let fast = match (&int_pl, &ints[i], &ints[j]) {
                 (Some(a), Some(u), Some(v)) => int_crossing(a, u, v),
                 _ => None,
             };
             let (x, xi) = match fast {
                 Some(w) => (
-                    [
+                    Lazy::given(vec![
                         Q::from_i128_parts(w[0], w[2]),
                         Q::from_i128_parts(w[1], w[2]),
-                    ],
+                    ]),
                     Some([w[0], w[1], w[2]]),
                 ),
                 None => {
-                    let (vi, vj) = (eval(row, off, &pts[i]), eval(row, off, &pts[j]));
-                    let mut it = crossing(&pts[i], &pts[j], &vi, &vj);
-                    let x = [it.next().expect("x"), it.next().expect("y")];
-                    let xi = int2(&x);
-                    (x, xi)
+                    let ((u, su), (v, sv)) = if s > 0 {
+                        ((&pts[i], signs[i].1), (&pts[j], signs[j].1))
+                    } else {
+                        ((&pts[j], signs[j].1), (&pts[i], signs[i].1))
+                    };
+                    let (su, sv) = (filled(su, &plane, u), filled(sv, &plane, v));
+                    (Lazy::crossing(u, v, su, sv, &plane), None)
                 }
             };
-            pos.push((x.clone(), xi, edges[i], true));
+            pos.push((Arc::clone(&x), xi, edges[i], true));
             neg.push((x, xi, edges[i], true));
         }
     }
@@ -760,13 +791,23 @@ fn split_polygon(
     (finish(pos), finish(neg))
 }
 
+/// The enclosure of the plane's value at a vertex: `iv` when the filter gave it, else (the
+/// sign was found in integers) computed now.
+fn filled(iv: Iv, plane: &Plane, v: &Lazy) -> Iv {
+    if iv == Iv::ZERO {
+        plane.sign_at(v).1
+    } else {
+        iv
+    }
+}
+
 fn split_general(g: &General, row: &[Q], off: &Q, id: u32) -> (Side, Side) {
     if let (Coords::Int(_), Some(plane)) = (&g.coords, int_plane(row, off))
         && let Some(sides) = split_general_int(g, &plane, id)
     {
         return sides;
     }
-    split_general_exact(g, row, off, id)
+    split_general_lazy(g, row, off, id)
 }
 
 /// The vertex pairs `(u, v)` with `h(u) > 0 > h(v)` joined by an edge, with the
@@ -872,7 +913,7 @@ fn assemble<T: Clone>(
     (pos, neg)
 }
 
-/// A cut in integers: `None` when some number overflows (then [`split_general_exact`]).
+/// A cut in integers: `None` when some number overflows (then [`split_general_lazy`]).
 fn split_general_int(g: &General, plane: &[i128], id: u32) -> Option<(Side, Side)> {
     let Coords::Int(coords) = &g.coords else {
         return None;
@@ -898,26 +939,22 @@ fn split_general_int(g: &General, plane: &[i128], id: u32) -> Option<(Side, Side
     Some(assemble(g, &signs, id, (coords, &new), &edges, Coords::Int))
 }
 
-/// A cut with exact rationals; the children stay in [`Coords::Exact`].
-fn split_general_exact(g: &General, row: &[Q], off: &Q, id: u32) -> (Side, Side) {
-    let d = g.dim;
-    let coords = g.exact();
-    let vals: Vec<Q> = coords.chunks(d).map(|p| eval(row, off, p)).collect();
-    let signs: Vec<i8> = vals.iter().map(|v| v.signum() as i8).collect();
+/// A cut with lazy vertices (filtered signs); the children stay in [`Coords::Lazy`].
+fn split_general_lazy(g: &General, row: &[Q], off: &Q, id: u32) -> (Side, Side) {
+    let verts = g.lazy();
+    let plane = Arc::new(Plane::new(row, off));
+    let vals: Vec<(i8, Iv)> = verts.iter().map(|p| plane.sign_at(p)).collect();
+    let signs: Vec<i8> = vals.iter().map(|v| v.0).collect();
     if let Some(sides) = trivial(signs.contains(&1), signs.contains(&-1)) {
         return sides;
     }
     let edges = crossing_edges(g, &signs);
-    let mut new = Vec::with_capacity(edges.len() * d);
-    for &(u, v) in &edges.pairs {
-        new.extend(crossing(
-            &coords[u * d..(u + 1) * d],
-            &coords[v * d..(v + 1) * d],
-            &vals[u],
-            &vals[v],
-        ));
-    }
-    assemble(g, &signs, id, (&coords, &new), &edges, Coords::Exact)
+    let new: Vec<Vertex> = edges
+        .pairs
+        .iter()
+        .map(|&(u, v)| Lazy::crossing(&verts[u], &verts[v], vals[u].1, vals[v].1, &plane))
+        .collect();
+    assemble(g, &signs, id, (&verts, &new), &edges, Coords::Lazy)
 }
 
 /// The dimension of the affine hull of the vertices `on` (at least one).
@@ -962,8 +999,9 @@ mod tests {
     #[test]
     fn integer_and_rational_cuts_agree() {
         // Cut the cube [-1, 1]^4 by a sequence of planes through both paths.
-        let dom = Domain::boxed(vec![-Q::ONE; 4], vec![Q::ONE; 4]).unwrap();
-        let Some(VCell::General(mut cell)) = VCell::from_domain(&dom) else {
+        let (lo, hi) = (vec![-Q::ONE; 4], vec![Q::ONE; 4]);
+        let cube = Polytope::from_box(&lo, &hi);
+        let Some(VCell::General(mut cell)) = VCell::from_polytope(&cube) else {
             panic!("a general cell");
         };
         let mut s = 1u64;
@@ -979,7 +1017,7 @@ mod tests {
             let off = next(101);
             let plane = int_plane(&row, &off).unwrap();
             let int = split_general_int(&cell, &plane, id).unwrap();
-            let exact = split_general_exact(&cell, &row, &off, id);
+            let exact = split_general_lazy(&cell, &row, &off, id);
             assert_eq!(listing(&int.0), listing(&exact.0), "cut {id}");
             assert_eq!(listing(&int.1), listing(&exact.1), "cut {id}");
             // Carry on with the larger side of the integer cut.

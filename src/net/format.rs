@@ -18,6 +18,9 @@
 //! - `name`, `description`: optional text.
 //! - `notes`: optional list of texts: caveats every result depends on (import writes them,
 //!   e.g. that a BatchNormalization factor is the exact value of a float32, not exact).
+//! - `input_box`: optional, one `[lo, hi]` per input: the input region the network is
+//!   meant for (NNet import writes the file's `[min, max]`); region commands use it as the
+//!   domain when none is given.
 //! - `input_shape`: `[n]` or `[C, H, W]` (values flattened row-major C, H, W, as in PyTorch).
 //! - `layers`: a list; each has a `type` and the fields below.
 //!
@@ -212,9 +215,12 @@ const LAYER_TYPES: &[&str] = &[
     "selu",
 ];
 
-/// Parses JSON text into a `Value`, with line and column on syntax errors.
+/// Parses JSON text into a `Value`, with line and column on syntax errors. A leading
+/// byte-order mark is skipped; a key that occurs twice in one object is an error (a parser
+/// would silently keep the last value).
 pub(crate) fn parse_json(text: &str, source: &str) -> Result<Value> {
-    serde_json::from_str(text).map_err(|e| Error::Json {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let v = serde_json::from_str(text).map_err(|e| Error::Json {
         source_name: source.to_string(),
         line: e.line(),
         column: e.column(),
@@ -224,7 +230,64 @@ pub(crate) fn parse_json(text: &str, source: &str) -> Result<Value> {
             .next()
             .unwrap_or("")
             .to_string(),
-    })
+    })?;
+    if let Some((key, offset)) = duplicate_key(text) {
+        let before = &text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+        return Err(Error::Json {
+            source_name: source.to_string(),
+            line,
+            column,
+            message: format!(
+                "the key {key:?} occurs twice in the same object; remove one (only one value can count)"
+            ),
+        });
+    }
+    Ok(v)
+}
+
+/// The first key that occurs twice in one object of `text` (valid JSON), decoded, and the
+/// byte offset of its second occurrence.
+fn duplicate_key(text: &str) -> Option<(String, usize)> {
+    // One entry per open container: the keys seen so far for an object, `None` for an array.
+    let mut open: Vec<Option<std::collections::HashSet<String>>> = Vec::new();
+    let mut expect_key = false;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' => {
+                open.push(Some(std::collections::HashSet::new()));
+                expect_key = true;
+            }
+            b'[' => open.push(None),
+            b'}' | b']' => {
+                open.pop();
+                expect_key = false;
+            }
+            b',' => expect_key = matches!(open.last(), Some(Some(_))),
+            b'"' => {
+                let start = i;
+                i += 1;
+                while bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                if expect_key {
+                    let key: String = serde_json::from_str(&text[start..=i]).ok()?;
+                    if let Some(Some(keys)) = open.last_mut()
+                        && !keys.insert(key.clone())
+                    {
+                        return Some((key, start));
+                    }
+                    expect_key = false;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 impl Network {
@@ -247,6 +310,13 @@ impl Network {
 
     /// Writes the network in the native format (pretty-printed, exact numbers).
     pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(&self.to_json_value()).expect("JSON values print");
+        s.push('\n');
+        s
+    }
+
+    /// The network in the native format, as a JSON value.
+    pub fn to_json_value(&self) -> Value {
         let mut top = Map::new();
         top.insert("relucheck".into(), json!(FORMAT_VERSION));
         if let Some(n) = &self.name {
@@ -257,6 +327,14 @@ impl Network {
         }
         if !self.notes.is_empty() {
             top.insert("notes".into(), json!(self.notes));
+        }
+        if let Some((lo, hi)) = &self.input_box {
+            let pairs = lo
+                .iter()
+                .zip(hi)
+                .map(|(l, h)| Value::Array(vec![q_to_value(l), q_to_value(h)]))
+                .collect();
+            top.insert("input_box".into(), Value::Array(pairs));
         }
         top.insert(
             "input_shape".into(),
@@ -269,9 +347,28 @@ impl Network {
             "layers".into(),
             Value::Array(self.layers().iter().map(layer_to_value).collect()),
         );
-        let mut s = serde_json::to_string_pretty(&Value::Object(top)).expect("JSON values print");
-        s.push('\n');
-        s
+        Value::Object(top)
+    }
+}
+
+/// With the `serde` feature: the native format, exactly as [`Network::to_json`] writes it.
+#[cfg(feature = "serde")]
+impl serde::Serialize for Network {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(&crate::output::PlainJson(&self.to_json_value()), s)
+    }
+}
+
+/// With the `serde` feature: the native format, read and validated as
+/// [`Network::from_json_str`] reads it (errors name the place, with `<serde>` as the source).
+/// Numbers are read from their text: through serde_json a decimal is the exact decimal
+/// written; a format that hands over floats gives their shortest decimal, so write
+/// exact values as strings (`"3/8"`).
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for Network {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Network, D::Error> {
+        let v = <Value as serde::Deserialize>::deserialize(d)?;
+        from_value(&v, &Ctx { source: "<serde>" }).map_err(serde::de::Error::custom)
     }
 }
 
@@ -383,6 +480,7 @@ fn from_value(v: &Value, cx: &Ctx) -> Result<Network> {
             "name",
             "description",
             "notes",
+            "input_box",
             "input_shape",
             "layers",
         ],
@@ -410,7 +508,43 @@ fn from_value(v: &Value, cx: &Ctx) -> Result<Network> {
     net.name = name;
     net.description = description;
     net.notes = notes;
+    net.input_box = input_box_field(top, net.input_dim(), cx)?;
     Ok(net)
+}
+
+/// The optional `input_box`: one `[lo, hi]` per input, `lo <= hi`.
+fn input_box_field(
+    top: &Map<String, Value>,
+    inputs: usize,
+    cx: &Ctx,
+) -> Result<Option<(Vec<Q>, Vec<Q>)>> {
+    let Some(v) = top.get("input_box") else {
+        return Ok(None);
+    };
+    let list = cx.list(v, "input_box", "a list of [lo, hi] pairs, one per input")?;
+    if list.len() != inputs {
+        return Err(cx.err(
+            "input_box",
+            format!(
+                "{} pairs for {inputs} inputs; give one [lo, hi] per input",
+                list.len()
+            ),
+        ));
+    }
+    let (mut lo, mut hi) = (Vec::new(), Vec::new());
+    for (i, p) in list.iter().enumerate() {
+        let path = format!("input_box[{i}]");
+        let pair = cx.numbers(p, &path)?;
+        let [l, h] = &pair[..] else {
+            return Err(cx.err(&path, "expected [lo, hi]"));
+        };
+        if l > h {
+            return Err(cx.err(&path, format!("lo {l} is larger than hi {h}")));
+        }
+        lo.push(l.clone());
+        hi.push(h.clone());
+    }
+    Ok(Some((lo, hi)))
 }
 
 /// The field `relucheck` must be the version this build reads.

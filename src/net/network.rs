@@ -63,6 +63,9 @@ pub struct Network {
     /// Caveats a reader of any result must know, e.g. that an imported value is the exact
     /// rational of a float a runtime computes rather than the exact real it stands for.
     pub notes: Vec<String>,
+    /// The input region the file declares (`[lo_i, hi_i]` per input), e.g. an NNet file's
+    /// `[min, max]`: region commands use it as the domain when none is given.
+    pub input_box: Option<(Vec<Q>, Vec<Q>)>,
     input_shape: Shape,
     layers: Vec<Layer>,
     /// `shapes[i]` is the input shape of layer `i`; the last entry is the output shape.
@@ -134,6 +137,7 @@ impl Network {
             name: None,
             description: None,
             notes: Vec::new(),
+            input_box: None,
             input_shape,
             layers,
             shapes,

@@ -163,6 +163,18 @@ pub fn regions_markdown(net: &Network, r: &Regions, max_rows: usize) -> String {
     s
 }
 
+/// With the `serde` feature: the document `relucheck regions --format json` prints (see the
+/// module docs), regions included; [`Regions`] does not know the network, so `"network"` is
+/// `null` and `"notes"` empty (use [`regions_json`] to fill them).
+#[cfg(feature = "serde")]
+impl serde::Serialize for Regions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut v = regions_value(None, &[], self, true);
+        v["notes"] = json!([]);
+        serde::Serialize::serialize(&crate::output::PlainJson(&v), s)
+    }
+}
+
 /// One region as JSON (see the module docs).
 pub fn region_json(r: &Regions, reg: &Region) -> Value {
     let mut v = json!({
@@ -191,15 +203,19 @@ pub fn region_json(r: &Regions, reg: &Region) -> Value {
 /// The whole enumeration as JSON (see the module docs); `with_regions = false` gives the
 /// counts only.
 pub fn regions_json(net: &Network, r: &Regions, with_regions: bool) -> Value {
+    regions_value(net.name.as_deref(), &net.notes, r, with_regions)
+}
+
+fn regions_value(name: Option<&str>, notes: &[String], r: &Regions, with_regions: bool) -> Value {
     let mut v = json!({
         "relucheck_regions": 1,
-        "network": net.name,
+        "network": name,
         "domain": r.domain.to_json(),
         "coordinates": r.domain.coordinate_names(),
         "complete": r.is_complete(),
         "stop": r.stop.describe(),
         "counts": {"regions": r.regions.len(), "pieces": r.piece_count},
-        "notes": net.notes,
+        "notes": notes,
     });
     if with_regions {
         v["regions"] = Value::Array(r.regions.iter().map(|g| region_json(r, g)).collect());

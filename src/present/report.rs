@@ -93,7 +93,7 @@ use crate::error::{Error, Result};
 use crate::exact::points::format_point;
 use crate::exact::rational::Q;
 use crate::net::network::{Activation, Layer, Network};
-use crate::output::{qs_to_strings, write_atomic};
+use crate::output::{qs_to_strings, write_folder_atomic};
 use crate::present::regions_text::region_json;
 use crate::present::svg;
 use crate::regions::formula::map_formulas;
@@ -149,28 +149,21 @@ pub struct Report {
 }
 
 impl Report {
-    /// Writes `report.md`, `report.json` and the pictures into `dir` (created if needed),
-    /// each file atomically; returns the paths written.
+    /// Writes `report.md`, `report.json` and the pictures into `dir`, as one unit: a
+    /// previous report there is replaced whole, so no file of it survives (see
+    /// [`write_folder_atomic`]); returns the paths written.
     pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>> {
-        std::fs::create_dir_all(dir).map_err(|error| Error::Io {
-            path: dir.display().to_string(),
-            error,
-        })?;
-        let mut written = Vec::new();
-        let mut put = |name: &str, bytes: &[u8]| -> Result<()> {
-            let p = dir.join(name);
-            write_atomic(&p, bytes)?;
-            written.push(p);
-            Ok(())
-        };
-        put("report.md", self.markdown.as_bytes())?;
         let mut j = serde_json::to_string_pretty(&self.json).expect("JSON values serialise");
         j.push('\n');
-        put("report.json", j.as_bytes())?;
+        let mut files: Vec<(&str, &[u8])> = vec![
+            ("report.md", self.markdown.as_bytes()),
+            ("report.json", j.as_bytes()),
+        ];
         for p in &self.pictures {
-            put(&p.file, p.svg.as_bytes())?;
+            files.push((&p.file, p.svg.as_bytes()));
         }
-        Ok(written)
+        write_folder_atomic(dir, &files)?;
+        Ok(files.iter().map(|(name, _)| dir.join(name)).collect())
     }
 }
 

@@ -56,15 +56,18 @@
 //! - what remains: an exact LP for a point of `R ∩ N` in the relative interior of `F`.
 
 use crate::error::Result;
+use crate::exact::intvec::{self, Den, Ints};
 use crate::exact::linalg::{Affine, HalfSpace, Matrix};
 use crate::exact::rational::Q;
 use crate::geometry::polytope::Polytope;
 use crate::geometry::vrep::{Side, VCell};
 use crate::net::network::{Network, Pattern, Piece};
 use crate::regions::domain::Domain;
+use num_bigint::BigInt;
+use num_traits::Zero;
 use std::collections::HashMap;
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -179,6 +182,8 @@ pub struct Regions {
     pub stop: StopReason,
     /// Exact LPs solved.
     pub lp_count: usize,
+    /// Signs of vertex cells that a float enclosure could not decide, computed exactly.
+    pub exact_fallbacks: u64,
     /// Wall time.
     pub elapsed: Duration,
     /// Pattern to id, built on first use.
@@ -247,6 +252,9 @@ pub struct Enumerator<'a> {
     progress: Option<Box<dyn FnMut(Progress) + 'a>>,
     /// Use the LP path even on bounded domains (to test one path against the other).
     force_lp: bool,
+    /// Decide every sign of the vertex cells exactly, without the float filter (to test one
+    /// path against the other).
+    exact_only: bool,
     threads: usize,
 }
 
@@ -346,6 +354,7 @@ impl<'a> Enumerator<'a> {
             details: true,
             progress: None,
             force_lp: false,
+            exact_only: false,
             threads: default_threads(),
         }
     }
@@ -429,7 +438,9 @@ impl<'a> Enumerator<'a> {
         let k = self.domain.dim();
         let mut lps = 0usize;
         let dom_cons = self.domain.polytope().constraints().to_vec();
-        let root = match VCell::from_domain(&self.domain).filter(|_| !self.force_lp) {
+        let bounded = self.domain.is_bounded() && !self.force_lp;
+        let vcell = bounded.then(|| VCell::from_polytope(self.domain.polytope()));
+        let root = match vcell.flatten() {
             Some(v) => Some(Geom::V(v)),
             None => {
                 lps += 1;
@@ -439,11 +450,14 @@ impl<'a> Enumerator<'a> {
         let walk = Walk {
             stages: &stages,
             int_rows: &int_rows,
+            big_layers: &stages.iter().map(BigLayer::new).collect::<Vec<_>>(),
             k,
             deadline: self.time_limit.map(|t| start + t),
             cap: self.max_regions.map(|m| m.saturating_add(1)),
             found: AtomicUsize::new(0),
             lps: AtomicUsize::new(lps),
+            fallbacks: AtomicU64::new(0),
+            exact_only: self.exact_only,
             timed_out: AtomicBool::new(false),
         };
         let mut leaves: Vec<Found> = Vec::new();
@@ -493,6 +507,7 @@ impl<'a> Enumerator<'a> {
             piece_count: None,
             stop,
             lp_count: lps,
+            exact_fallbacks: walk.fallbacks.load(Relaxed),
             elapsed: start.elapsed(),
             by_pattern: OnceLock::new(),
         };
@@ -944,16 +959,34 @@ type Found = (Region, Option<VCell>);
 struct Walk<'s> {
     stages: &'s [Stage],
     int_rows: &'s [Option<Vec<Vec<i128>>>],
+    /// The affine layers over one common denominator, for maps that leave `i128`.
+    big_layers: &'s [Option<BigLayer>],
     k: usize,
     deadline: Option<Instant>,
     /// At most this many leaves per subtree (the region budget plus one, to notice it).
     cap: Option<usize>,
     found: AtomicUsize,
     lps: AtomicUsize,
+    /// Exact fallbacks of the filtered signs, summed over threads.
+    fallbacks: AtomicU64,
+    /// The float filter off (see [`Enumerator::exact_only`]).
+    exact_only: bool,
     timed_out: AtomicBool,
 }
 
 impl Walk<'_> {
+    /// Runs `f` on this thread with the float filter set as asked, and counts its exact
+    /// fallbacks.
+    fn filtered<T>(&self, f: impl FnOnce() -> T) -> T {
+        let on = crate::exact::filtered::set_enabled(!self.exact_only);
+        let before = crate::exact::filtered::fallbacks();
+        let out = f();
+        let n = crate::exact::filtered::fallbacks() - before;
+        self.fallbacks.fetch_add(n, Relaxed);
+        crate::exact::filtered::set_enabled(on);
+        out
+    }
+
     fn is_leaf(&self, c: &Cell) -> bool {
         c.layer == self.stages.len()
     }
@@ -991,7 +1024,7 @@ impl Walk<'_> {
                 if self.is_leaf(&c) {
                     next.push(c);
                 } else {
-                    self.expand(c, &mut next, &mut lps);
+                    self.filtered(|| self.expand(c, &mut next, &mut lps));
                 }
             }
             front = next;
@@ -1000,7 +1033,7 @@ impl Walk<'_> {
         if threads <= 1 {
             return front
                 .into_iter()
-                .flat_map(|c| self.subtree(c, &[], tick))
+                .flat_map(|c| self.filtered(|| self.subtree(c, &[], tick)))
                 .collect();
         }
         let items: Vec<Mutex<Option<Cell>>> =
@@ -1013,7 +1046,8 @@ impl Walk<'_> {
         let mut tick = || tick(self.found.load(Relaxed), self.lps.load(Relaxed));
         par_map(items.len(), threads, &mut tick, |i| {
             let cell = items[i].lock().expect("unpoisoned").take();
-            self.subtree(cell.expect("taken once"), &held[..=i], &mut |_, _| {})
+            let cell = cell.expect("taken once");
+            self.filtered(|| self.subtree(cell, &held[..=i], &mut |_, _| {}))
         })
         .into_iter()
         .flatten()
@@ -1073,15 +1107,16 @@ impl Walk<'_> {
 
     /// A leaf as a region (id 0 until the regions are joined) and its vertex cell.
     fn region(&self, c: Cell) -> Found {
+        let cons = c.cons.to_vec();
         let (point, v) = match c.geom {
-            Geom::V(v) => (v.interior_point(), Some(v)),
+            Geom::V(v) => (v.interior_point(&cons), Some(v)),
             Geom::H(p) => (p, None),
         };
         let map = Arc::try_unwrap(c.map).unwrap_or_else(|m| (*m).clone());
         let region = Region {
             id: 0,
             pattern: Pattern(c.pattern),
-            polytope: Polytope::new(self.k, c.cons.to_vec()),
+            polytope: Polytope::new(self.k, cons),
             interior_point: point,
             map,
             curved: c.curved,
@@ -1099,7 +1134,8 @@ impl Walk<'_> {
         let (stages, k) = (self.stages, self.k);
         match &stages[cell.layer] {
             Stage::Affine(a) => {
-                cell.map = Arc::new(compose(&cell.map, a, &self.int_rows[cell.layer]));
+                let (rows, big) = (&self.int_rows[cell.layer], &self.big_layers[cell.layer]);
+                cell.map = Arc::new(compose(&cell.map, a, rows, big.as_ref()));
                 cell.pattern.push(Vec::new());
                 cell.layer += 1;
                 out.push(cell);
@@ -1191,7 +1227,12 @@ impl Walk<'_> {
 /// `outer ∘ map` (first `map`, then `outer`), with the products summed in integers over
 /// common denominators when everything fits (`rows`: `outer`'s rows `[a_i.., c_i, L_i]`,
 /// `L_i` their denominator), else in [`Q`].
-fn compose(map: &Affine, outer: &Affine, rows: &Option<Vec<Vec<i128>>>) -> Affine {
+fn compose(
+    map: &Affine,
+    outer: &Affine,
+    rows: &Option<Vec<Vec<i128>>>,
+    big: Option<&BigLayer>,
+) -> Affine {
     // Bringing `map` to integers costs about as much as a few rows of products in `Q`
     // (measured: the integer path wins from about four rows of `outer`).
     if outer.output_dim() < 4 {
@@ -1199,7 +1240,78 @@ fn compose(map: &Affine, outer: &Affine, rows: &Option<Vec<Vec<i128>>>) -> Affin
     }
     rows.as_ref()
         .and_then(|rows| compose_int(map, outer, rows))
+        .or_else(|| big.map(|b| b.compose(map)))
         .unwrap_or_else(|| map.then(outer))
+}
+
+/// An affine layer `x -> W x + b` as integers over one common denominator `E`.
+struct BigLayer {
+    /// `W·E`, row by row (`rows × cols`).
+    w: Vec<BigInt>,
+    /// `b·E`.
+    b: Vec<BigInt>,
+    cols: usize,
+    den: Den,
+}
+
+impl BigLayer {
+    fn new(stage: &Stage) -> Option<BigLayer> {
+        let Stage::Affine(a) = stage else {
+            return None;
+        };
+        let (rows, cols) = (a.output_dim(), a.input_dim());
+        let entries = (0..rows).flat_map(|i| a.a.row(i).iter()).chain(&a.c);
+        let (ints, den) = intvec::from_qs(entries);
+        let mut w = ints.into_big();
+        let b = w.split_off(rows * cols);
+        Some(BigLayer { w, b, cols, den })
+    }
+
+    /// `self ∘ map` in integers: with `map = [A c] / D`, the composition is
+    /// `[W_int A_int, W_int c_int + b_int D] / (E D)`; no gcd until the values become `Q`
+    /// (by trailing zeros when the denominators are powers of two).
+    fn compose(&self, map: &Affine) -> Affine {
+        let (n, k) = (map.output_dim(), map.input_dim());
+        debug_assert_eq!(n, self.cols);
+        let entries = (0..n).flat_map(|t| map.a.row(t).iter().chain([&map.c[t]]));
+        let (ints, den) = intvec::from_qs(entries);
+        let m = ints.into_big();
+        let d = den.value();
+        // Rows of the map that are zero (units off) add nothing.
+        let live: Vec<usize> = (0..n)
+            .filter(|&t| {
+                m[t * (k + 1)..(t + 1) * (k + 1)]
+                    .iter()
+                    .any(|x| !x.is_zero())
+            })
+            .collect();
+        let rows = self.b.len();
+        let mut out = Vec::with_capacity(rows * (k + 1));
+        for i in 0..rows {
+            let w = &self.w[i * n..(i + 1) * n];
+            let mut acc = vec![BigInt::zero(); k + 1];
+            for &t in &live {
+                if w[t].is_zero() {
+                    continue;
+                }
+                for (a, x) in acc.iter_mut().zip(&m[t * (k + 1)..(t + 1) * (k + 1)]) {
+                    if !x.is_zero() {
+                        *a += &w[t] * x;
+                    }
+                }
+            }
+            acc[k] += &self.b[i] * &d;
+            out.extend(acc);
+        }
+        let qs = intvec::to_qs(&Ints::Big(out), &self.den.mul(&den));
+        let mut a = Matrix::zeros(rows, k);
+        let mut c = Vec::with_capacity(rows);
+        for (i, row) in qs.chunks(k + 1).enumerate() {
+            a.row_mut(i).clone_from_slice(&row[..k]);
+            c.push(row[k].clone());
+        }
+        Affine { a, c }
+    }
 }
 
 fn compose_int(map: &Affine, outer: &Affine, rows: &[Vec<i128>]) -> Option<Affine> {
@@ -1471,6 +1583,194 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The filtered path against the pure exact one (`exact_only`): identical regions,
+    /// patterns, maps, minimal inequalities, vertices, neighbours and pieces; each path's
+    /// interior points strictly inside the other's regions. Returns the filtered run.
+    fn same_filtered(net: &Network, dom: Domain) -> Regions {
+        let run = |exact: bool| {
+            let mut e = Enumerator::new(net, dom.clone()).with_threads(1);
+            e.exact_only = exact;
+            e.run().unwrap()
+        };
+        let (f, x) = (run(false), run(true));
+        assert_eq!(f.regions.len(), x.regions.len());
+        assert_eq!(f.piece_count, x.piece_count);
+        for (a, b) in f.regions.iter().zip(&x.regions) {
+            assert_eq!(
+                (&a.pattern, &a.map, &a.polytope, &a.bounded, &a.vertices),
+                (&b.pattern, &b.map, &b.polytope, &b.bounded, &b.vertices),
+                "region {}",
+                a.id
+            );
+            assert_eq!(
+                (&a.facets, a.piece),
+                (&b.facets, b.piece),
+                "region {}",
+                a.id
+            );
+            assert!(b.polytope.contains_strictly(&a.interior_point));
+            assert!(a.polytope.contains_strictly(&b.interior_point));
+        }
+        f
+    }
+
+    /// A seeded net with float32 weights (uniform, scaled by the fan-in) or small integers.
+    fn random_net(widths: &[usize], seed: u64, float32: bool) -> Network {
+        let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        let mut next = |fan_in: usize| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            let u = (s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0;
+            if float32 {
+                Q::from_f32((u * 1.7 / (fan_in as f64).sqrt()) as f32).unwrap()
+            } else {
+                q((u * 4.0).round() as i64)
+            }
+        };
+        let mut layers = vec![];
+        for (i, w) in widths.windows(2).enumerate() {
+            let rows = (0..w[1])
+                .map(|_| (0..w[0]).map(|_| next(w[0])).collect())
+                .collect();
+            let bias = (0..w[1]).map(|_| next(1)).collect();
+            layers.push(Layer::Dense {
+                weights: Matrix::from_rows(rows).unwrap(),
+                bias,
+            });
+            if i + 2 < widths.len() {
+                layers.push(Layer::Activation(Activation::Relu));
+            }
+        }
+        Network::new(Shape::Flat(widths[0]), layers).unwrap()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        /// Random nets, 1-D to 5-D, float32 and small-integer weights, on a box and on the
+        /// whole space: the filtered and the pure exact path agree.
+        #[test]
+        fn filtered_and_exact_paths_agree(
+            d in 1usize..=5,
+            hidden in proptest::collection::vec(2usize..=5, 1..=2),
+            seed in proptest::prelude::any::<u64>(),
+            float32 in proptest::prelude::any::<bool>(),
+            whole in proptest::prelude::any::<bool>(),
+        ) {
+            let mut widths = vec![d];
+            widths.extend(hidden.iter().map(|&h| if d >= 4 { h.min(3) } else { h }));
+            widths.push(1);
+            let net = random_net(&widths, seed, float32);
+            let dom = if whole && d <= 3 { Domain::whole(d) } else { cube(d) };
+            same_filtered(&net, dom);
+        }
+    }
+
+    #[test]
+    fn big_integer_composition_is_the_rational_one() {
+        // Float32 layers after a map with odd denominators and a zero row.
+        let net = random_net(&[3, 6, 5, 1], 9, true);
+        let mut map = Affine {
+            a: Matrix::from_rows(vec![
+                vec![Q::new(1, 3), Q::from_f32(0.1).unwrap()],
+                vec![q(0), q(0)],
+                vec![Q::new(-7, 5), Q::from_f32(-3.5e-6).unwrap()],
+            ])
+            .unwrap(),
+            c: vec![Q::new(2, 9), q(0), Q::from_f32(1e-20).unwrap()],
+        };
+        let mut checked = 0;
+        for l in net.layers() {
+            let Layer::Dense { weights, bias } = l else {
+                continue;
+            };
+            let outer = Affine {
+                a: weights.clone(),
+                c: bias.clone(),
+            };
+            let big = BigLayer::new(&Stage::Affine(outer.clone())).unwrap();
+            let want = map.then(&outer);
+            assert_eq!(big.compose(&map), want);
+            map = want;
+            checked += 1;
+        }
+        assert_eq!(checked, 3);
+    }
+
+    #[test]
+    fn near_degenerate_float32_nets_defer_to_exact_signs() {
+        // One hidden layer of lines in the square, with float32 weights (2^-70, 2^-100 and
+        // 2^-40 are float32 numbers): x - y and x + y meet at the origin; x + 2^-70·y passes
+        // exactly through that vertex; x + 2^-100 misses it by 2^-100 (three lines through a
+        // point up to far below one ulp of f64); x + 2^-70·y + 2^-40 is 2^-40 from the
+        // third; then two lines that cut them all.
+        let e = |k: i64| Q::pow2(-k);
+        let rows = vec![
+            vec![q(1), q(-1)],
+            vec![q(1), q(1)],
+            vec![q(1), e(70)],
+            vec![q(1), q(0)],
+            vec![q(1), e(70)],
+            vec![Q::new(3, 8), q(1)],
+            vec![q(-1), Q::new(5, 16)],
+        ];
+        let bias = vec![q(0), q(0), q(0), e(100), e(40), Q::new(-1, 4), e(90)];
+        let n = rows.len();
+        let net = Network::new(
+            Shape::Flat(2),
+            vec![
+                Layer::Dense {
+                    weights: Matrix::from_rows(rows).unwrap(),
+                    bias,
+                },
+                Layer::Activation(Activation::Relu),
+                Layer::Dense {
+                    weights: Matrix::from_rows(vec![(1..=n as i64).map(q).collect()]).unwrap(),
+                    bias: vec![q(0)],
+                },
+            ],
+        )
+        .unwrap();
+        let f = same_filtered(&net, cube(2));
+        assert!(
+            f.exact_fallbacks > 0,
+            "the filter cannot decide these signs"
+        );
+        // An independent count: the LP path, which uses no vertices.
+        let mut lp = Enumerator::new(&net, cube(2));
+        lp.force_lp = true;
+        let lp = lp.run().unwrap();
+        assert_eq!(f.regions.len(), lp.regions.len());
+        for (a, b) in f.regions.iter().zip(&lp.regions) {
+            assert_eq!((&a.pattern, &a.polytope), (&b.pattern, &b.polytope));
+        }
+        // The strip of width 2^-40 between the third and fifth lines is a region.
+        assert!(f.regions.len() >= 12, "{} regions", f.regions.len());
+        // The same lines in 3-D (a prism over the square): general-dimension cells.
+        let lift = |net: &Network| {
+            let Layer::Dense { weights, bias } = &net.layers()[0] else {
+                unreachable!()
+            };
+            let rows = (0..weights.rows())
+                .map(|r| {
+                    vec![
+                        weights[(r, 0)].clone(),
+                        weights[(r, 1)].clone(),
+                        Q::new(1, 64),
+                    ]
+                })
+                .collect();
+            let mut layers = net.layers().to_vec();
+            layers[0] = Layer::Dense {
+                weights: Matrix::from_rows(rows).unwrap(),
+                bias: bias.clone(),
+            };
+            Network::new(Shape::Flat(3), layers).unwrap()
+        };
+        let f3 = same_filtered(&lift(&net), cube(3));
+        assert!(f3.exact_fallbacks > 0);
     }
 
     #[test]

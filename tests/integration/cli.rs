@@ -408,3 +408,82 @@ fn certificate_round_trip_through_the_cli() {
     let o = relucheck(&["verify", c, "--network", "examples/xor.json"]);
     assert_clean_error(o.status.code().unwrap(), &stderr(&o), "invalid JSON");
 }
+
+/// The verdict names the domain, and `--domain` requires one: a certificate for the
+/// orthant is not one for the whole space.
+#[test]
+fn verify_names_and_requires_the_domain() {
+    let dir = std::env::temp_dir().join(format!("relucheck-certdom-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cert = dir.join("cert.json");
+    let c = cert.to_str().unwrap();
+    let net = "examples/forum-question.json";
+    let o = relucheck(&[
+        "check",
+        net,
+        "-p",
+        "affine",
+        "--orthant",
+        "--certificate",
+        c,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = relucheck(&["verify", c, "--network", net]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o).contains("holds for forum question on the non-negative orthant x >= 0 of R^2"),
+        "{}",
+        stdout(&o)
+    );
+    let o = relucheck(&["verify", c, "--network", net, "--domain", "orthant"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    for other in [
+        "whole",
+        "box:0:1",
+        "segment:0,0;1,1",
+        "slice:0,0;1,0;0,1@0:1,0:1",
+    ] {
+        let o = relucheck(&["verify", c, "--network", net, "--domain", other]);
+        assert_eq!(o.status.code(), Some(2), "{other}: {}", stdout(&o));
+        assert!(
+            stdout(&o).contains("holds on the non-negative orthant x >= 0 of R^2, not on"),
+            "{other}: {}",
+            stdout(&o)
+        );
+    }
+    for bad in ["everywhere", "whole:1", "box:1:0", "box:0:1,0:1,0:1"] {
+        let o = relucheck(&["verify", c, "--network", net, "--domain", bad]);
+        assert_clean_error(o.status.code().unwrap(), &stderr(&o), "--");
+    }
+    // A box certificate: the box is named with its bounds and required exactly.
+    let o = relucheck(&[
+        "check",
+        net,
+        "-p",
+        "affine",
+        "--box",
+        "0:1/2,1:2",
+        "--certificate",
+        c,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = relucheck(&["verify", c, "--network", net, "--domain", "box:0:0.5,1:2"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("on the box [0, 1/2] x [1, 2]"),
+        "{}",
+        stdout(&o)
+    );
+    let o = relucheck(&["verify", c, "--network", net, "--domain", "box:0:1,1:2"]);
+    assert_eq!(o.status.code(), Some(2));
+    // Duplicate keys are refused, naming the place.
+    let text = std::fs::read_to_string(&cert).unwrap();
+    std::fs::write(
+        &cert,
+        text.replacen("\"property\"", "\"property\": \"linear\", \"property\"", 1),
+    )
+    .unwrap();
+    let o = relucheck(&["verify", c, "--network", net]);
+    assert_clean_error(o.status.code().unwrap(), &stderr(&o), "given twice");
+    assert!(stderr(&o).contains("cert.json:3:"), "{}", stderr(&o));
+}

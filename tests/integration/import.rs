@@ -23,7 +23,36 @@ use relucheck::net::import::{ImportOptions, NnetOptions, from_nnet_str, from_onn
 use relucheck::{Activation, Error, Layer, Network, Q};
 use serde_json::Value;
 
-const VALID: &[&str] = &["mlp", "cnn", "batchnorm", "leaky_prelu", "clip_abs_avg"];
+const VALID: &[&str] = &[
+    "mlp",
+    "cnn",
+    "batchnorm",
+    "leaky_prelu",
+    "clip_abs_avg",
+    "rank3",
+    "left_matmul",
+    "gemm_trans",
+    "nhwc",
+    "external",
+];
+
+/// The fixture input in the layout relucheck's network takes: `nhwc` begins with a
+/// Transpose to NCHW, which becomes the network's input layout (its notes say so).
+fn network_layout(name: &str, x: Vec<f32>) -> Vec<f32> {
+    if name != "nhwc" {
+        return x;
+    }
+    let (h, w, c) = (4, 4, 2);
+    let mut out = Vec::with_capacity(x.len());
+    for k in 0..c {
+        for i in 0..h {
+            for j in 0..w {
+                out.push(x[(i * w + j) * c + k]);
+            }
+        }
+    }
+    out
+}
 
 fn fixture(name: &str) -> Value {
     let text = std::fs::read_to_string(repo(&format!("fixtures/onnx/{name}.json"))).unwrap();
@@ -50,7 +79,7 @@ fn deviation(name: &str) -> (f64, f64) {
     assert!(cases.len() >= 3, "{name}: too few cases");
     let (mut worst, mut worst_elem) = (0f64, 0f64);
     for case in cases {
-        let x = from_bits(&case["input_bits"]);
+        let x = network_layout(name, from_bits(&case["input_bits"]));
         let want = from_bits(&case["output_bits"]);
         let got = net.eval(&exact(&x)).unwrap();
         assert_eq!(got.len(), want.len(), "{name}: output size");
@@ -210,7 +239,7 @@ fn onnx_unsupported_operators_name_the_node_and_the_fix() {
 // ---------------------------------------------------------------------------------------
 // Models built here, to cover every dtype and operator form.
 
-fn tensor(name: &str, dims: &[i64]) -> TensorProto {
+pub(crate) fn tensor(name: &str, dims: &[i64]) -> TensorProto {
     TensorProto {
         name: name.into(),
         dims: dims.to_vec(),
@@ -218,7 +247,7 @@ fn tensor(name: &str, dims: &[i64]) -> TensorProto {
     }
 }
 
-fn f32s(name: &str, dims: &[i64], v: &[f32]) -> TensorProto {
+pub(crate) fn f32s(name: &str, dims: &[i64], v: &[f32]) -> TensorProto {
     TensorProto {
         data_type: 1,
         float_data: v.to_vec(),
@@ -226,7 +255,7 @@ fn f32s(name: &str, dims: &[i64], v: &[f32]) -> TensorProto {
     }
 }
 
-fn f32s_raw(name: &str, dims: &[i64], v: &[f32]) -> TensorProto {
+pub(crate) fn f32s_raw(name: &str, dims: &[i64], v: &[f32]) -> TensorProto {
     TensorProto {
         data_type: 1,
         raw_data: v.iter().flat_map(|x| x.to_le_bytes()).collect(),
@@ -234,7 +263,7 @@ fn f32s_raw(name: &str, dims: &[i64], v: &[f32]) -> TensorProto {
     }
 }
 
-fn ints(name: &str, dims: &[i64], v: &[i64]) -> TensorProto {
+pub(crate) fn ints(name: &str, dims: &[i64], v: &[i64]) -> TensorProto {
     TensorProto {
         data_type: 7,
         int64_data: v.to_vec(),
@@ -242,7 +271,12 @@ fn ints(name: &str, dims: &[i64], v: &[i64]) -> TensorProto {
     }
 }
 
-fn node(op: &str, inputs: &[&str], output: &str, attrs: Vec<AttributeProto>) -> NodeProto {
+pub(crate) fn node(
+    op: &str,
+    inputs: &[&str],
+    output: &str,
+    attrs: Vec<AttributeProto>,
+) -> NodeProto {
     NodeProto {
         input: inputs.iter().map(|s| s.to_string()).collect(),
         output: vec![output.into()],
@@ -253,7 +287,7 @@ fn node(op: &str, inputs: &[&str], output: &str, attrs: Vec<AttributeProto>) -> 
     }
 }
 
-fn attr_f(name: &str, f: f32) -> AttributeProto {
+pub(crate) fn attr_f(name: &str, f: f32) -> AttributeProto {
     AttributeProto {
         name: name.into(),
         f,
@@ -262,7 +296,7 @@ fn attr_f(name: &str, f: f32) -> AttributeProto {
     }
 }
 
-fn attr_i(name: &str, i: i64) -> AttributeProto {
+pub(crate) fn attr_i(name: &str, i: i64) -> AttributeProto {
     AttributeProto {
         name: name.into(),
         i,
@@ -271,7 +305,7 @@ fn attr_i(name: &str, i: i64) -> AttributeProto {
     }
 }
 
-fn attr_is(name: &str, v: &[i64]) -> AttributeProto {
+pub(crate) fn attr_is(name: &str, v: &[i64]) -> AttributeProto {
     AttributeProto {
         name: name.into(),
         ints: v.to_vec(),
@@ -280,7 +314,7 @@ fn attr_is(name: &str, v: &[i64]) -> AttributeProto {
     }
 }
 
-fn value_info(name: &str, dims: &[Option<i64>]) -> ValueInfoProto {
+pub(crate) fn value_info(name: &str, dims: &[Option<i64>]) -> ValueInfoProto {
     ValueInfoProto {
         name: name.into(),
         r#type: Some(TypeProto {
@@ -302,7 +336,7 @@ fn value_info(name: &str, dims: &[Option<i64>]) -> ValueInfoProto {
     }
 }
 
-fn build(
+pub(crate) fn build(
     opset: i64,
     input: &[Option<i64>],
     nodes: Vec<NodeProto>,
@@ -327,11 +361,11 @@ fn build(
     .encode_to_vec()
 }
 
-fn q(s: &str) -> Q {
+pub(crate) fn q(s: &str) -> Q {
     Q::parse(s).unwrap()
 }
 
-fn qs(v: &[&str]) -> Vec<Q> {
+pub(crate) fn qs(v: &[&str]) -> Vec<Q> {
     v.iter().map(|s| q(s)).collect()
 }
 
@@ -447,12 +481,16 @@ fn every_dtype_and_encoding_is_exact() {
     .to_string();
     assert!(e.contains("node 0 \"my_matmul\" (MatMul)"), "{e}");
     assert!(
-        e.contains("takes 1 inputs, but the previous layer gives 2"),
+        e.contains("takes rows of 1 values, but the value [1, 2] has rows of 2"),
         "{e}"
     );
 }
 
-fn one_op(opset: i64, nodes: Vec<NodeProto>, init: Vec<TensorProto>) -> Result<Network, Error> {
+pub(crate) fn one_op(
+    opset: i64,
+    nodes: Vec<NodeProto>,
+    init: Vec<TensorProto>,
+) -> Result<Network, Error> {
     let out = nodes.last().unwrap().output[0].clone();
     from_onnx_bytes(
         &build(opset, &[Some(1), Some(3)], nodes, init, &out),
@@ -460,7 +498,7 @@ fn one_op(opset: i64, nodes: Vec<NodeProto>, init: Vec<TensorProto>) -> Result<N
     )
 }
 
-fn eval(net: &Network, x: &[&str]) -> Vec<Q> {
+pub(crate) fn eval(net: &Network, x: &[&str]) -> Vec<Q> {
     net.eval(&qs(x)).unwrap()
 }
 
@@ -677,13 +715,14 @@ fn reshape_flatten_and_pooling_forms() {
     .unwrap_err()
     .to_string();
     assert!(e.contains("group"), "{e}");
-    let e = build4(
+    // A reshape of the input to any dims of the same size keeps the values' order: the
+    // network takes them flat.
+    let net = build4(
         vec![node("Reshape", &["x", "s"], "y", vec![])],
         vec![ints("s", &[3], &[1, 4, 4])],
     )
-    .unwrap_err()
-    .to_string();
-    assert!(e.contains("only reshapes that flatten"), "{e}");
+    .unwrap();
+    assert_eq!(net.input_shape(), relucheck::Shape::Flat(16));
 }
 
 #[test]
@@ -778,7 +817,12 @@ fn branches_and_other_unsupported_graphs_are_clear_errors() {
 
 #[test]
 fn nnet_outputs_match_the_hand_computation() {
-    let net = Network::load(repo("fixtures/nnet/tiny.nnet")).unwrap();
+    let text = std::fs::read_to_string(repo("fixtures/nnet/tiny.nnet")).unwrap();
+    let unclamped = NnetOptions {
+        clamp: false,
+        ..NnetOptions::default()
+    };
+    let net = from_nnet_str(&text, "tiny.nnet", unclamped).unwrap();
     // Layers: normalisation, dense, relu, dense, de-normalisation.
     let kinds: Vec<_> = net.layers().iter().map(Layer::kind).collect();
     assert_eq!(kinds, ["dense", "dense", "relu", "dense", "dense"]);
@@ -798,9 +842,16 @@ fn nnet_outputs_match_the_hand_computation() {
         panic!()
     };
     assert_eq!(weights.row(0)[0], Q::new(1, 10));
-    assert!(net.notes[0].contains("does not clamp") && net.notes[0].contains("--box -1:1,0:2"));
-    let text = std::fs::read_to_string(repo("fixtures/nnet/tiny.nnet")).unwrap();
-    let bare = from_nnet_str(&text, "tiny.nnet", NnetOptions { normalize: false }).unwrap();
+    assert!(
+        net.notes[0].contains("without the clamp") && net.notes[0].contains("--box -1:1,0:2"),
+        "{:?}",
+        net.notes
+    );
+    let bare_options = NnetOptions {
+        normalize: false,
+        clamp: false,
+    };
+    let bare = from_nnet_str(&text, "tiny.nnet", bare_options).unwrap();
     assert_eq!(bare.layers().len(), 3);
     assert_eq!(eval(&bare, &["2", "2"]), qs(&["-9/10"]));
     assert_eq!(eval(&bare, &["1/2", "1/2"]), qs(&["37/40"]));
@@ -810,9 +861,7 @@ fn nnet_outputs_match_the_hand_computation() {
         "{:?}",
         bare.notes
     );
-    let opts = ImportOptions {
-        nnet: NnetOptions { normalize: false },
-    };
+    let opts = ImportOptions { nnet: bare_options };
     assert_eq!(
         relucheck::net::import::load(repo("fixtures/nnet/tiny.nnet"), opts)
             .unwrap()
@@ -932,17 +981,27 @@ fn cli_import_and_direct_use() {
     let direct = relucheck(&["eval", "fixtures/onnx/mlp.onnx", "--input", "1,2,3,4"]);
     assert!(direct.status.success());
     assert_eq!(stdout(&via_json), stdout(&direct));
-    let o = relucheck(&["import", "fixtures/nnet/tiny.nnet", "--no-normalize"]);
+    let o = relucheck(&[
+        "import",
+        "fixtures/nnet/tiny.nnet",
+        "--no-normalize",
+        "--no-clamp",
+    ]);
     assert!(o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("note:") && err.contains("does not clamp"),
+        err.contains("note:") && err.contains("without the clamp"),
         "{err}"
     );
     let net = Network::from_json_str(&stdout(&o)).unwrap();
     assert_eq!(net.layers().len(), 3);
+    // By default the input (3/2, 3) is clamped to (1, 2), as the NNet reference reader
+    // does: x_norm (1/4, 1/4), h (0.475, 0), y = (1.5·0.475 + 0.25)·10 = 77/8.
     let o = relucheck(&["eval", "fixtures/nnet/tiny.nnet", "--input", "3/2,3"]);
-    assert!(stdout(&o).contains("[37/4]"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("[77/8]"), "{}", stdout(&o));
+    let o = relucheck(&["import", "fixtures/nnet/tiny.nnet", "--no-clamp"]);
+    let net = Network::from_json_str(&stdout(&o)).unwrap();
+    assert_eq!(eval(&net, &["3/2", "3"]), qs(&["37/4"]));
     let o = relucheck(&["import", "fixtures/onnx/softmax.onnx"]);
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);

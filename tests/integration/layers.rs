@@ -34,11 +34,7 @@ const SHARED_USES: &[(&str, &str)] = &[("error", "exact")];
 /// Known crossings the wrong way, in files whose owners are changing them now. Each entry is
 /// `(file, the module it must not use)`; remove an entry when the crossing is gone (the test
 /// fails on an entry that no longer occurs, so this list only shrinks).
-const ALLOWED: &[(&str, &str)] = &[
-    // geometry (layer 2) builds vertex cells from a `regions::domain::Domain` (layer 3): the
-    // cell constructor should take the domain's polytope (or its vertices) instead.
-    ("src/geometry/vrep.rs", "regions"),
-];
+const ALLOWED: &[(&str, &str)] = &[];
 
 /// Files that import each other in a circle, allowed for now (none).
 const ALLOWED_CIRCLES: &[&[&str]] = &[];

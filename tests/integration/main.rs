@@ -7,6 +7,9 @@ mod examples;
 mod format;
 mod fuzz_regressions;
 mod import;
+mod import_domains;
+mod import_limits;
+mod import_shapes;
 mod layers;
 mod limits;
 mod proofs;
@@ -14,6 +17,7 @@ mod properties;
 mod regions;
 mod report;
 mod robustness;
+mod writes;
 
 use std::path::PathBuf;
 

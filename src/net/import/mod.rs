@@ -11,15 +11,77 @@
 //! native JSON format); [`Network::load`] uses it with the default options.
 
 pub mod nnet;
+#[cfg(feature = "onnx")]
 pub mod onnx;
+#[cfg(feature = "onnx")]
 pub mod onnx_proto;
+pub mod vnnlib;
 
 pub use nnet::{NnetOptions, from_nnet_str};
+#[cfg(feature = "onnx")]
 pub use onnx::from_onnx_bytes;
 
 use crate::error::{Error, Result};
 use crate::net::network::Network;
+use std::io::Read;
 use std::path::Path;
+
+/// The largest network file read, in bytes (256 MiB), in every format; an ONNX model's
+/// external data files count towards it too. A file is measured before it is read, and
+/// read through a reader that stops at the limit, so `/dev/zero` fails at once.
+pub const MAX_FILE_BYTES: u64 = 256 << 20;
+
+/// Reads at most `limit` bytes of `path`: a larger file is an error naming the file and the
+/// limit, found from its metadata before reading when it is a regular file, else after
+/// `limit + 1` bytes.
+pub fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    let name = path.display().to_string();
+    let io = |error| Error::Io {
+        path: name.clone(),
+        error,
+    };
+    let too_large = || {
+        Error::Invalid(format!(
+            "{name}: the file is larger than the limit of {limit} bytes ({} MiB) for a network file",
+            limit >> 20
+        ))
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if meta.is_dir() {
+        return Err(Error::Invalid(format!(
+            "{name}: is a folder, not a network file"
+        )));
+    }
+    if meta.is_file() && meta.len() > limit {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+/// Text of a network file: UTF-8, with a leading byte-order mark skipped (editors on
+/// Windows write one).
+fn read_text(path: &Path) -> Result<String> {
+    let bytes = read_capped(path, MAX_FILE_BYTES)?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Error::Invalid(format!(
+            "{}: the file is not UTF-8 text (invalid byte at offset {}); save it as UTF-8",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
+}
 
 /// A network file format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,22 +121,18 @@ pub struct ImportOptions {
 pub fn load(path: impl AsRef<Path>, options: ImportOptions) -> Result<Network> {
     let path = path.as_ref();
     let name = path.display().to_string();
-    let io = |error| Error::Io {
-        path: name.clone(),
-        error,
-    };
     match ModelFormat::of_path(path) {
+        #[cfg(feature = "onnx")]
         ModelFormat::Onnx => {
-            let bytes = std::fs::read(path).map_err(io)?;
-            from_onnx_bytes(&bytes, &name)
+            let bytes = read_capped(path, MAX_FILE_BYTES)?;
+            onnx::from_onnx_file_bytes(&bytes, &name, path.parent())
         }
-        ModelFormat::Nnet => {
-            let text = std::fs::read_to_string(path).map_err(io)?;
-            from_nnet_str(&text, &name, options.nnet)
+        #[cfg(not(feature = "onnx"))]
+        ModelFormat::Onnx => Err(Error::Invalid(format!(
+            "{name}: reading ONNX needs relucheck's `onnx` feature (features = [\"onnx\"] in Cargo.toml)"
+        ))),
         }
-        ModelFormat::Json => {
-            let text = std::fs::read_to_string(path).map_err(io)?;
-            Network::from_json_named(&text, &name)
-        }
+        ModelFormat::Nnet => from_nnet_str(&read_text(path)?, &name, options.nnet),
+        ModelFormat::Json => Network::from_json_named(&read_text(path)?, &name),
     }
 }

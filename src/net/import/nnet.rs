@@ -23,10 +23,14 @@
 //!
 //! Without it the network is the bare ReLU network on normalised values.
 //!
-//! The NNet convention also clamps every input to `[min_i, max_i]` before normalising.
-//! relucheck does not clamp (a clamp is not part of the network it analyses); the imported
-//! network records this in [`Network::notes`] together with the `--box` that restricts an
-//! analysis to the file's input region.
+//! With [`NnetOptions::clamp`] (the default) every input is first clamped to
+//! `[min_i, max_i]`, as the NNet reference reader does: two exact layers in front,
+//! `u_i = (x_i - min_i)/(max_i - min_i)` and `hard_tanh` to `[0, 1]`, and the next layer
+//! maps `u` back to `min_i + (max_i - min_i)·u_i` (merged with the normalisation). Without
+//! it, inputs outside the box are taken as they are.
+//!
+//! Either way the network's [`Network::input_box`] is the file's box `[min, max]`, so
+//! region commands look at that box when no domain is given.
 
 use crate::error::{Error, Result};
 use crate::exact::linalg::Matrix;
@@ -42,11 +46,17 @@ pub struct NnetOptions {
     /// Add the file's input normalisation in front and its output de-normalisation at the
     /// end as exact affine layers (default `true`).
     pub normalize: bool,
+    /// Clamp each input to the file's `[min, max]` first, as the NNet reference reader
+    /// does (default `true`).
+    pub clamp: bool,
 }
 
 impl Default for NnetOptions {
     fn default() -> NnetOptions {
-        NnetOptions { normalize: true }
+        NnetOptions {
+            normalize: true,
+            clamp: true,
+        }
     }
 }
 
@@ -99,6 +109,15 @@ impl<'a> Lines<'a> {
             .iter()
             .enumerate()
             .map(|(i, t)| {
+                if t.ends_with('.') {
+                    return Err(self.err(
+                        Some(no),
+                        format!(
+                            "{what}, value {}: `{t}` ends in a decimal point, as a number cut short does; write the digits after it (e.g. `{t}0`)",
+                            i + 1
+                        ),
+                    ));
+                }
                 Q::parse(t).map_err(|e| self.err(Some(no), format!("{what}, value {}: {e}", i + 1)))
             })
             .collect::<Result<Vec<_>>>()?;
@@ -138,6 +157,7 @@ impl<'a> Lines<'a> {
 
 /// Reads an NNet file's text; `source` names the file in errors (which give the line).
 pub fn from_nnet_str(text: &str, source: &str, options: NnetOptions) -> Result<Network> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut r = Lines {
         source,
         lines: data_lines(text, source)?,
@@ -151,8 +171,17 @@ pub fn from_nnet_str(text: &str, source: &str, options: NnetOptions) -> Result<N
     }
     let sizes = read_sizes(&mut r, options)?;
     let norm = read_normalisation(&mut r, sizes[0], options)?;
+    let bounds = norm.bounds(options);
     let mut layers = Vec::new();
-    if options.normalize {
+    if options.clamp {
+        let Some((lo, hi)) = &bounds else {
+            return Err(r.err(
+                None,
+                "a range is 0, so the clamp to [min, max] cannot be written on normalised inputs; import with --no-clamp",
+            ));
+        };
+        layers.extend(clamp_layers(lo, hi, &norm, options, &mut r)?);
+    } else if options.normalize {
         layers.push(norm.input_layer());
     }
     read_layers(&mut r, &sizes, &mut layers)?;
@@ -170,7 +199,8 @@ pub fn from_nnet_str(text: &str, source: &str, options: NnetOptions) -> Result<N
         path: "layers".into(),
         message: e.to_string(),
     })?;
-    net.notes = norm.notes(options);
+    net.notes = norm.notes(options, bounds.as_ref());
+    net.input_box = bounds;
     net.name = std::path::Path::new(source)
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned());
@@ -207,6 +237,14 @@ fn data_lines<'a>(text: &'a str, source: &str) -> Result<Vec<(usize, Vec<&'a str
             _ => items,
         };
         lines.push((i + 1, items));
+    }
+    let last = text.trim_end_matches([' ', '\t', '\r']);
+    if !lines.is_empty() && !last.ends_with(['\n', ',']) {
+        return Err(Error::Format {
+            source_name: source.into(),
+            path: format!("line {}", text.lines().count()),
+            message: "the last value is followed by neither a comma nor a line end, so the file may be truncated in the middle of a number; if it is complete, end it with a newline".into(),
+        });
     }
     Ok(lines)
 }
@@ -248,11 +286,13 @@ fn read_sizes(r: &mut Lines, options: NnetOptions) -> Result<Vec<usize>> {
             format!("these layer sizes need more than {MAX_VALUES} weights"),
         ));
     }
-    if options.normalize && (square(input_size).is_none() || square(output_size).is_none()) {
+    if (options.normalize && square(output_size).is_none())
+        || ((options.normalize || options.clamp) && square(input_size).is_none())
+    {
         return Err(r.err(
             Some(sno),
             format!(
-                "the normalisation layers for {input_size} inputs and {output_size} outputs would need more than {MAX_VALUES} weights; import with --no-normalize"
+                "the normalisation and clamp layers for {input_size} inputs and {output_size} outputs would need more than {MAX_VALUES} weights; import with --no-normalize --no-clamp"
             ),
         ));
     }
@@ -339,36 +379,114 @@ impl Normalisation {
         }
     }
 
-    /// The notes of the imported network: the clamp it does not apply (with the `--box` of
-    /// the file's input region) and how the normalisation was taken.
-    fn notes(&self, options: NnetOptions) -> Vec<String> {
-        let region: Option<Vec<String>> = (0..self.inputs())
-            .map(|i| {
-                let (lo, hi) = if options.normalize {
-                    (self.mins[i].clone(), self.maxes[i].clone())
-                } else {
-                    (
-                        (&self.mins[i] - &self.means[i]).checked_div(&self.ranges[i])?,
-                        (&self.maxes[i] - &self.means[i]).checked_div(&self.ranges[i])?,
-                    )
-                };
-                Some(format!("{lo}:{hi}"))
-            })
-            .collect();
-        let clamp = match region {
-            Some(r) => format!(
-                "NNet inputs are clamped to [min, max] by the NNet convention; relucheck does not clamp. To analyse the file's input region, pass --box {}",
-                r.join(",")
-            ),
-            None => "NNet inputs are clamped to [min, max] by the NNet convention; relucheck does not clamp".into(),
+    /// The file's box `[min, max]` in the network's input coordinates (normalised ones
+    /// without normalisation; `None` when a range is 0 there).
+    fn bounds(&self, options: NnetOptions) -> Option<(Vec<Q>, Vec<Q>)> {
+        if options.normalize {
+            return Some((self.mins.clone(), self.maxes.clone()));
+        }
+        let norm = |v: &[Q]| -> Option<Vec<Q>> {
+            (0..self.inputs())
+                .map(|i| (&v[i] - &self.means[i]).checked_div(&self.ranges[i]))
+                .collect()
         };
-        let normalisation = if options.normalize {
-            "the NNet normalisation is included exactly: layer 0 computes (x - mean)/range, the last layer y·range_out + mean_out"
-        } else {
-            "imported without normalisation: inputs and outputs are the normalised values (x - mean)/range and (y - mean_out)/range_out"
+        Some((norm(&self.mins)?, norm(&self.maxes)?))
+    }
+
+    /// The notes of the imported network: the clamp (applied or not, with the box) and
+    /// how the normalisation was taken.
+    fn notes(&self, options: NnetOptions, bounds: Option<&(Vec<Q>, Vec<Q>)>) -> Vec<String> {
+        let region = bounds.map(|(lo, hi)| {
+            lo.iter()
+                .zip(hi)
+                .map(|(l, h)| format!("{l}:{h}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        });
+        let clamp = match (options.clamp, region) {
+            (true, Some(r)) => format!(
+                "inputs are clamped to the file's [min, max] before normalising, as the NNet reference reader does (layers 0 and 1: (x - min)/(max - min), then hard_tanh to [0, 1]); region commands look at the box --box {r} unless given another domain"
+            ),
+            (false, Some(r)) => format!(
+                "imported without the clamp to [min, max] that the NNet reference reader applies: inputs outside the box are taken as they are; region commands look at the file's box --box {r} unless given another domain"
+            ),
+            (_, None) => {
+                "imported without the clamp to [min, max] that the NNet reference reader applies"
+                    .into()
+            }
+        };
+        let normalisation = match (options.normalize, options.clamp) {
+            (true, true) => {
+                "the NNet normalisation is included exactly: layer 2 computes (x - mean)/range of the clamped inputs, the last layer y·range_out + mean_out"
+            }
+            (true, false) => {
+                "the NNet normalisation is included exactly: layer 0 computes (x - mean)/range, the last layer y·range_out + mean_out"
+            }
+            (false, _) => {
+                "imported without normalisation: inputs and outputs are the normalised values (x - mean)/range and (y - mean_out)/range_out"
+            }
         };
         vec![clamp, normalisation.into()]
     }
+}
+
+/// The clamp to `[lo, hi]` in front (`lo`, `hi` in the network's input coordinates):
+/// `u = (x - lo)/(hi - lo)`, `hard_tanh` to `[0, 1]`, then `lo + (hi - lo)·u`, normalised when
+/// `options.normalize`. An input with `lo = hi` is the constant `lo`.
+fn clamp_layers(
+    lo: &[Q],
+    hi: &[Q],
+    norm: &Normalisation,
+    options: NnetOptions,
+    r: &mut Lines,
+) -> Result<[Layer; 3]> {
+    let n = lo.len();
+    if let Some(i) = (0..n).find(|&i| lo[i] > hi[i]) {
+        return Err(r.err(
+            None,
+            format!(
+                "input {}: the minimum {} is larger than the maximum {}; fix the file or import with --no-clamp",
+                i + 1,
+                norm.mins[i],
+                norm.maxes[i]
+            ),
+        ));
+    }
+    let (mut w0, mut b0) = (Matrix::zeros(n, n), Vec::with_capacity(n));
+    let (mut w2, mut b2) = (Matrix::zeros(n, n), Vec::with_capacity(n));
+    for i in 0..n {
+        let width = &hi[i] - &lo[i];
+        match width.recip() {
+            Some(inv) => {
+                b0.push(-(&lo[i] * &inv));
+                w0[(i, i)] = inv;
+            }
+            None => b0.push(Q::ZERO),
+        }
+        // x = lo + width·u, then (x - mean)/range when normalising.
+        let (scale, shift) = if options.normalize {
+            let inv = norm.ranges[i].recip().expect("checked non-zero");
+            (&width * &inv, (&lo[i] - &norm.means[i]) * &inv)
+        } else {
+            (width, lo[i].clone())
+        };
+        w2[(i, i)] = scale;
+        b2.push(shift);
+    }
+    Ok([
+        Layer::Dense {
+            weights: w0,
+            bias: b0,
+        },
+        Layer::Activation(Activation::HardTanh {
+            min: Q::ZERO,
+            max: Q::ONE,
+        }),
+        Layer::Dense {
+            weights: w2,
+            bias: b2,
+        },
+    ])
 }
 
 /// Each layer's weight rows and biases, as dense layers with a ReLU after every hidden one.

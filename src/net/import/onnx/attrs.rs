@@ -5,8 +5,17 @@ use super::super::onnx_proto::{AttributeProto, NodeProto, attribute_type};
 use crate::error::{Error, Result};
 use crate::exact::rational::Q;
 
+/// The model being read: its name for errors, the folder its external data files are
+/// read from, and what is left of the budgets of external bytes and of folded values.
 pub(super) struct Cx<'a> {
     pub(super) source: &'a str,
+    /// The model's folder (`None` when the bytes came without a file: external data is
+    /// then refused).
+    pub(super) folder: Option<&'a std::path::Path>,
+    /// Bytes of external data that may still be read.
+    pub(super) external_left: std::cell::Cell<u64>,
+    /// Values that constant folding may still produce.
+    pub(super) folded_left: std::cell::Cell<usize>,
 }
 
 impl Cx<'_> {

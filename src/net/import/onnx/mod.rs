@@ -44,10 +44,12 @@ use crate::error::{Error, Result};
 use crate::exact::rational::Q;
 use crate::net::network::{Activation, Layer, MAX_VALUES, Network, Shape};
 use prost::Message;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 mod attrs;
 mod chain;
+mod layout;
+mod linear;
 mod ops;
 mod tensor;
 
@@ -62,9 +64,33 @@ const MIN_OPSET: i64 = 7;
 const MAX_OPSET: i64 = 21;
 
 /// Reads an ONNX model from its bytes; `source` names the file in errors (which also
-/// name the node and the fix).
+/// name the node and the fix). Tensors stored in external data files are refused: use
+/// [`load`](crate::net::import::load) on the file, which reads them.
 pub fn from_onnx_bytes(bytes: &[u8], source: &str) -> Result<Network> {
-    let cx = Cx { source };
+    from_onnx_file_bytes(bytes, source, None)
+}
+
+/// Like [`from_onnx_bytes`], reading tensors stored in external data files (as
+/// `torch.onnx.export` writes large models: `model.onnx` and `model.onnx.data`) from
+/// `folder`, the model file's folder.
+pub fn from_onnx_file_bytes(
+    bytes: &[u8],
+    source: &str,
+    folder: Option<&std::path::Path>,
+) -> Result<Network> {
+    let folder = folder.map(|f| {
+        if f.as_os_str().is_empty() {
+            std::path::Path::new(".")
+        } else {
+            f
+        }
+    });
+    let cx = Cx {
+        source,
+        folder,
+        external_left: std::cell::Cell::new(crate::net::import::MAX_FILE_BYTES),
+        folded_left: std::cell::Cell::new(MAX_VALUES),
+    };
     let model = ModelProto::decode(bytes).map_err(|e| {
         cx.err(
             "file",
@@ -117,8 +143,19 @@ pub fn from_onnx_bytes(bytes: &[u8], source: &str) -> Result<Network> {
 fn convert(graph: &GraphProto, opset: i64, cx: &Cx) -> Result<Network> {
     let mut consts = initializers(graph, cx)?;
     let input = the_input(graph, &consts, cx)?;
-    let (shape, batched, batch) = input_shape(input, cx)?;
-    let mut chain = Chain::new(cx, shape, batched, batch);
+    let (shape, batched, batch, dims) = input_shape(input, cx)?;
+    let mut chain = Chain::new(cx, shape, batched, batch, dims.clone());
+    if dims.len() == 3 || dims.len() > 4 {
+        chain.notes.push(format!(
+            "the input {dims:?} is read as {} values in row-major order ({})",
+            shape.size(),
+            if batched {
+                "its first dimension as the batch"
+            } else {
+                "without a batch dimension"
+            }
+        ));
+    }
     let [output] = &graph.output[..] else {
         return Err(cx.err(
             "graph.output",
@@ -129,7 +166,19 @@ fn convert(graph: &GraphProto, opset: i64, cx: &Cx) -> Result<Network> {
         ));
     };
     let mut cur = input.name.clone();
+    let mut defined: HashSet<&str> = graph.initializer.iter().map(|t| t.name.as_str()).collect();
+    defined.insert(&input.name);
     for (i, node) in graph.node.iter().enumerate() {
+        for out in node.output.iter().filter(|o| !o.is_empty()) {
+            if !defined.insert(out) {
+                return Err(cx.err(
+                    label(i, node),
+                    format!(
+                        "defines the value `{out}`, which the graph already defines; an ONNX graph defines each value once (the file is damaged or hand-edited)"
+                    ),
+                ));
+            }
+        }
         let step = Step {
             index: i,
             node,
@@ -150,7 +199,7 @@ fn convert(graph: &GraphProto, opset: i64, cx: &Cx) -> Result<Network> {
             ),
         ));
     }
-    finish(chain, shape)
+    finish(chain)
 }
 
 /// The initializers, decoded.
@@ -158,6 +207,12 @@ fn initializers(graph: &GraphProto, cx: &Cx) -> Result<HashMap<String, Tensor>> 
     let mut consts = HashMap::new();
     for (i, t) in graph.initializer.iter().enumerate() {
         let what = format!("initializer {i} \"{}\"", t.name);
+        if consts.contains_key(&t.name) {
+            return Err(cx.err(
+                &what,
+                "a second initializer of this name; an ONNX graph defines each value once",
+            ));
+        }
         consts.insert(t.name.clone(), decode_tensor(t, &what, cx)?);
     }
     Ok(consts)
@@ -191,9 +246,11 @@ fn the_input<'g>(
     }
 }
 
-/// The input's shape per sample, whether it has a batch dimension, and the batch size (1
-/// when symbolic).
-fn input_shape(input: &ValueInfoProto, cx: &Cx) -> Result<(Shape, bool, usize)> {
+/// The input's shape per sample, whether it has a batch dimension, the batch size (1
+/// when symbolic) and its dims (the batch included). `[N, C, H, W]` is an image; any other
+/// rank is read as flat values in row-major order, the first dimension as the batch from
+/// rank 2 on.
+fn input_shape(input: &ValueInfoProto, cx: &Cx) -> Result<(Shape, bool, usize, Vec<usize>)> {
     let in_at = format!("graph input \"{}\"", input.name);
     let tensor_type = input
         .r#type
@@ -224,23 +281,34 @@ fn input_shape(input: &ValueInfoProto, cx: &Cx) -> Result<(Shape, bool, usize)> 
     };
     let dim = |i: usize| fixed(i).ok_or_else(no_shape);
     let batch = |i: usize| fixed(i).unwrap_or(1);
-    let (shape, batched, batch) = match dims_proto.len() {
-        1 => (Shape::Flat(dim(0)?), false, 1),
-        2 => (Shape::Flat(dim(1)?), true, batch(0)),
-        4 => (Shape::Chw(dim(1)?, dim(2)?, dim(3)?), true, batch(0)),
-        r => {
-            return Err(cx.err(
-                &in_at,
-                format!(
-                    "the input has rank {r}; relucheck imports inputs [N, features] or [N, C, H, W]"
-                ),
-            ));
-        }
+    let rank = dims_proto.len();
+    if rank == 0 || rank > 8 {
+        return Err(cx.err(
+            &in_at,
+            format!("the input has rank {rank}; relucheck imports inputs of rank 1 to 8"),
+        ));
+    }
+    let mut sample = Vec::new();
+    for i in usize::from(rank > 1)..rank {
+        sample.push(dim(i)?);
+    }
+    let Some(size) = count(&sample) else {
+        return Err(cx.err(&in_at, format!("more than {MAX_VALUES} inputs")));
     };
-    if count(&[shape.size()]).is_none() || batch.checked_mul(shape.size()).is_none() {
+    let (shape, batched, batch) = match (rank, &sample[..]) {
+        (1, _) => (Shape::Flat(size), false, 1),
+        (4, &[c, h, w]) => (Shape::Chw(c, h, w), true, batch(0)),
+        _ => (Shape::Flat(size), true, batch(0)),
+    };
+    if batch.checked_mul(size).is_none_or(|n| n > MAX_VALUES) {
         return Err(cx.err(&in_at, format!("more than {MAX_VALUES} inputs")));
     }
-    Ok((shape, batched, batch))
+    let mut dims = Vec::new();
+    if batched {
+        dims.push(batch);
+    }
+    dims.extend(sample);
+    Ok((shape, batched, batch, dims))
 }
 
 /// One node of the graph, read in order.
@@ -373,9 +441,11 @@ fn shape_of_value(chain: &Chain, attrs: &Attrs) -> Result<Tensor> {
 
 /// The network of the converted chain, with errors from [`Network::new`] naming the node
 /// a layer came from.
-fn finish(mut chain: Chain, input_shape: Shape) -> Result<Network> {
+fn finish(mut chain: Chain) -> Result<Network> {
     let cx = chain.cx;
     chain.flush()?;
+    chain.place_perm("graph output")?;
+    let input_shape = chain.input_shape;
     if chain.layers.is_empty() {
         chain.push(Layer::Activation(Activation::Identity), "graph")?;
     }

@@ -4,7 +4,8 @@
 use super::super::onnx_proto::{NodeProto, data_type};
 use super::attrs::{Attrs, Cx};
 use super::chain::{Chain, per_channel};
-use super::tensor::{Tensor, ints_of};
+use super::tensor::Tensor;
+use super::{layout, linear};
 use crate::error::{Error, Result};
 use crate::exact::linalg::Matrix;
 use crate::exact::rational::Q;
@@ -30,11 +31,14 @@ pub const SUPPORTED_OPERATORS: &[&str] = &[
     "GlobalAveragePool",
     "Flatten",
     "Reshape",
+    "Transpose",
+    "Squeeze",
+    "Unsqueeze",
     "Identity",
     "Dropout",
     "BatchNormalization",
     "Constant",
-    "Shape (and Gather, Unsqueeze, Squeeze, Concat, Cast on constants)",
+    "Shape (and Gather, Concat, Cast on constants)",
 ];
 
 /// How a node's inputs split: the one dynamic input and the constants (by position).
@@ -63,25 +67,25 @@ pub(super) struct Node<'a> {
 }
 
 impl<'a> Node<'a> {
-    fn err(&self, message: impl Into<String>) -> Error {
+    pub(super) fn err(&self, message: impl Into<String>) -> Error {
         self.attrs.cx.err(self.at, message)
     }
 
-    fn op_type(&self) -> &'a str {
+    pub(super) fn op_type(&self) -> &'a str {
         self.node.op_type.as_str()
     }
 
     /// Constant input `k`, which must be there.
-    fn need(&self, k: usize, what: &str) -> Result<&'a Tensor> {
+    pub(super) fn need(&self, k: usize, what: &str) -> Result<&'a Tensor> {
         need(self.inputs.get(k), what, self.at, self.attrs.cx)
     }
 
     /// Is input `k` named (so it is dynamic when it is not a constant)?
-    fn named(&self, k: usize) -> bool {
+    pub(super) fn named(&self, k: usize) -> bool {
         self.node.input.get(k).is_some_and(|n| !n.is_empty())
     }
 
-    fn only_first(&self, name: &str) -> Result<()> {
+    pub(super) fn only_first(&self, name: &str) -> Result<()> {
         if self.pos != 0 {
             return Err(self.err(format!(
                 "{name} must take the previous node's output as its first input"
@@ -124,15 +128,18 @@ const CONVERTERS: &[(&str, Converter)] = &[
     ("Mul", arithmetic),
     ("Div", arithmetic),
     ("BatchNormalization", batch_normalization),
-    ("Gemm", gemm),
-    ("MatMul", matmul),
+    ("Gemm", linear::gemm),
+    ("MatMul", linear::matmul),
     ("Conv", conv),
     ("MaxPool", pool),
     ("AveragePool", pool),
     ("GlobalMaxPool", global_pool),
     ("GlobalAveragePool", global_pool),
-    ("Flatten", flatten_node),
-    ("Reshape", reshape),
+    ("Flatten", layout::flatten),
+    ("Reshape", layout::reshape),
+    ("Transpose", layout::transpose),
+    ("Squeeze", layout::squeeze_or_unsqueeze),
+    ("Unsqueeze", layout::squeeze_or_unsqueeze),
 ];
 
 /// Operators that are not piecewise linear, refused with advice.
@@ -339,81 +346,6 @@ fn batch_normalization(chain: &mut Chain, n: &Node) -> Result<()> {
     batch_norm(chain, attrs, n.inputs, n.at)
 }
 
-fn gemm(chain: &mut Chain, n: &Node) -> Result<()> {
-    let attrs = n.attrs;
-    attrs.check_known(&["alpha", "beta", "transA", "transB", "broadcast"])?;
-    n.only_first("Gemm")?;
-    if attrs.int("transA", 0)? != 0 {
-        return Err(
-            n.err("Gemm with transA = 1 is not supported (the input must be [N, features])")
-        );
-    }
-    let Shape::Flat(len) = chain.shape else {
-        return Err(n.err(format!(
-            "Gemm on a value of shape {}; add Flatten before it",
-            chain.shape
-        )));
-    };
-    if !chain.batched {
-        return Err(n.err("Gemm needs an input [N, features] with a batch dimension"));
-    }
-    let b = n.need(1, "the Gemm weight B")?;
-    let alpha = attrs.float("alpha")?.unwrap_or(1.0);
-    let alpha = attrs.exact("alpha", alpha)?;
-    let beta = attrs.float("beta")?.unwrap_or(1.0);
-    let beta = attrs.exact("beta", beta)?;
-    let weights = matrix(b, attrs.int("transB", 0)? != 0, len, n.at, attrs.cx)?;
-    let weights = if alpha == Q::ONE {
-        weights
-    } else {
-        Matrix::from_rows(
-            weights
-                .iter_rows()
-                .map(|r| r.iter().map(|x| x * &alpha).collect())
-                .collect(),
-        )
-        .expect("same shape")
-    };
-    let out = weights.rows();
-    let bias = match n.inputs.get(2) {
-        None => {
-            if n.named(2) {
-                return Err(n.err("the Gemm bias C must be a constant"));
-            }
-            vec![Q::ZERO; out]
-        }
-        Some(c) => {
-            let v = broadcast_vector(c, out).ok_or_else(|| {
-                n.err(format!(
-                    "the Gemm bias C has shape {:?}; expected [{out}], [1, {out}] or a scalar",
-                    c.dims
-                ))
-            })?;
-            v.into_iter().map(|x| x * &beta).collect()
-        }
-    };
-    chain.push_dense(weights, bias, n.at)
-}
-
-fn matmul(chain: &mut Chain, n: &Node) -> Result<()> {
-    n.attrs.check_known(&[])?;
-    if n.pos != 0 {
-        return Err(n.err(
-            "MatMul with the constant on the left (W @ x) is not supported; write x @ W (as nn.Linear exports)",
-        ));
-    }
-    let Shape::Flat(len) = chain.shape else {
-        return Err(n.err(format!(
-            "MatMul on a value of shape {}; add Flatten before it",
-            chain.shape
-        )));
-    };
-    let b = n.need(1, "the MatMul weight")?;
-    let weights = matrix(b, false, len, n.at, n.attrs.cx)?;
-    let out = weights.rows();
-    chain.push_dense(weights, vec![Q::ZERO; out], n.at)
-}
-
 fn conv(chain: &mut Chain, n: &Node) -> Result<()> {
     let attrs = n.attrs;
     attrs.check_known(&[
@@ -581,96 +513,8 @@ fn global_pool(chain: &mut Chain, n: &Node) -> Result<()> {
     chain.push_other(layer, n.at)
 }
 
-/// `Flatten`: axis 1 (keep the batch), or axis 0 on an input without a batch dimension.
-fn flatten_node(chain: &mut Chain, n: &Node) -> Result<()> {
-    n.attrs.check_known(&["axis"])?;
-    let rank = chain.full_dims().len() as i64;
-    let mut axis = n.attrs.int("axis", 1)?;
-    if axis < 0 {
-        axis += rank;
-    }
-    if !chain.batched {
-        if axis == 0 {
-            chain.batched = true;
-            chain.batch = 1;
-            return flatten(chain, n.at);
-        }
-        return Err(n.err("Flatten of an input without a batch dimension: use axis 0"));
-    }
-    if axis != 1 {
-        return Err(n.err(format!(
-            "Flatten with axis {axis}; only axis 1 (keep the batch, flatten each sample, as torch.flatten(x, 1)) is supported"
-        )));
-    }
-    flatten(chain, n.at)
-}
-
-/// `Reshape`: nothing when the shape stays, `flatten` when each sample is flattened.
-fn reshape(chain: &mut Chain, n: &Node) -> Result<()> {
-    n.attrs.check_known(&["allowzero"])?;
-    n.only_first("Reshape")?;
-    let allowzero = n.attrs.int("allowzero", 0)? != 0;
-    let target = n.need(1, "the Reshape shape")?;
-    let target =
-        ints_of(target).ok_or_else(|| n.err("the Reshape shape is not a list of integers"))?;
-    let full = chain.full_dims();
-    let resolved = reshape_target(n, &target, &full, allowzero)?;
-    if resolved == full {
-        return Ok(());
-    }
-    let per_sample = chain.shape.size();
-    if resolved == [chain.batch, per_sample] && (chain.batched || chain.batch == 1) {
-        chain.batched = true;
-        return flatten(chain, n.at);
-    }
-    Err(n.err(format!(
-        "Reshape from {full:?} to {resolved:?}: only reshapes that flatten each sample ([N, C, H, W] to [N, C·H·W]) are supported"
-    )))
-}
-
-/// The dims a Reshape `target` gives a value of dims `full` (`0` copies a dimension unless
-/// `allowzero`, one `-1` takes what is left).
-fn reshape_target(n: &Node, target: &[i64], full: &[usize], allowzero: bool) -> Result<Vec<usize>> {
-    let total: usize = full.iter().product();
-    let mut dims: Vec<Option<usize>> = Vec::new();
-    for (k, &d) in target.iter().enumerate() {
-        dims.push(match d {
-            -1 => None,
-            0 if !allowzero => {
-                Some(*full.get(k).ok_or_else(|| {
-                    n.err("Reshape copies a dimension (0) the value does not have")
-                })?)
-            }
-            d if d >= 0 => Some(d as usize),
-            _ => return Err(n.err(format!("invalid Reshape shape {target:?}"))),
-        });
-    }
-    let known: usize = dims.iter().flatten().product();
-    let unknown = dims.iter().filter(|d| d.is_none()).count();
-    let resolved: Option<Vec<usize>> = match unknown {
-        0 if known == total => dims.iter().copied().collect(),
-        1 if known > 0 && total.is_multiple_of(known) => dims
-            .iter()
-            .map(|d| Some(d.unwrap_or(total / known)))
-            .collect(),
-        _ => None,
-    };
-    resolved.ok_or_else(|| {
-        n.err(format!(
-            "Reshape to {target:?} does not fit a value of shape {full:?}"
-        ))
-    })
-}
-
-fn flatten(chain: &mut Chain, at: &str) -> Result<()> {
-    if matches!(chain.shape, Shape::Chw(..)) {
-        chain.push(Layer::Flatten, at)?;
-    }
-    Ok(())
-}
-
 /// A constant of `n` values (shape `[n]`, `[1, n]` or a scalar), as `n` values.
-fn broadcast_vector(t: &Tensor, n: usize) -> Option<Vec<Q>> {
+pub(super) fn broadcast_vector(t: &Tensor, n: usize) -> Option<Vec<Q>> {
     let non_one: Vec<usize> = t.dims.iter().copied().filter(|&d| d != 1).collect();
     match (&non_one[..], t.values.len()) {
         ([], 1) => Some(vec![t.values[0].clone(); n]),
@@ -680,7 +524,7 @@ fn broadcast_vector(t: &Tensor, n: usize) -> Option<Vec<Q>> {
 }
 
 /// The out × in matrix of a 2-D weight: `[out, in]` when `transposed`, else `[in, out]`.
-fn matrix(b: &Tensor, transposed: bool, n: usize, at: &str, cx: &Cx) -> Result<Matrix> {
+pub(super) fn matrix(b: &Tensor, transposed: bool, n: usize, at: &str, cx: &Cx) -> Result<Matrix> {
     let [r, c] = b.dims[..] else {
         return Err(cx.err(
             at,
@@ -713,7 +557,7 @@ fn matrix(b: &Tensor, transposed: bool, n: usize, at: &str, cx: &Cx) -> Result<M
     Ok(Matrix::from_rows(rows).expect("rectangular"))
 }
 
-fn need<'a>(t: Option<&'a Tensor>, what: &str, at: &str, cx: &Cx) -> Result<&'a Tensor> {
+pub(super) fn need<'a>(t: Option<&'a Tensor>, what: &str, at: &str, cx: &Cx) -> Result<&'a Tensor> {
     t.ok_or_else(|| {
         cx.err(
             at,

@@ -25,10 +25,11 @@ pub(super) fn count(dims: &[usize]) -> Option<usize> {
 
 pub(super) fn decode_tensor(t: &TensorProto, what: &str, cx: &Cx) -> Result<Tensor> {
     if t.data_location == 1 || !t.external_data.is_empty() {
-        return Err(cx.err(
-            what,
-            "the tensor's data is stored in an external file; save the model with all tensors inside (onnx.save(model, path, save_as_external_data=False))",
-        ));
+        let mut inside = t.clone();
+        inside.raw_data = external_bytes(t, what, cx)?;
+        inside.external_data.clear();
+        inside.data_location = 0;
+        return decode_tensor(&inside, what, cx);
     }
     let dims = t
         .dims
@@ -60,6 +61,107 @@ pub(super) fn decode_tensor(t: &TensorProto, what: &str, cx: &Cx) -> Result<Tens
         floats,
         dtype: t.data_type,
     })
+}
+
+/// The bytes of a tensor stored in an external file (`location`, `offset`, `length` of
+/// its `external_data`): the location must be a plain relative path inside the model's
+/// folder (no absolute path, no `..`), the range must lie inside the file, and all external
+/// data together must fit [`MAX_FILE_BYTES`](crate::net::import::MAX_FILE_BYTES).
+fn external_bytes(t: &TensorProto, what: &str, cx: &Cx) -> Result<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let field = |key: &str| {
+        t.external_data
+            .iter()
+            .find(|e| e.key == key)
+            .map(|e| e.value.as_str())
+    };
+    let Some(folder) = cx.folder else {
+        return Err(cx.err(
+            what,
+            "the tensor's data is stored in an external file, which is read only when the model is loaded from a file; load the file, or save the model with all tensors inside (onnx.save(model, path, save_as_external_data=False))",
+        ));
+    };
+    let location = field("location").filter(|l| !l.is_empty()).ok_or_else(|| {
+        cx.err(
+            what,
+            "external data without a `location`; the file is damaged",
+        )
+    })?;
+    let rel = std::path::Path::new(location);
+    let plain = rel
+        .components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)));
+    if !plain {
+        return Err(cx.err(
+            what,
+            format!(
+                "the external data location `{location}` is not a plain relative path; relucheck reads external data only from files beside the model (no absolute paths, no `..`)"
+            ),
+        ));
+    }
+    let number = |key: &str| -> Result<Option<u64>> {
+        field(key)
+            .map(|v| {
+                v.parse::<u64>().map_err(|_| {
+                    cx.err(
+                        what,
+                        format!(
+                            "external data `{key}` is `{v}`, not a byte count; the file is damaged"
+                        ),
+                    )
+                })
+            })
+            .transpose()
+    };
+    let offset = number("offset")?.unwrap_or(0);
+    let path = folder.join(rel);
+    let name = path.display().to_string();
+    let io = |error| Error::Io {
+        path: name.clone(),
+        error,
+    };
+    let mut file = std::fs::File::open(&path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if !meta.is_file() {
+        return Err(cx.err(
+            what,
+            format!("the external data `{name}` is not a regular file"),
+        ));
+    }
+    let size = meta.len();
+    let length = match number("length")? {
+        Some(l) => l,
+        None => size.saturating_sub(offset),
+    };
+    if offset.checked_add(length).is_none_or(|end| end > size) {
+        return Err(cx.err(
+            what,
+            format!(
+                "the external data range (offset {offset}, length {length}) lies beyond the end of `{name}` ({size} bytes); the file is truncated or damaged"
+            ),
+        ));
+    }
+    let left = cx.external_left.get();
+    if length > left {
+        return Err(cx.err(
+            what,
+            format!(
+                "the model's external data exceed {} bytes in all, the limit for a network file",
+                crate::net::import::MAX_FILE_BYTES
+            ),
+        ));
+    }
+    cx.external_left.set(left - length);
+    file.seek(SeekFrom::Start(offset)).map_err(io)?;
+    let mut bytes = Vec::new();
+    file.take(length).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 != length {
+        return Err(cx.err(
+            what,
+            format!("`{name}` ended before the tensor's {length} bytes"),
+        ));
+    }
+    Ok(bytes)
 }
 
 /// The values of a tensor of `n` values, in `raw_data` or in the typed field of its type.
@@ -250,7 +352,8 @@ pub(super) fn constant_node(attrs: &Attrs, at: &str, cx: &Cx) -> Result<Tensor> 
 }
 
 /// Evaluates a node whose inputs are all constants: the shape arithmetic exporters emit
-/// (Identity, Cast of integers, Gather, Unsqueeze, Squeeze, Concat on 1-D integer lists).
+/// (Identity, Cast of integers, Gather, Unsqueeze, Squeeze, Concat on 1-D integer lists)
+/// and Transpose (tf2onnx transposes weights).
 pub(super) fn fold_constant(
     node: &NodeProto,
     attrs: &Attrs,
@@ -266,6 +369,7 @@ pub(super) fn fold_constant(
         cx,
     };
     let first = f.input(0).ok_or_else(|| f.unsupported())?;
+    f.charge(first)?;
     match node.op_type.as_str() {
         "Identity" => Ok(first.clone()),
         "Cast" => f.cast(first),
@@ -273,6 +377,7 @@ pub(super) fn fold_constant(
         "Unsqueeze" => f.unsqueeze(first),
         "Squeeze" => f.squeeze(first),
         "Concat" => f.concat(),
+        "Transpose" => f.transpose(first),
         _ => Err(f.unsupported()),
     }
 }
@@ -295,6 +400,33 @@ impl<'a> Fold<'a> {
                 self.node.op_type
             ),
         )
+    }
+
+    /// Takes the values the node will produce (counted before they are made) from the
+    /// budget of folded values: each result and all of them together stay within
+    /// [`MAX_VALUES`], so a chain of doubling nodes is refused before it fills memory.
+    fn charge(&self, first: &Tensor) -> Result<()> {
+        let n = match self.node.op_type.as_str() {
+            "Concat" => (0..self.node.input.len())
+                .map(|k| self.input(k).map_or(0, |t| t.values.len()))
+                .try_fold(0usize, usize::checked_add),
+            "Gather" => self.input(1).map(|t| t.values.len()),
+            _ => Some(first.values.len()),
+        };
+        let left = self.cx.folded_left.get();
+        match n.filter(|&n| n <= left) {
+            Some(n) => {
+                self.cx.folded_left.set(left - n);
+                Ok(())
+            }
+            None => Err(self.cx.err(
+                self.at,
+                format!(
+                    "evaluating this {} node on constants would make the constants computed while reading the model exceed {MAX_VALUES} values in all; the model is not a network of the supported size",
+                    self.node.op_type
+                ),
+            )),
+        }
     }
 
     fn input(&self, k: usize) -> Option<&'a Tensor> {
@@ -407,6 +539,51 @@ impl<'a> Fold<'a> {
         Ok(Tensor {
             dims,
             ..first.clone()
+        })
+    }
+
+    /// A constant transposed by `perm` (default: the axes reversed).
+    fn transpose(&self, first: &Tensor) -> Result<Tensor> {
+        self.attrs.check_known(&["perm"])?;
+        let d = &first.dims;
+        let r = d.len();
+        let perm: Vec<usize> = match self.attrs.ints("perm")? {
+            None => (0..r).rev().collect(),
+            Some(p) => p
+                .iter()
+                .map(|&a| self.axis(a, r))
+                .collect::<Result<Vec<_>>>()?,
+        };
+        let mut sorted = perm.clone();
+        sorted.sort_unstable();
+        if sorted != (0..r).collect::<Vec<_>>() {
+            return Err(self.cx.err(
+                self.at,
+                format!("perm {perm:?} is not a permutation of 0..{r}"),
+            ));
+        }
+        let out: Vec<usize> = perm.iter().map(|&a| d[a]).collect();
+        let mut stride = vec![1usize; r];
+        for k in (0..r.saturating_sub(1)).rev() {
+            stride[k] = stride[k + 1] * d[k + 1];
+        }
+        let from = |e: usize| {
+            let (mut rem, mut idx) = (e, 0);
+            for i in (0..r).rev() {
+                idx += (rem % out[i]) * stride[perm[i]];
+                rem /= out[i];
+            }
+            idx
+        };
+        let n = first.values.len();
+        Ok(Tensor {
+            dims: out.clone(),
+            values: (0..n).map(|e| first.values[from(e)].clone()).collect(),
+            floats: first
+                .floats
+                .as_ref()
+                .map(|f| (0..n).map(|e| f[from(e)]).collect()),
+            dtype: first.dtype,
         })
     }
 

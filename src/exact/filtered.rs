@@ -1,0 +1,311 @@
+//! Filtered signs: an exact expression's sign decided in floating point when a rigorous
+//! enclosure allows it, in exact arithmetic otherwise.
+//!
+//! [`Iv`] is an interval of `f64` with outward rounding: every operation rounds to nearest
+//! and then widens its result by one step ([`f64::next_down`], [`f64::next_up`]), which
+//! covers the rounding error of half an ulp, so the exact result of the operation on any
+//! points of the operands lies inside. [`Iv::from_q`] encloses an exact [`Q`].
+//!
+//! A predicate is written once, generically over [`Num`] (both [`Iv`] and [`Q`] are one),
+//! and [`sign`] evaluates it: first on intervals, and when the interval contains zero (or
+//! is not finite) exactly in [`Q`]. So a new predicate gets its filter for free, and a
+//! float never decides: a sign is taken from the interval only when every value inside it
+//! has that sign. How often the exact path ran is counted per thread ([`fallbacks`]).
+//!
+//! [`set_enabled`]`(false)` turns the filter off on the current thread (every sign exact):
+//! the tests compare the two paths.
+
+use crate::exact::rational::Q;
+use std::cell::Cell;
+use std::ops::{Add, Mul, Neg, Sub};
+
+/// A closed interval `[lo, hi]` of reals with `f64` ends (possibly infinite).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Iv {
+    /// The lower end.
+    pub lo: f64,
+    /// The upper end.
+    pub hi: f64,
+}
+
+impl Iv {
+    /// Every real number (the result of an operation that produced NaN).
+    pub const ENTIRE: Iv = Iv {
+        lo: f64::NEG_INFINITY,
+        hi: f64::INFINITY,
+    };
+
+    /// Zero.
+    pub const ZERO: Iv = Iv { lo: 0.0, hi: 0.0 };
+
+    /// An interval containing `q`. [`Q::to_f64`] rounds to nearest (within one ulp either
+    /// way is all this needs: the ends are two steps out), and flushes only values below
+    /// the smallest subnormal to zero, which `±f64::MIN_POSITIVE` covers.
+    pub fn from_q(q: &Q) -> Iv {
+        if q.is_zero() {
+            return Iv::ZERO;
+        }
+        let f = q.to_f64();
+        if f == 0.0 {
+            return Iv {
+                lo: -f64::MIN_POSITIVE,
+                hi: f64::MIN_POSITIVE,
+            };
+        }
+        if f.is_nan() {
+            return Iv::ENTIRE;
+        }
+        Iv {
+            lo: f.next_down().next_down(),
+            hi: f.next_up().next_up(),
+        }
+    }
+
+    /// `lo` and `hi` widened by one step, the enclosure of a rounded result.
+    fn out(lo: f64, hi: f64) -> Iv {
+        if lo.is_nan() || hi.is_nan() {
+            return Iv::ENTIRE;
+        }
+        Iv {
+            lo: lo.next_down(),
+            hi: hi.next_up(),
+        }
+    }
+
+    /// The sign of every point inside, when all have the same sign and none is zero.
+    pub fn sign(&self) -> Option<i32> {
+        if self.lo > 0.0 {
+            Some(1)
+        } else if self.hi < 0.0 {
+            Some(-1)
+        } else {
+            None
+        }
+    }
+
+    /// The midpoint (a float inside the interval when it is finite).
+    pub fn mid(&self) -> f64 {
+        if self.lo == self.hi {
+            self.lo
+        } else {
+            self.lo / 2.0 + self.hi / 2.0
+        }
+    }
+
+    /// The smallest interval holding both.
+    pub fn hull(&self, other: &Iv) -> Iv {
+        Iv {
+            lo: self.lo.min(other.lo),
+            hi: self.hi.max(other.hi),
+        }
+    }
+
+    /// The intersection, when it is not empty (else `self`, which also holds the value).
+    pub fn meet(&self, other: &Iv) -> Iv {
+        let (lo, hi) = (self.lo.max(other.lo), self.hi.min(other.hi));
+        if lo <= hi { Iv { lo, hi } } else { *self }
+    }
+
+    /// `self / other`, when `other` does not contain zero (else every real).
+    pub fn div(&self, other: &Iv) -> Iv {
+        if other.sign().is_none() {
+            return Iv::ENTIRE;
+        }
+        let p = [
+            self.lo / other.lo,
+            self.lo / other.hi,
+            self.hi / other.lo,
+            self.hi / other.hi,
+        ];
+        min_max(p)
+    }
+}
+
+fn min_max(p: [f64; 4]) -> Iv {
+    if p.iter().any(|x| x.is_nan()) {
+        return Iv::ENTIRE;
+    }
+    let lo = p[0].min(p[1]).min(p[2].min(p[3]));
+    let hi = p[0].max(p[1]).max(p[2].max(p[3]));
+    Iv::out(lo, hi)
+}
+
+impl Add for Iv {
+    type Output = Iv;
+    fn add(self, o: Iv) -> Iv {
+        Iv::out(self.lo + o.lo, self.hi + o.hi)
+    }
+}
+
+impl Sub for Iv {
+    type Output = Iv;
+    fn sub(self, o: Iv) -> Iv {
+        Iv::out(self.lo - o.hi, self.hi - o.lo)
+    }
+}
+
+impl Neg for Iv {
+    type Output = Iv;
+    fn neg(self) -> Iv {
+        Iv {
+            lo: -self.hi,
+            hi: -self.lo,
+        }
+    }
+}
+
+impl Mul for Iv {
+    type Output = Iv;
+    fn mul(self, o: Iv) -> Iv {
+        if self == Iv::ZERO || o == Iv::ZERO {
+            return Iv::ZERO;
+        }
+        min_max([
+            self.lo * o.lo,
+            self.lo * o.hi,
+            self.hi * o.lo,
+            self.hi * o.hi,
+        ])
+    }
+}
+
+/// The arithmetic a filtered predicate is written in: [`Iv`] for the filter, [`Q`] for the
+/// exact answer.
+pub trait Num: Clone {
+    /// `self + a * b`.
+    fn mul_add(&self, a: &Self, b: &Self) -> Self;
+}
+
+impl Num for Iv {
+    fn mul_add(&self, a: &Iv, b: &Iv) -> Iv {
+        *self + *a * *b
+    }
+}
+
+impl Num for Q {
+    fn mul_add(&self, a: &Q, b: &Q) -> Q {
+        if a.is_zero() || b.is_zero() {
+            return self.clone();
+        }
+        self + &(a * b)
+    }
+}
+
+/// `row·x + off` in any [`Num`].
+pub fn affine<N: Num>(row: &[N], off: &N, x: &[N]) -> N {
+    row.iter()
+        .zip(x)
+        .fold(off.clone(), |acc, (a, v)| acc.mul_add(a, v))
+}
+
+thread_local! {
+    static FALLBACKS: Cell<u64> = const { Cell::new(0) };
+    static ENABLED: Cell<bool> = const { Cell::new(true) };
+}
+
+/// The sign of an exact value: `approx` (an enclosure of it) decides when it can, else
+/// `exact` computes it (counted in [`fallbacks`]). With the filter off, always `exact`.
+pub fn sign(approx: impl FnOnce() -> Iv, exact: impl FnOnce() -> Q) -> i32 {
+    if enabled()
+        && let Some(s) = approx().sign()
+    {
+        return s;
+    }
+    FALLBACKS.with(|c| c.set(c.get() + 1));
+    exact().signum()
+}
+
+/// How many signs on this thread were computed exactly (the filter could not decide).
+pub fn fallbacks() -> u64 {
+    FALLBACKS.with(Cell::get)
+}
+
+/// Is the filter on on this thread (the default)?
+pub fn enabled() -> bool {
+    ENABLED.with(Cell::get)
+}
+
+/// Turns the filter on or off on this thread; returns the previous setting.
+pub fn set_enabled(on: bool) -> bool {
+    ENABLED.with(|c| c.replace(on))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn q(n: i64, d: i64) -> Q {
+        Q::new(n, d)
+    }
+
+    #[test]
+    fn enclosures_contain_their_values() {
+        for x in [
+            q(1, 3),
+            q(-2, 7),
+            Q::pow2(-1100),
+            -Q::pow2(-1100),
+            Q::pow2(1100),
+            q(i64::MAX, 3),
+        ] {
+            let iv = Iv::from_q(&x);
+            assert!(iv.lo < iv.hi, "{x}");
+            // The ends as exact rationals bracket x.
+            if iv.lo.is_finite() {
+                assert!(Q::from_f64(iv.lo).unwrap() < x, "{x}");
+            }
+            if iv.hi.is_finite() {
+                assert!(Q::from_f64(iv.hi).unwrap() > x, "{x}");
+            }
+        }
+    }
+
+    #[test]
+    fn zero_is_never_decided_by_the_filter() {
+        // 1/3 + 1/3 + 1/3 - 1 is exactly zero; the enclosure must contain it.
+        let v = [q(1, 3), q(1, 3), q(1, 3)];
+        let ones = [Q::ONE, Q::ONE, Q::ONE];
+        let before = fallbacks();
+        let s = sign(
+            || {
+                let r: Vec<Iv> = ones.iter().map(Iv::from_q).collect();
+                let x: Vec<Iv> = v.iter().map(Iv::from_q).collect();
+                affine(&r, &Iv::from_q(&-Q::ONE), &x)
+            },
+            || affine(&ones, &-Q::ONE, &v),
+        );
+        assert_eq!(s, 0);
+        assert_eq!(fallbacks(), before + 1);
+    }
+
+    proptest! {
+        /// The interval result of a random affine expression contains the exact value, and a
+        /// sign it decides is the exact sign.
+        #[test]
+        fn interval_affine_contains_exact(
+            terms in prop::collection::vec((-1000i64..1000, 1i64..1000, -1000i64..1000, 1i64..1000), 1..6),
+            off in (-1000i64..1000, 1i64..1000),
+        ) {
+            let row: Vec<Q> = terms.iter().map(|t| q(t.0, t.1)).collect();
+            let x: Vec<Q> = terms.iter().map(|t| q(t.2, t.3)).collect();
+            let off = q(off.0, off.1);
+            let exact = affine(&row, &off, &x);
+            let iv = affine(
+                &row.iter().map(Iv::from_q).collect::<Vec<_>>(),
+                &Iv::from_q(&off),
+                &x.iter().map(Iv::from_q).collect::<Vec<_>>(),
+            );
+            prop_assert!(Q::from_f64(iv.lo).unwrap() <= exact);
+            prop_assert!(Q::from_f64(iv.hi).unwrap() >= exact);
+            if let Some(s) = iv.sign() {
+                prop_assert_eq!(s, exact.signum());
+            }
+            let d = Iv::from_q(&x[0]).div(&Iv::from_q(&off));
+            if !off.is_zero() {
+                let e = &x[0] / &off;
+                prop_assert!(Q::from_f64(d.lo).unwrap() <= e && Q::from_f64(d.hi).unwrap() >= e);
+            }
+        }
+    }
+}

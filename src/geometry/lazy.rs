@@ -1,0 +1,283 @@
+//! Lazy exact vertices: a vertex is known by an enclosure of its coordinates ([`Iv`]s) and
+//! by how it was made (the crossing of a hyperplane with the segment between two earlier
+//! vertices); its exact coordinates are computed on first use and kept. A cut decides the
+//! sign of the hyperplane at a vertex with [`filtered::sign`]: the enclosure when it can,
+//! the exact coordinates otherwise. So exact coordinates are computed only where a filter
+//! fails or an output needs them.
+//!
+//! Also here: simple interior points. A cell's float centroid is rounded to the simplest
+//! rational in a small box around it (continued fractions) and checked strictly inside
+//! every constraint, with filtered signs; people read `[1/3, -1/2]`, not 23-digit
+//! fractions.
+
+use crate::exact::filtered::{self, Iv, affine};
+use crate::exact::linalg::HalfSpace;
+use crate::exact::rational::Q;
+use std::sync::{Arc, OnceLock};
+
+/// A hyperplane `row·y + off = 0` with the enclosures of its coefficients.
+#[derive(Debug)]
+pub(crate) struct Plane {
+    row: Vec<Q>,
+    off: Q,
+    row_iv: Vec<Iv>,
+    off_iv: Iv,
+}
+
+impl Plane {
+    pub(crate) fn new(row: &[Q], off: &Q) -> Plane {
+        Plane {
+            row: row.to_vec(),
+            off: off.clone(),
+            row_iv: row.iter().map(Iv::from_q).collect(),
+            off_iv: Iv::from_q(off),
+        }
+    }
+
+    /// The exact value at `x`.
+    pub(crate) fn value(&self, x: &[Q]) -> Q {
+        affine(&self.row, &self.off, x)
+    }
+
+    /// An enclosure of the value at the vertex.
+    fn value_iv(&self, v: &Lazy) -> Iv {
+        affine(&self.row_iv, &self.off_iv, &v.iv)
+    }
+
+    /// The exact sign at the vertex (filtered) and an enclosure of the value there with
+    /// that sign (the enclosure clipped to the sign's side).
+    pub(crate) fn sign_at(&self, v: &Lazy) -> (i8, Iv) {
+        let iv = self.value_iv(v);
+        let s = filtered::sign(|| iv, || self.value(v.exact()));
+        let iv = match s {
+            1 => Iv {
+                lo: iv.lo.max(0.0),
+                hi: iv.hi.max(0.0),
+            },
+            -1 => Iv {
+                lo: iv.lo.min(0.0),
+                hi: iv.hi.min(0.0),
+            },
+            _ => Iv::ZERO,
+        };
+        (s as i8, iv)
+    }
+}
+
+/// A vertex: an enclosure of its coordinates, its exact coordinates once computed, and how
+/// to compute them.
+#[derive(Debug)]
+pub(crate) struct Lazy {
+    iv: Box<[Iv]>,
+    exact: OnceLock<Box<[Q]>>,
+    /// The crossing of the plane with the segment `[u, v]` (values of opposite signs), or
+    /// `None` for a vertex given exactly.
+    how: Option<(Vertex, Vertex, Arc<Plane>)>,
+}
+
+/// A shared lazy vertex.
+pub(crate) type Vertex = Arc<Lazy>;
+
+impl Lazy {
+    /// A vertex given exactly.
+    pub(crate) fn given(x: Vec<Q>) -> Vertex {
+        let iv = x.iter().map(Iv::from_q).collect();
+        let exact = OnceLock::from(x.into_boxed_slice());
+        Arc::new(Lazy {
+            iv,
+            exact,
+            how: None,
+        })
+    }
+
+    /// The enclosure of the coordinates.
+    pub(crate) fn iv(&self) -> &[Iv] {
+        &self.iv
+    }
+
+    /// Are the exact coordinates known (given, or computed before)?
+    #[cfg(test)]
+    pub(crate) fn is_exact(&self) -> bool {
+        self.exact.get().is_some()
+    }
+
+    /// The exact coordinates, computed on first use.
+    pub(crate) fn exact(&self) -> &[Q] {
+        self.exact.get_or_init(|| {
+            let (u, v, p) = self
+                .how
+                .as_ref()
+                .expect("a given vertex has its coordinates");
+            let (xu, xv) = (u.exact(), v.exact());
+            let (vu, vv) = (p.value(xu), p.value(xv));
+            crossing(xu, xv, &vu, &vv).collect()
+        })
+    }
+
+    /// The point where `plane` meets the segment `[u, v]`, with `su`, `sv` enclosures of
+    /// the plane's values at `u` (positive) and `v` (negative). Its enclosure: with
+    /// `t = su / (su - sv)` in `[0, 1]`, `x = u + t (v - u)`, within the hull of the ends.
+    pub(crate) fn crossing(u: &Vertex, v: &Vertex, su: Iv, sv: Iv, plane: &Arc<Plane>) -> Vertex {
+        let unit = Iv { lo: 0.0, hi: 1.0 };
+        let t = su.div(&(su - sv)).meet(&unit);
+        let iv =
+            u.iv.iter()
+                .zip(v.iv.iter())
+                .map(|(a, b)| (*a + t * (*b - *a)).meet(&a.hull(b)))
+                .collect();
+        Arc::new(Lazy {
+            iv,
+            exact: OnceLock::new(),
+            how: Some((Arc::clone(u), Arc::clone(v), Arc::clone(plane))),
+        })
+    }
+}
+
+/// `(vu·v - vv·u) / (vu - vv)`: the point of the segment `[u, v]` where an affine function
+/// with values `vu` at `u` and `vv` at `v` (of opposite signs) vanishes.
+pub(crate) fn crossing<'a>(u: &'a [Q], v: &'a [Q], vu: &Q, vv: &Q) -> impl Iterator<Item = Q> + 'a {
+    let den = (vu - vv).recip().expect("opposite signs");
+    let (a, b) = (vu * &den, vv * &den);
+    u.iter().zip(v).map(
+        move |(x, y)| {
+            if x == y { x.clone() } else { &a * y - &b * x }
+        },
+    )
+}
+
+/// The simplest rational (smallest denominator, then smallest numerator) in `[lo, hi]`
+/// (`lo <= hi`), by continued fractions; `None` after too many terms.
+pub(crate) fn simplest_between(lo: &Q, hi: &Q) -> Option<Q> {
+    if lo.is_positive() {
+        simplest_positive(lo, hi, 0)
+    } else if hi.is_negative() {
+        simplest_positive(&-hi, &-lo, 0).map(|q| -q)
+    } else {
+        Some(Q::ZERO)
+    }
+}
+
+fn simplest_positive(lo: &Q, hi: &Q, depth: usize) -> Option<Q> {
+    if depth > 40 {
+        return None;
+    }
+    let n = lo.floor();
+    if n == *lo {
+        return Some(n);
+    }
+    let up = &n + &Q::ONE;
+    if up <= *hi {
+        return Some(up);
+    }
+    // lo, hi in (n, n + 1): n + 1 / (the simplest in [1 / (hi - n), 1 / (lo - n)]).
+    let a = (hi - &n).recip()?;
+    let b = (lo - &n).recip()?;
+    let inner = simplest_positive(&a, &b, depth + 1)?;
+    Some(&n + &inner.recip()?)
+}
+
+/// Is `p` strictly inside every constraint (`a·p < b`)? Filtered signs.
+pub(crate) fn strictly_inside(p: &[Q], cons: &[HalfSpace]) -> bool {
+    let piv: Vec<Iv> = p.iter().map(Iv::from_q).collect();
+    cons.iter().all(|h| {
+        filtered::sign(
+            || {
+                let a: Vec<Iv> = h.a.iter().map(Iv::from_q).collect();
+                affine(&a, &-Iv::from_q(&h.b), &piv)
+            },
+            || affine(&h.a, &-&h.b, p),
+        ) < 0
+    })
+}
+
+/// A simple rational point strictly inside the full-dimensional cell with these vertices
+/// and constraints: the float centroid of the vertices rounded to the simplest rational in
+/// a box around it, the box shrinking until the point is inside. `None` when no try is
+/// (then the caller takes an exact combination of the vertices).
+pub(crate) fn simple_interior(verts: &[&[Iv]], cons: &[HalfSpace]) -> Option<Vec<Q>> {
+    let d = verts.first()?.len();
+    let n = verts.len() as f64;
+    let mut center = vec![0.0; d];
+    let mut lo = vec![f64::INFINITY; d];
+    let mut hi = vec![f64::NEG_INFINITY; d];
+    for v in verts {
+        for j in 0..d {
+            let m = v[j].mid();
+            center[j] += m / n;
+            lo[j] = lo[j].min(m);
+            hi[j] = hi[j].max(m);
+        }
+    }
+    if center.iter().any(|c| !c.is_finite()) {
+        return None;
+    }
+    for shrink in [8.0, 64.0, 1024.0, 65536.0] {
+        let p: Option<Vec<Q>> = (0..d)
+            .map(|j| {
+                let r = (hi[j] - lo[j]) / shrink;
+                let a = Q::from_f64(center[j] - r).ok()?;
+                let b = Q::from_f64(center[j] + r).ok()?;
+                simplest_between(&a, &b)
+            })
+            .collect();
+        if let Some(p) = p
+            && strictly_inside(&p, cons)
+        {
+            return Some(p);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(n: i64, d: i64) -> Q {
+        Q::new(n, d)
+    }
+
+    #[test]
+    fn simplest_rationals() {
+        assert_eq!(simplest_between(&q(3, 10), &q(4, 10)), Some(q(1, 3)));
+        assert_eq!(simplest_between(&q(-6, 10), &q(-4, 10)), Some(q(-1, 2)));
+        assert_eq!(simplest_between(&q(-1, 10), &q(4, 10)), Some(Q::ZERO));
+        assert_eq!(simplest_between(&q(7, 3), &q(7, 3)), Some(q(7, 3)));
+        assert_eq!(simplest_between(&q(5, 2), &q(13, 4)), Some(q(3, 1)));
+        // Brute force over small denominators agrees.
+        for (a, b) in [(q(31, 100), q(32, 100)), (q(141, 100), q(142, 100))] {
+            let s = simplest_between(&a, &b).unwrap();
+            assert!(a <= s && s <= b);
+            let best = (1..200)
+                .find_map(|den| {
+                    (0..1000)
+                        .map(|num| q(num, den))
+                        .find(|x| a <= *x && *x <= b)
+                })
+                .unwrap();
+            assert_eq!(s, best);
+        }
+    }
+
+    #[test]
+    fn lazy_crossing_matches_exact_and_encloses_it() {
+        let u = Lazy::given(vec![q(-1, 3), q(1, 7)]);
+        let v = Lazy::given(vec![q(5, 11), q(-2, 9)]);
+        let plane = Arc::new(Plane::new(&[q(3, 5), q(-1, 2)], &q(1, 13)));
+        let (su, ivu) = plane.sign_at(&u);
+        let (sv, ivv) = plane.sign_at(&v);
+        assert!(su * sv < 0, "{su} {sv}");
+        let (u, v, su, sv) = if su > 0 {
+            (u, v, ivu, ivv)
+        } else {
+            (v, u, ivv, ivu)
+        };
+        let w = Lazy::crossing(&u, &v, su, sv, &plane);
+        assert!(!w.is_exact());
+        let x = w.exact().to_vec();
+        assert!(plane.value(&x).is_zero());
+        for (iv, e) in w.iv().iter().zip(&x) {
+            assert!(Q::from_f64(iv.lo).unwrap() <= *e && *e <= Q::from_f64(iv.hi).unwrap());
+        }
+    }
+}
