@@ -233,6 +233,43 @@ pub fn escape_control(s: &str) -> String {
     out
 }
 
+/// A JSON value serialized through any serde format: integers as integers, other numbers
+/// (exact decimals kept as text by `arbitrary_precision`) as their text, so no
+/// serde_json-private token reaches a non-JSON serializer.
+#[cfg(feature = "serde")]
+pub struct PlainJson<'a>(pub &'a Value);
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for PlainJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self.0 {
+            Value::Null => s.serialize_unit(),
+            Value::Bool(b) => s.serialize_bool(*b),
+            Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) => s.serialize_i64(i),
+                (None, Some(u)) => s.serialize_u64(u),
+                _ => s.serialize_str(&n.to_string()),
+            },
+            Value::String(t) => s.serialize_str(t),
+            Value::Array(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(&PlainJson(item))?;
+                }
+                seq.end()
+            }
+            Value::Object(m) => {
+                let mut map = s.serialize_map(Some(m.len()))?;
+                for (k, v) in m {
+                    map.serialize_entry(k, &PlainJson(v))?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,42 +355,5 @@ mod tests {
         );
         assert!(write_folder_atomic(Path::new("."), &with).is_err());
         assert!(write_folder_atomic(&dir.join(".."), &with).is_err());
-    }
-}
-
-/// A JSON value serialized through any serde format: integers as integers, other numbers
-/// (exact decimals kept as text by `arbitrary_precision`) as their text, so no
-/// serde_json-private token reaches a non-JSON serializer.
-#[cfg(feature = "serde")]
-pub struct PlainJson<'a>(pub &'a Value);
-
-#[cfg(feature = "serde")]
-impl serde::Serialize for PlainJson<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::{SerializeMap, SerializeSeq};
-        match self.0 {
-            Value::Null => s.serialize_unit(),
-            Value::Bool(b) => s.serialize_bool(*b),
-            Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-                (Some(i), _) => s.serialize_i64(i),
-                (None, Some(u)) => s.serialize_u64(u),
-                _ => s.serialize_str(&n.to_string()),
-            },
-            Value::String(t) => s.serialize_str(t),
-            Value::Array(items) => {
-                let mut seq = s.serialize_seq(Some(items.len()))?;
-                for item in items {
-                    seq.serialize_element(&PlainJson(item))?;
-                }
-                seq.end()
-            }
-            Value::Object(m) => {
-                let mut map = s.serialize_map(Some(m.len()))?;
-                for (k, v) in m {
-                    map.serialize_entry(k, &PlainJson(v))?;
-                }
-                map.end()
-            }
-        }
     }
 }

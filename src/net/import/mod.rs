@@ -131,7 +131,6 @@ pub fn load(path: impl AsRef<Path>, options: ImportOptions) -> Result<Network> {
         ModelFormat::Onnx => Err(Error::Invalid(format!(
             "{name}: reading ONNX needs relucheck's `onnx` feature (features = [\"onnx\"] in Cargo.toml)"
         ))),
-        }
         ModelFormat::Nnet => from_nnet_str(&read_text(path)?, &name, options.nnet),
         ModelFormat::Json => Network::from_json_named(&read_text(path)?, &name),
     }
