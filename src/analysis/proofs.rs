@@ -283,8 +283,9 @@ pub enum ArgKind {
 /// One option of a subcommand: long name, short name, the kind of its value.
 pub type OptionSpec = (&'static str, Option<char>, ArgKind);
 
-const DOMAIN: [OptionSpec; 3] = [
+const DOMAIN: [OptionSpec; 4] = [
     ("box", None, ArgKind::Value),
+    ("box-from", None, ArgKind::Read),
     ("slice", None, ArgKind::Value),
     ("segment", None, ArgKind::Value),
 ];
@@ -308,7 +309,11 @@ pub fn claim_options(subcommand: &str) -> Option<Vec<OptionSpec>> {
             format,
             precision,
         ],
-        "import" => vec![("output", Some('o'), Write), ("no-normalize", None, Flag)],
+        "import" => vec![
+            ("output", Some('o'), Write),
+            ("no-normalize", None, Flag),
+            ("no-clamp", None, Flag),
+        ],
         "regions" => [&DOMAIN[..], &BUDGET[..], &[("count", None, Flag), format]].concat(),
         "check" => {
             let own = [
@@ -331,7 +336,7 @@ pub fn claim_options(subcommand: &str) -> Option<Vec<OptionSpec>> {
             ];
             [&DOMAIN[..], &BUDGET[..], &own[..]].concat()
         }
-        "verify" => vec![("network", None, Read)],
+        "verify" => vec![("network", None, Read), ("domain", None, Value)],
         _ => return None,
     })
 }
