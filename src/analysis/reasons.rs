@@ -85,17 +85,17 @@ fn sum(a: &[Q], b: &[Q]) -> Vec<Q> {
     a.iter().zip(b).map(|(x, y)| x + y).collect()
 }
 
-/// "x: P, y: P'" for the named points.
+/// "patterns P at x, P' at y" for the named points, and whether they are all one pattern.
 fn patterns(net: &Network, dom: &Domain, named: &[(&str, &[Q])]) -> (bool, String) {
     let ps: Vec<String> = named.iter().map(|(_, p)| pattern(net, dom, p)).collect();
     let one = ps.windows(2).all(|w| w[0] == w[1]);
     let list = named
         .iter()
         .zip(&ps)
-        .map(|((n, _), p)| format!("{n}: {p}"))
+        .map(|((n, _), p)| format!("{p} at {n}"))
         .collect::<Vec<_>>()
         .join(", ");
-    (one, list)
+    (one, format!("patterns {list}"))
 }
 
 fn additive(net: &Network, dom: &Domain, x: &[Q], y: &[Q], c: &Counterexample) -> String {
@@ -229,7 +229,10 @@ mod tests {
             // Independent: the reason quotes f(0), which we evaluate here.
             assert_eq!(n.eval(&[Q::ZERO]).unwrap(), vec![Q::ONE]);
             if inputs_at_zero {
-                assert!(reason.starts_with("f(0) = [1] is not 0, but "), "{p}: {reason}");
+                assert!(
+                    reason.starts_with("f(0) = [1] is not 0, but "),
+                    "{p}: {reason}"
+                );
             } else {
                 assert!(!reason.contains("f(0) ="), "{p}: {reason} for {c:?}");
             }
@@ -247,7 +250,7 @@ mod tests {
         let dom = Domain::whole(1);
         for (name, p) in [("x", x.clone()), ("y", y.clone()), ("x+y", sum(x, y))] {
             let pat = n.trace(&dom.to_input(&p)).unwrap().pattern().to_string();
-            assert!(reason.contains(&format!("{name}: {pat}")), "{reason}");
+            assert!(reason.contains(&format!("{pat} at {name}")), "{reason}");
         }
         assert!(reason.contains("bends"), "{reason}");
     }

@@ -487,3 +487,124 @@ fn verify_names_and_requires_the_domain() {
     assert_clean_error(o.status.code().unwrap(), &stderr(&o), "given twice");
     assert!(stderr(&o).contains("cert.json:3:"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_simple_point_refutes_before_any_enumeration() {
+    // conv-relu has 9 ReLU units on 16 inputs: with a budget of one region the enumeration
+    // cannot finish, so a verdict under that budget comes from the simple points tried first.
+    let o = relucheck(&[
+        "check",
+        "examples/conv-relu.json",
+        "--property",
+        "linear",
+        "--max-regions",
+        "1",
+    ]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}{}", stderr(&o));
+    assert!(out.contains("linear: FAILS (exact)"), "{out}");
+    // The counterexample printed is one: recompute both sides with `eval`.
+    let line = out.lines().find(|l| l.contains("counterexample")).unwrap();
+    let (a, x) = parse_scale_counterexample(line);
+    let fx = eval_point(&x);
+    let ax: Vec<String> = x.iter().map(|v| scale_text(&a, v)).collect();
+    let fax = eval_point(&ax);
+    assert_ne!(
+        fax,
+        fx.iter().map(|v| scale_text(&a, v)).collect::<Vec<_>>(),
+        "{line}"
+    );
+}
+
+#[test]
+fn an_offset_is_refuted_at_zero_with_the_reason_of_zero() {
+    // forum-question has f(0) = 3: every one of the properties fails at 0, and the reason
+    // says so, whatever the budget.
+    let o = relucheck(&[
+        "check",
+        "examples/forum-question.json",
+        "--property",
+        "all",
+        "--max-regions",
+        "1",
+    ]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}{}", stderr(&o));
+    for p in [
+        "additivity",
+        "positive-homogeneity",
+        "homogeneity",
+        "odd",
+        "linear",
+    ] {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(&format!("{p}: FAILS")))
+            .unwrap_or_else(|| panic!("{p}: {out}"));
+        assert!(line.contains("f(0) = [3] is not 0"), "{line}");
+    }
+}
+
+/// `a = A, x = [X1, X2, ...]` from a counterexample line.
+fn parse_scale_counterexample(line: &str) -> (String, Vec<String>) {
+    let a = line
+        .split("a = ")
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap();
+    let x = line
+        .split("x = [")
+        .nth(1)
+        .unwrap()
+        .split(']')
+        .next()
+        .unwrap();
+    (
+        a.trim().to_string(),
+        x.split(',').map(|s| s.trim().to_string()).collect(),
+    )
+}
+
+/// `a·v` for small integers and fractions written by relucheck (`-1`, `2`, `1/2`, `-3/4`).
+fn scale_text(a: &str, v: &str) -> String {
+    let q = |s: &str| -> (i64, i64) {
+        match s.split_once('/') {
+            Some((n, d)) => (n.parse().unwrap(), d.parse().unwrap()),
+            None => (s.parse().unwrap(), 1),
+        }
+    };
+    let ((an, ad), (vn, vd)) = (q(a), q(v));
+    let (mut n, mut d) = (an * vn, ad * vd);
+    let g = gcd(n.abs(), d);
+    (n, d) = (n / g, d / g);
+    if d == 1 {
+        n.to_string()
+    } else {
+        format!("{n}/{d}")
+    }
+}
+
+fn gcd(a: i64, b: i64) -> i64 {
+    if b == 0 { a.max(1) } else { gcd(b, a % b) }
+}
+
+/// The output of `eval examples/conv-relu.json` at a point, as exact strings.
+fn eval_point(x: &[String]) -> Vec<String> {
+    let o = relucheck(&[
+        "eval",
+        "examples/conv-relu.json",
+        "--input",
+        &x.join(","),
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    v["output"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect()
+}
