@@ -163,7 +163,7 @@ fn a_proof_cannot_write_to_an_absolute_path_or_above_its_folder() {
 #[test]
 fn a_proofs_writes_go_to_a_temporary_folder_its_later_claims_read() {
     let (dir, proof) = proof_folder(&format!(
-        "$ relucheck check relu.json -p positive-homogeneity --certificate c.json\n{HOLDS}$ relucheck verify c.json --network relu.json\ncertificate valid: positive-homogeneity holds for relu (2 regions and 0 excluded branches checked exactly)\n$ relucheck report relu.json --out rep\nreport written to rep: report.md, report.json, graph.svg\n"
+        "$ relucheck check relu.json -p positive-homogeneity --certificate c.json\n{HOLDS}$ relucheck verify c.json --network relu.json\ncertificate valid: positive-homogeneity holds for relu on all of R^1 (2 regions and 0 excluded branches checked exactly)\n$ relucheck report relu.json --out rep\nreport written to rep: report.md, report.json, graph.svg\n"
     ));
     let (code, out) = prove(&proof, &[]);
     assert_eq!(code, Some(0), "{out}");
