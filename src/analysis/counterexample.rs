@@ -158,6 +158,19 @@ impl Counterexample {
         }
     }
 
+    /// A midpoint counterexample (`f` not affine) written in `dom`'s coordinates, carried
+    /// over to the network's input space, where it is one too: the domain's embedding is
+    /// affine and keeps midpoints. Re-checked exactly; `None` for the other kinds (their
+    /// failure on a part of the space says nothing about the rest).
+    pub fn to_input_space(&self, net: &Network, dom: &Domain) -> Option<Counterexample> {
+        let Counterexample::Affine { x, y, .. } = self else {
+            return None;
+        };
+        let whole = Domain::whole(net.input_dim());
+        let (x, y) = (dom.to_input(x), dom.to_input(y));
+        Counterexample::build(Kind::Midpoint, net, &whole, &Q::ZERO, &x, &y)
+    }
+
     /// Re-evaluates the network exactly and confirms that this is a counterexample with the
     /// stated values (`dom` gives the coordinates the inputs are written in).
     pub fn recheck(&self, net: &Network, dom: &Domain) -> bool {

@@ -332,6 +332,7 @@ pub fn claim_options(subcommand: &str) -> Option<Vec<OptionSpec>> {
             let own = [
                 ("orthant", None, Flag),
                 ("out", None, Write),
+                ("aux-time-limit", None, Value),
                 ("output", None, Value),
             ];
             [&DOMAIN[..], &BUDGET[..], &own[..]].concat()

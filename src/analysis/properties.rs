@@ -334,11 +334,32 @@ impl<'a> Checker<'a> {
         &self.domain
     }
 
-    /// A quick exact refutation at simple points ([`crate::analysis::quick`]) as a verdict.
-    fn quick_verdict(&self, property: Property) -> Option<Result<Verdict>> {
+    /// A quick exact refutation of `property` at simple points ([`crate::analysis::quick`])
+    /// as a verdict, or `None` when none of them refutes it; no enumeration.
+    pub fn quick_verdict(&self, property: Property) -> Option<Result<Verdict>> {
         self.say(&format!("{property}: trying simple points"));
         let c = quick_refutation(self.net, &self.domain, property)?;
         Some(exact_fail(self, property, Some(c), String::new()))
+    }
+
+    /// The failure of `property` shown by `c`, a counterexample found elsewhere (carried
+    /// over from a slice, say) and written in this checker's domain coordinates: re-checked
+    /// exactly here, and `None` unless it is a valid counterexample of that property.
+    pub fn verdict_from(&self, property: Property, c: &Counterexample) -> Option<Verdict> {
+        let (kind, a, _, _) = c.parts();
+        let refutes = match property {
+            Property::Additivity => kind == Kind::Additive,
+            Property::PositiveHomogeneity => kind == Kind::Scale && !a.is_negative(),
+            Property::Homogeneity => kind == Kind::Scale,
+            Property::Odd => kind == Kind::Odd,
+            Property::Affine => kind == Kind::Midpoint,
+            Property::Linear => matches!(kind, Kind::Midpoint | Kind::Scale | Kind::Additive),
+        };
+        if !refutes || !c.recheck(self.net, &self.domain) {
+            return None;
+        }
+        let why = explain(property, c, self.net, &self.domain);
+        Some(exact(property, Outcome::Fails(c.clone()), why))
     }
 
     /// The regions of `f` on the checker's domain (shared by several decisions).

@@ -7,7 +7,11 @@ use relucheck::present::report;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-pub const HELP: &str = "Examples:\n  relucheck report examples/forum-question.json\n  relucheck report examples/tent-3.json --box 0:1 --out tent-report\n  relucheck report examples/xor.json --box -1:2\n  relucheck report examples/conv-relu.json --slice \"0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0;1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0;0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0\" --box -1:1\n\nThe report shows the network, the counts of regions and pieces beside known upper bounds,\nevery property verdict with exact counterexamples, dead and always-active units, a table\nof regions, an answer to \"is this network linear?\" and pictures (1-D: the graph of f;\n2-D: the regions and the output). Every number in report.md and report.json is exact.\nWith a budget (--max-regions, --time-limit) the report is marked incomplete.";
+pub const HELP: &str = "Examples:\n  relucheck report examples/forum-question.json\n  relucheck report examples/tent-3.json --box 0:1 --out tent-report\n  relucheck report examples/xor.json --box -1:2\n  relucheck report examples/conv-relu.json --slice \"0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0;1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0;0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0\" --box -1:1\n\nThe report shows the network, the counts of regions and pieces beside known upper bounds,\nevery property verdict with exact counterexamples, dead and always-active units, a table\nof regions, an answer to \"is this network linear?\" and pictures (1-D: the graph of f;\n2-D: the regions and the output). Every number in report.md and report.json is exact.\nWith a budget (--max-regions, --time-limit) that stops the enumeration of the domain, the report
+is marked incomplete. The extra checks beyond the domain (the verdicts on the whole input space,
+and the learner's question on the orthant) first try what is quick (a failure on the domain
+carried over, simple points) and enumerate only for what is left, each for at most
+--aux-time-limit seconds (10 by default); a verdict they leave open is marked unknown, with why.";
 
 #[derive(clap::Args)]
 pub struct ReportArgs {
@@ -24,6 +28,11 @@ pub struct ReportArgs {
     /// Draw only output K (1 = the first); by default every output (up to 8).
     #[arg(long, value_name = "K")]
     output: Option<usize>,
+    /// Seconds each extra enumeration beyond the domain may take (the whole input space
+    /// and the orthant, for the learner's question), never past --time-limit; one cut
+    /// short leaves its verdicts unknown, named in the report, not the report incomplete.
+    #[arg(long, value_name = "SECS", default_value_t = report::AUX_TIME_LIMIT.as_secs_f64())]
+    aux_time_limit: f64,
     #[command(flatten)]
     budget: BudgetArgs,
 }
@@ -42,6 +51,14 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         time_limit,
         output,
         threads: args.budget.threads.map(usize::from),
+        aux_time_limit: std::time::Duration::try_from_secs_f64(args.aux_time_limit).map_err(
+            |_| {
+                anyhow::anyhow!(
+                    "--aux-time-limit {}: give a non-negative number of seconds",
+                    args.aux_time_limit
+                )
+            },
+        )?,
         ..Default::default()
     };
     let r = report::build(&network, dom, &opts)?;

@@ -88,7 +88,7 @@
 //! - Counts are JSON integers; `pieces` is `null` when the enumeration is incomplete. Every
 //!   other number is an exact string (bounds are big integers).
 
-use crate::analysis::properties::{Checker, Outcome, Property, Verdict};
+use crate::analysis::properties::{Checker, Counterexample, Outcome, Property, Verdict};
 use crate::error::{Error, Result};
 use crate::exact::points::format_point;
 use crate::exact::rational::Q;
@@ -100,7 +100,7 @@ use crate::regions::formula::map_formulas;
 
 pub use crate::present::picture::{Picture, suggested_slice};
 use crate::regions::domain::{Domain, DomainKind};
-use crate::regions::enumerate::{Enumerator, Region, Regions};
+use crate::regions::enumerate::{Enumerator, Region, Regions, StopReason};
 use num_bigint::BigUint;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -115,6 +115,12 @@ pub struct ReportOptions {
     pub max_regions: Option<usize>,
     /// The time budget for the whole report (the report is then incomplete).
     pub time_limit: Option<Duration>,
+    /// The time the extra enumerations beyond the domain (the whole input space and the
+    /// non-negative orthant, for the learner's question) may take when they are needed:
+    /// [`AUX_TIME_LIMIT`] by default, and never past `time_limit`. Cutting one short makes
+    /// the verdicts it was for unknown, and says so, but the report stays complete when
+    /// everything on the domain was established.
+    pub aux_time_limit: Duration,
     /// Rows of the region table in `report.md` (`report.json` lists every region).
     pub max_rows: usize,
     /// Draw only this output (0-based); `None` draws every output (up to 8).
@@ -128,6 +134,7 @@ impl Default for ReportOptions {
         ReportOptions {
             max_regions: None,
             time_limit: None,
+            aux_time_limit: AUX_TIME_LIMIT,
             max_rows: 50,
             output: None,
             threads: None,
@@ -616,24 +623,45 @@ struct Budget {
     max_regions: Option<usize>,
     deadline: Option<Instant>,
     threads: Option<usize>,
+    /// The time an extra enumeration may take ([`ReportOptions::aux_time_limit`]).
+    aux_limit: Duration,
 }
 
-/// The time an auxiliary enumeration (the whole input space or the orthant, when the
-/// domain is something else) may take when no `--time-limit` is given.
+/// The default time an extra enumeration (the whole input space or the orthant, when the
+/// domain is something else) may take: `--aux-time-limit`.
 pub const AUX_TIME_LIMIT: Duration = Duration::from_secs(10);
 
 impl Budget {
-    /// The budget of an auxiliary question: the report's own, or [`AUX_TIME_LIMIT`] when
-    /// there is none.
+    /// The budget of an extra enumeration: `aux_limit` from now, and never past the
+    /// report's own deadline.
     fn aux(&self) -> Budget {
+        let own = Instant::now() + self.aux_limit;
         Budget {
             max_regions: self.max_regions,
             threads: self.threads,
-            deadline: Some(
-                self.deadline
-                    .unwrap_or_else(|| Instant::now() + AUX_TIME_LIMIT),
-            ),
+            deadline: Some(self.deadline.map_or(own, |d| d.min(own))),
+            aux_limit: self.aux_limit,
         }
+    }
+
+    /// Why an extra enumeration stopped, in the words of the options that set its budget.
+    fn aux_stop(&self, what: &str, regions: &Regions) -> String {
+        let why = match regions.stop {
+            StopReason::MaxRegions(n) => format!("at the region budget of {n} (--max-regions)"),
+            _ => format!(
+                "at the time limit of {} s for extra checks (--aux-time-limit{})",
+                self.aux_limit.as_secs_f64(),
+                if self.deadline.is_some() {
+                    ", within --time-limit"
+                } else {
+                    ""
+                }
+            ),
+        };
+        format!(
+            "not established: the extra enumeration of {what} stopped {why} after {} regions",
+            regions.regions.len()
+        )
     }
 
     fn remaining(&self) -> Option<Duration> {
@@ -739,6 +767,7 @@ pub fn build(net: &Network, domain: Domain, opts: &ReportOptions) -> Result<Repo
         max_regions: opts.max_regions,
         deadline: opts.time_limit.map(|t| Instant::now() + t),
         threads: opts.threads,
+        aux_limit: opts.aux_time_limit,
     };
     if let Some(k) = opts.output
         && k >= net.output_dim()
@@ -808,14 +837,11 @@ impl Findings {
         let names = domain.coordinate_names();
         let regions = stage_regions(net, domain.clone(), budget)?;
         let verdicts = verdicts_on(net, &domain, &regions, budget)?;
-        let whole_verdicts = whole_space_verdicts(net, &domain, budget)?;
+        let whole_verdicts = whole_space_verdicts(net, &domain, &verdicts, budget)?;
         let orthant = OrthantFindings::establish(net, &domain, &regions, budget)?;
-        let established = |v: &[Verdict]| v.iter().all(|v| v.holds().is_some());
-        let complete = regions.is_complete()
-            && orthant.regions.is_complete()
-            && established(&verdicts)
-            && whole_verdicts.as_deref().is_none_or(established)
-            && established(&orthant.verdicts);
+        // Complete means: what the user asked for, the domain, is established. The extra
+        // questions (whole space, orthant) say on their own rows when they were cut short.
+        let complete = regions.is_complete() && verdicts.iter().all(|v| v.holds().is_some());
         let bounds = region_bounds(net, k);
         let (constant, varying) = constant_units(&regions);
         let bounded_regions = regions
@@ -851,19 +877,86 @@ impl Findings {
     }
 }
 
-/// The verdicts on the whole input space, when the domain is not all of it.
+/// The verdicts on the whole input space, when the domain is not all of it: a failure of
+/// affinity on the domain carried over (re-checked at the same points as network inputs),
+/// then the simple points, and an enumeration of the whole space only for what is left.
 fn whole_space_verdicts(
     net: &Network,
     domain: &Domain,
+    on_domain: &[Verdict],
     budget: &Budget,
 ) -> Result<Option<Vec<Verdict>>> {
     if matches!(domain.kind(), DomainKind::Whole) {
         return Ok(None);
     }
     let whole = Domain::whole(net.input_dim());
-    let aux = budget.aux();
-    let wr = stage_regions(net, whole.clone(), &aux)?;
-    Ok(Some(verdicts_on(net, &whole, &wr, &aux)?))
+    let checker = budget.aux().checker(Checker::new(net, whole.clone()));
+    let carried: Vec<Counterexample> = on_domain
+        .iter()
+        .filter_map(|v| v.counterexample()?.to_input_space(net, domain))
+        .collect();
+    let mut out = Vec::new();
+    let mut open = Vec::new();
+    for p in Property::ALL
+        .into_iter()
+        .filter(|p| p.check_domain(&whole).is_ok())
+    {
+        if let Some(v) = carried.iter().find_map(|c| checker.verdict_from(p, c)) {
+            out.push(carried_over(v));
+        } else if let Some(v) = checker.quick_verdict(p) {
+            out.push(v?);
+        } else {
+            open.push(p);
+        }
+    }
+    if !open.is_empty() {
+        let aux = budget.aux();
+        let wr = stage_regions(net, whole.clone(), &aux)?;
+        let checker = aux.checker(Checker::new(net, whole));
+        for p in open {
+            let v = checker.check_with(p, &wr);
+            out.push(aux_guarded(
+                v,
+                p,
+                &wr,
+                budget.aux_stop("the whole input space", &wr),
+            )?);
+        }
+    }
+    out.sort_by_key(|v| Property::ALL.iter().position(|p| *p == v.property));
+    Ok(Some(out))
+}
+
+/// A verdict whose counterexample came from the domain, saying so.
+fn carried_over(mut v: Verdict) -> Verdict {
+    v.reason = format!(
+        "carried over from the domain above (the same points as network inputs): {}",
+        v.reason
+    );
+    v
+}
+
+/// Like [`guarded`], for an extra enumeration: an undecided verdict says which one was cut
+/// short and by which budget.
+fn aux_guarded(
+    v: Result<Verdict>,
+    property: Property,
+    regions: &Regions,
+    why: String,
+) -> Result<Verdict> {
+    let open = match &v {
+        Err(_) => true,
+        Ok(v) => v.holds().is_none(),
+    };
+    if open && !regions.is_complete() {
+        return Ok(Verdict {
+            property,
+            outcome: Outcome::Unknown(why),
+            method: crate::analysis::properties::Method::Exact,
+            reason: "an extra enumeration was cut short".into(),
+        });
+    }
+    v
 }
 
 impl OrthantFindings {
@@ -874,7 +967,8 @@ impl OrthantFindings {
         budget: &Budget,
     ) -> Result<OrthantFindings> {
         let orthant = Domain::orthant(net.input_dim());
-        let or_regions = if matches!(domain.kind(), DomainKind::Orthant) {
+        let own = matches!(domain.kind(), DomainKind::Orthant);
+        let or_regions = if own {
             regions.clone()
         } else {
             stage_regions(net, orthant.clone(), &budget.aux())?
@@ -882,7 +976,15 @@ impl OrthantFindings {
         let checker = budget.aux().checker(Checker::new(net, orthant));
         let verdicts: Vec<Verdict> = [Property::Affine, Property::Linear]
             .into_iter()
-            .map(|p| guarded(checker.check_with(p, &or_regions), p, &or_regions))
+            .map(|p| {
+                let v = checker.check_with(p, &or_regions);
+                if own {
+                    guarded(v, p, &or_regions)
+                } else {
+                    let why = budget.aux_stop("the non-negative orthant", &or_regions);
+                    aux_guarded(v, p, &or_regions, why)
+                }
+            })
             .collect::<Result<_>>()?;
         let witness = witness(net, &or_regions);
         let region_of_domain = (or_regions.is_complete() && or_regions.regions.len() == 1)

@@ -376,3 +376,97 @@ fn the_readme_picture_is_up_to_date() {
         "docs/forum-question-report is stale: cargo run --release -- report examples/forum-question.json --out docs/forum-question-report"
     );
 }
+
+#[test]
+fn a_complete_report_on_a_box_stays_complete_when_an_extra_check_is_cut_short() {
+    // leaky relu is positively homogeneous on R^2: only a whole-space enumeration shows it.
+    // With no time for extra enumerations, that verdict is unknown and says which check was
+    // cut short; the box the user asked for is fully established, so the report is complete.
+    let net = load("leaky");
+    let opts = ReportOptions {
+        aux_time_limit: Duration::ZERO,
+        ..ReportOptions::default()
+    };
+    let r = build(&net, unit_box(2, -1, 1), &opts).unwrap();
+    assert!(r.complete, "{}", r.markdown);
+    assert!(!r.markdown.contains("INCOMPLETE"), "{}", r.markdown);
+    let whole = &r.json["whole_space_verdicts"];
+    let text = r
+        .markdown
+        .split("### On the whole input space")
+        .nth(1)
+        .unwrap();
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("| positive-homogeneity"))
+        .unwrap();
+    assert!(row.contains("--aux-time-limit"), "{row}\n{whole:?}");
+    assert!(row.contains("whole input space"), "{row}");
+    // With the default budget the same verdict is established (it holds).
+    let r = build(&net, unit_box(2, -1, 1), &ReportOptions::default()).unwrap();
+    let text = r
+        .markdown
+        .split("### On the whole input space")
+        .nth(1)
+        .unwrap();
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("| positive-homogeneity"))
+        .unwrap();
+    assert!(row.contains("**holds**"), "{row}");
+}
+
+#[test]
+fn a_failure_on_a_slice_is_carried_over_to_the_whole_space_without_enumerating_it() {
+    // On a 2-D slice of the 16-input conv net, affinity fails; the whole-space verdicts of
+    // affine and linear reuse that counterexample (no time at all for extra enumerations),
+    // as network inputs, and the counterexample is one: checked here with `eval`.
+    let net = load("conv-relu");
+    let e = |k: usize| {
+        let mut v = vec![Q::ZERO; 16];
+        v[k] = Q::ONE;
+        v
+    };
+    let bounds = (vec![Q::from_int(-1); 2], vec![Q::ONE; 2]);
+    let dom = Domain::slice(vec![Q::ZERO; 16], e(0), e(1), Some(bounds)).unwrap();
+    let opts = ReportOptions {
+        aux_time_limit: Duration::ZERO,
+        ..ReportOptions::default()
+    };
+    let r = build(&net, dom, &opts).unwrap();
+    let text = r
+        .markdown
+        .split("### On the whole input space")
+        .nth(1)
+        .unwrap();
+    for p in ["| affine", "| linear"] {
+        let row = text.lines().find(|l| l.starts_with(p)).unwrap();
+        assert!(
+            row.contains("**fails**") && row.contains("carried over"),
+            "{row}"
+        );
+    }
+    for v in r.json["whole_space_verdicts"].as_array().unwrap() {
+        if v["property"] != "affine" {
+            continue;
+        }
+        let c = &v["counterexample"];
+        let point = |k: &str| -> Vec<Q> {
+            c[k].as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap().parse().unwrap())
+                .collect()
+        };
+        let (x, y) = (point("x"), point("y"));
+        assert_eq!(x.len(), 16, "network inputs, not slice coordinates: {c}");
+        let half = Q::new(1, 2);
+        let m: Vec<Q> = x.iter().zip(&y).map(|(a, b)| (a + b) * &half).collect();
+        let (fx, fy, fm) = (
+            net.eval(&x).unwrap(),
+            net.eval(&y).unwrap(),
+            net.eval(&m).unwrap(),
+        );
+        assert_ne!(fm[0].clone(), (&fx[0] + &fy[0]) * &half, "{c}");
+    }
+}
