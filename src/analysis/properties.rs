@@ -45,7 +45,9 @@ use crate::exact::points::format_point;
 use crate::exact::rational::Q;
 use crate::net::network::{Activation, Layer, Network, Shape};
 use crate::output::qs_to_strings;
-use crate::regions::domain::{Domain, DomainKind};
+use crate::regions::domain::Domain;
+#[cfg(feature = "testing")]
+use crate::regions::domain::DomainKind;
 use crate::regions::enumerate::{Enumerator, Regions, StopReason};
 use crate::regions::formula::map_formulas;
 use serde_json::{Value, json};
