@@ -4,6 +4,7 @@
 //!
 //! Uses nothing of ours but the error type. Everything above decides in these types.
 
+pub mod decimal;
 pub(crate) mod filtered;
 pub mod interval;
 pub(crate) mod intvec;

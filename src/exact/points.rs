@@ -48,8 +48,8 @@ pub fn parse_points(text: &str, source: &str) -> Result<Vec<Vec<Q>>> {
     Ok(out)
 }
 
-/// A point written back as `[1/2, -3]`.
+/// A point written back as `[1/2, -3]`; with decimals beside it when a coordinate is long
+/// (see [`decimal::readable_point`](crate::exact::decimal::readable_point)).
 pub fn format_point(x: &[Q]) -> String {
-    let parts: Vec<String> = x.iter().map(Q::to_string).collect();
-    format!("[{}]", parts.join(", "))
+    crate::exact::decimal::readable_point(x)
 }

@@ -7,6 +7,7 @@
 //! layers, `pattern` (the active piece of each unit).
 
 use crate::exact::interval::Interval;
+use crate::exact::decimal::plain_point;
 use crate::exact::points::format_point;
 use crate::exact::rational::Q;
 use crate::net::network::{Network, Trace};
@@ -43,7 +44,7 @@ pub fn eval_text(net: &Network, trace: &Trace, show_trace: bool) -> String {
         writeln!(
             s,
             "f({}) = {}",
-            format_point(input).trim_matches(['[', ']']),
+            plain_point(input).trim_matches(['[', ']']),
             format_point(trace.output())
         )
         .unwrap();
@@ -122,7 +123,7 @@ pub fn enclosure_text(
     writeln!(
         s,
         "f({}) ∈ {}",
-        format_point(x).trim_matches(['[', ']']),
+        plain_point(x).trim_matches(['[', ']']),
         enclosures_text(out)
     )
     .unwrap();
