@@ -22,6 +22,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    cli.numbers.apply();
     let result = match cli.command {
         Command::Eval(args) => cli::eval::run(args),
         Command::Import(args) => cli::import::run(args),

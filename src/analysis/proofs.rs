@@ -302,7 +302,7 @@ pub fn claim_options(subcommand: &str) -> Option<Vec<OptionSpec>> {
     use ArgKind::{Flag, InputOrFile, Read, Value, Write};
     let format = ("format", None, Value);
     let precision = ("precision", None, Value);
-    Some(match subcommand {
+    let mut options = match subcommand {
         "eval" => vec![
             ("input", Some('i'), InputOrFile),
             ("trace", None, Flag),
@@ -339,7 +339,10 @@ pub fn claim_options(subcommand: &str) -> Option<Vec<OptionSpec>> {
         }
         "verify" => vec![("network", None, Read), ("domain", None, Value)],
         _ => return None,
-    })
+    };
+    // The global option of every subcommand: how numbers are shown.
+    options.push(("numbers", None, Value));
+    Some(options)
 }
 
 /// Where a proof's claims run: they read only below a root folder (canonical paths, after

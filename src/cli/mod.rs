@@ -23,8 +23,36 @@ use clap::{Parser, Subcommand};
     after_help = "Example:\n  relucheck eval examples/forum-question.json --input \"1,2\" --trace\n\nExit codes: 0 success, 1 usage or input error, 2 counterexample found."
 )]
 pub struct Cli {
+    /// How numbers are shown: `exact` only, `both` (a short decimal such as `≈ 0.10155` beside
+    /// every long exact number; the default), or `decimal` (rounded decimals only, marked `≈`).
+    /// Decisions are exact whatever is chosen, and JSON always holds the exact numbers.
+    #[arg(long, global = true, value_enum, default_value_t = Numbers::Both)]
+    pub numbers: Numbers,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The values of `--numbers`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Numbers {
+    /// Exact numbers only.
+    Exact,
+    /// Exact numbers, with a short decimal beside each long one.
+    Both,
+    /// Rounded decimals only, each marked `≈`.
+    Decimal,
+}
+
+impl Numbers {
+    /// Sets the library's number style for this process.
+    pub fn apply(self) {
+        use relucheck::exact::decimal::{Style, set_style};
+        set_style(match self {
+            Numbers::Exact => Style::Exact,
+            Numbers::Both => Style::Both,
+            Numbers::Decimal => Style::Decimal,
+        });
+    }
 }
 
 #[derive(Subcommand)]

@@ -68,7 +68,8 @@ mod tests {
     /// path-valued option is a read or a write; every positional argument is a path.
     #[test]
     fn the_claim_policy_knows_every_option_of_the_allowed_subcommands() {
-        let cli = Cli::command();
+        let mut cli = Cli::command();
+        cli.build(); // global options (--numbers) reach the subcommands
         for &name in ALLOWED_SUBCOMMANDS {
             let sub = cli.find_subcommand(name).unwrap();
             let table = claim_options(name).unwrap();

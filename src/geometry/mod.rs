@@ -7,4 +7,5 @@ pub(crate) mod float_filter;
 pub(crate) mod lazy;
 pub mod lp;
 pub mod polytope;
+pub mod simple;
 pub(crate) mod vrep;

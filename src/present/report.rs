@@ -366,7 +366,7 @@ pub fn piece_name(layer: &Layer, piece: u8) -> String {
             _ => "positive side (slope 1)".into(),
         },
         Layer::Activation(Activation::Abs) => match piece {
-            0 => "negative side (outputs −z)".into(),
+            0 => "negative side (outputs -z)".into(),
             _ => "positive side (outputs z)".into(),
         },
         Layer::Activation(Activation::HardTanh { .. }) => match piece {
@@ -1419,7 +1419,7 @@ fn learner_answer(net: &Network, f: &Findings) -> Vec<String> {
     domain_answer(net, f, &mut out);
     orthant_answer(net, f, &mut out);
     out.push(
-        "- Why: ReLU is piecewise linear, not linear (relu(−1) + relu(1) = 1 but relu(0) = 0). Within one region every unit keeps one piece, so f is affine there; across a region boundary some unit changes piece and the formula changes."
+        "- Why: ReLU is piecewise linear, not linear (relu(-1) + relu(1) = 1 but relu(0) = 0). Within one region every unit keeps one piece, so f is affine there; across a region boundary some unit changes piece and the formula changes."
             .into(),
     );
     out

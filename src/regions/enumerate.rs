@@ -1112,6 +1112,12 @@ impl Walk<'_> {
             Geom::V(v) => (v.interior_point(&cons), Some(v)),
             Geom::H(p) => (p, None),
         };
+        // People read and paste interior points: a long one is moved to a simple one.
+        let point = if point.iter().any(crate::exact::decimal::is_long) {
+            crate::geometry::simple::simplify_interior(&point, &cons)
+        } else {
+            point
+        };
         let map = Arc::try_unwrap(c.map).unwrap_or_else(|m| (*m).clone());
         let region = Region {
             id: 0,
