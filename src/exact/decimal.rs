@@ -154,7 +154,10 @@ fn positional(m: &BigInt, e: i64, digits: usize) -> String {
         let (a, b) = s.split_at(point as usize);
         (a.to_string(), b.to_string())
     } else {
-        ("0".to_string(), format!("{}{s}", "0".repeat((-point) as usize)))
+        (
+            "0".to_string(),
+            format!("{}{s}", "0".repeat((-point) as usize)),
+        )
     };
     let frac = frac.trim_end_matches('0');
     if frac.is_empty() {

@@ -31,14 +31,13 @@ fn simplest_in_room(x: &[Q], i: usize, cons: &[HalfSpace]) -> Option<Q> {
     for h in cons {
         let ai = &h.a[i];
         // a_i·t < b - Σ_{j≠i} a_j x_j  =: r
-        let rest: Q = h
-            .a
-            .iter()
-            .zip(x)
-            .enumerate()
-            .filter(|&(j, (a, _))| j != i && !a.is_zero())
-            .map(|(_, (a, v))| a * v)
-            .sum();
+        let rest: Q =
+            h.a.iter()
+                .zip(x)
+                .enumerate()
+                .filter(|&(j, (a, _))| j != i && !a.is_zero())
+                .map(|(_, (a, v))| a * v)
+                .sum();
         let r = &h.b - &rest;
         if ai.is_zero() {
             if !r.is_positive() {

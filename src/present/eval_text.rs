@@ -6,8 +6,8 @@
 //! (only with `--trace`) lists each layer's `type`, `input`, `output` and, for piecewise-linear
 //! layers, `pattern` (the active piece of each unit).
 
-use crate::exact::interval::Interval;
 use crate::exact::decimal::plain_point;
+use crate::exact::interval::Interval;
 use crate::exact::points::format_point;
 use crate::exact::rational::Q;
 use crate::net::network::{Network, Trace};

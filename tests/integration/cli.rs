@@ -244,13 +244,13 @@ fn regions_text_json_md_and_count() {
     assert_eq!(v["regions"][2]["map"]["c"], serde_json::json!(["2"]));
     let o = relucheck(&["regions", "examples/xor.json", "--format", "md"]);
     assert!(
-        stdout(&o).contains("| 2 | `11` | f(x1, x2) = −x1 − x2 + 2 |"),
+        stdout(&o).contains("| 2 | `11` | f(x1, x2) = -x1 - x2 + 2 |"),
         "{}",
         stdout(&o)
     );
     let o = relucheck(&["regions", "examples/xor.json", "--segment", "0,0;1,1"]);
     assert!(stdout(&o).contains("the segment from [0, 0] to [1, 1]"));
-    assert!(stdout(&o).contains("f(s) = −2·s + 2"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("f(s) = -2*s + 2"), "{}", stdout(&o));
 }
 
 #[test]
