@@ -56,7 +56,7 @@ pub use analysis::properties::{
 };
 pub use error::{Error, Result};
 pub use exact::interval::{DEFAULT_PRECISION, Interval};
-pub use exact::linalg::{Affine, HalfSpace, Matrix, RaggedRow};
+pub use exact::linalg::{Affine, AffineF64, HalfSpace, Matrix, RaggedRow};
 pub use exact::points::{format_point, parse_point, parse_points};
 pub use exact::rational::{MAX_DIGITS, MAX_EXPONENT, NotFinite, ParseError, Q, dot};
 pub use geometry::lp::{Farkas, Feasibility, LpResult, feasible, interior_point, maximize};
