@@ -103,3 +103,16 @@ proptest! {
         relucheck::analysis::testing::check_positively_homogeneous(&net)?;
     }
 }
+
+#[test]
+fn readme_shows_the_user_crates_test_file() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let file =
+        std::fs::read_to_string(format!("{root}/examples/user-crate/tests/my_net.rs")).unwrap();
+    let block = format!("```rust,ignore\n{file}```\n");
+    assert!(
+        readme.contains(&block),
+        "README's \"Use from your own tests\" must show examples/user-crate/tests/my_net.rs verbatim"
+    );
+}

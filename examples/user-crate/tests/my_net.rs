@@ -20,8 +20,8 @@ fn my_net() -> Network {
 #[test]
 fn my_net_is_affine_where_both_relus_are_active() {
     // On 2 <= x1 <= 3, 0 <= x2 <= 1 both x1 + x2 and x1 - x2 are positive: f = 2·x2.
-    let domain = Domain::boxed(vec![Q::from_int(2), Q::ZERO], vec![Q::from_int(3), Q::ONE])
-        .expect("a box");
+    let domain =
+        Domain::boxed(vec![Q::from_int(2), Q::ZERO], vec![Q::from_int(3), Q::ONE]).expect("a box");
     assert_affine_on(&my_net(), &domain);
 }
 
@@ -30,7 +30,9 @@ fn my_net_is_not_additive_and_says_where() {
     let failure = check_additive(&my_net()).unwrap_err();
     assert!(failure.counterexample().is_some());
     assert!(
-        failure.to_string().starts_with("my net is not additive on all of R^2: "),
+        failure
+            .to_string()
+            .starts_with("my net is not additive on all of R^2: "),
         "{failure}"
     );
 }
