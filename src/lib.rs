@@ -30,6 +30,23 @@
 //! [`analysis::testing`] (assertions and strategies for your own `cargo test`),
 //! [`net::format`] (the file format), [`net::import`] (ONNX and NNet).
 //!
+//! In a debug build (plain `cargo test`) the exact arithmetic is 8-9 times slower; a
+//! crate that uses relucheck in its tests should optimise it and its number crates:
+//!
+//! ```toml
+//! [profile.dev.package.relucheck]
+//! opt-level = 3
+//! [profile.dev.package.num-bigint]
+//! opt-level = 3
+//! [profile.dev.package.num-rational]
+//! opt-level = 3
+//! [profile.dev.package.num-integer]
+//! opt-level = 3
+//! ```
+//!
+//! README's "Use from your own tests" has the dependency lines and a complete test file
+//! (`examples/user-crate`).
+//!
 //! The modules are layers, each using only those below it: [`exact`] (numbers),
 //! [`output`] (writing numbers and files), [`geometry`] and [`net`], [`regions`],
 //! [`analysis`], [`present`]; the command line sits on top. DESIGN.md draws them, and a
@@ -56,7 +73,7 @@ pub use analysis::properties::{
 };
 pub use error::{Error, Result};
 pub use exact::interval::{DEFAULT_PRECISION, Interval};
-pub use exact::linalg::{Affine, HalfSpace, Matrix, RaggedRow};
+pub use exact::linalg::{Affine, AffineF64, HalfSpace, Matrix, RaggedRow};
 pub use exact::points::{format_point, parse_point, parse_points};
 pub use exact::rational::{MAX_DIGITS, MAX_EXPONENT, NotFinite, ParseError, Q, dot};
 pub use geometry::lp::{Farkas, Feasibility, LpResult, feasible, interior_point, maximize};

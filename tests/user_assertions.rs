@@ -60,3 +60,59 @@ proptest! {
         prop_assert_eq!(net.eval(&ax).unwrap(), fx);
     }
 }
+
+#[test]
+fn checks_return_the_counterexample_and_the_asserts_message() {
+    use relucheck::Counterexample;
+    use relucheck::analysis::testing::{check_linear_on, check_odd};
+    let failure = check_linear_on(&load("forum-question.json"), &Domain::orthant(2)).unwrap_err();
+    assert_eq!(
+        failure.to_string(),
+        "forum question is not linear on the non-negative orthant x >= 0 of R^2: a = 0, x = [0, 0]: a·f(x) = [0], f(a·x) = [3]"
+    );
+    assert!(matches!(
+        failure.counterexample(),
+        Some(Counterexample::Homogeneity { .. })
+    ));
+    let failure = check_odd(&load("xor.json")).unwrap_err();
+    assert_eq!(
+        failure.message(),
+        "xor is not odd on all of R^2: x = [1, 0]: -f(x) = [-1], f(-x) = [0]"
+    );
+}
+
+#[test]
+fn whole_space_and_domain_forms_agree() {
+    use relucheck::analysis::testing::{
+        check_affine, check_affine_on, check_not_affine, check_positively_homogeneous_on,
+    };
+    let forum = load("forum-question.json");
+    assert!(check_affine(&forum).is_err(), "the ReLUs cut the plane");
+    assert!(check_not_affine(&forum).is_ok());
+    assert!(check_affine_on(&forum, &Domain::orthant(2)).is_ok());
+    assert!(check_affine_on(&forum, &Domain::whole(2)).is_err());
+    assert!(check_positively_homogeneous_on(&load("leaky.json"), &Domain::orthant(2)).is_ok());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(8))]
+
+    /// `check_*` inside `proptest!`: `?` makes a failure proptest's, with its message.
+    #[test]
+    fn bias_free_relu_nets_are_positively_homogeneous(net in bias_free_network(&[2, 3, 1])) {
+        relucheck::analysis::testing::check_positively_homogeneous(&net)?;
+    }
+}
+
+#[test]
+fn readme_shows_the_user_crates_test_file() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let file =
+        std::fs::read_to_string(format!("{root}/examples/user-crate/tests/my_net.rs")).unwrap();
+    let block = format!("```rust,ignore\n{file}```\n");
+    assert!(
+        readme.contains(&block),
+        "README's \"Use from your own tests\" must show examples/user-crate/tests/my_net.rs verbatim"
+    );
+}

@@ -292,6 +292,50 @@ impl Affine {
     pub fn is_linear(&self) -> bool {
         self.c.iter().all(Q::is_zero)
     }
+
+    /// The map in `f64`, for plotting and analysis only (each entry the nearest `f64`,
+    /// see [`Q::to_f64`]); nothing is decided with it.
+    ///
+    /// ```
+    /// use relucheck::{Affine, Matrix, Q};
+    /// let map = Affine {
+    ///     a: Matrix::try_from_rows(vec![vec![Q::new(1, 2), Q::from_int(-3)]]).unwrap(),
+    ///     c: vec![Q::new(1, 4)],
+    /// };
+    /// let f = map.to_f64();
+    /// assert_eq!((f.a, f.c.clone()), (vec![vec![0.5, -3.0]], vec![0.25]));
+    /// assert_eq!(map.to_f64().apply(&[2.0, 1.0]), vec![-1.75]);
+    /// ```
+    pub fn to_f64(&self) -> AffineF64 {
+        AffineF64 {
+            a: self
+                .a
+                .iter_rows()
+                .map(|r| r.iter().map(Q::to_f64).collect())
+                .collect(),
+            c: self.c.iter().map(Q::to_f64).collect(),
+        }
+    }
+}
+
+/// An [`Affine`] map in `f64` ([`Affine::to_f64`]): for plotting, never for decisions.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AffineF64 {
+    /// The rows of the linear part `A`.
+    pub a: Vec<Vec<f64>>,
+    /// The offset `c`.
+    pub c: Vec<f64>,
+}
+
+impl AffineF64 {
+    /// `A x + c` in `f64` (missing coordinates of `x` count as 0).
+    pub fn apply(&self, x: &[f64]) -> Vec<f64> {
+        self.a
+            .iter()
+            .zip(&self.c)
+            .map(|(row, c)| row.iter().zip(x).map(|(a, x)| a * x).sum::<f64>() + c)
+            .collect()
+    }
 }
 
 /// A closed half-space `{x : a·x <= b}`.

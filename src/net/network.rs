@@ -54,7 +54,7 @@ pub const MAX_UNROLLED: usize = 50_000_000;
 /// }"#).unwrap();
 /// assert_eq!(net.eval(&[Q::from_int(-1)]).unwrap(), vec![Q::ZERO]);
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Network {
     /// A short name.
     pub name: Option<String>,
@@ -90,6 +90,70 @@ impl Eq for PlanCache {}
 impl fmt::Debug for PlanCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("PlanCache")
+    }
+}
+
+/// One line: the name, then one entry per layer, e.g. `xor: dense 2->2, relu, dense 2->1`
+/// (shapes as `c×h×w` for images).
+///
+/// ```
+/// use relucheck::Network;
+/// let net = Network::builder(2)
+///     .dense([[1, 1], [1, -1]], [0, 0]).relu().dense([[1, 1]], [0])
+///     .build()?;
+/// assert_eq!(net.to_string(), "dense 2->2, relu, dense 2->1");
+/// # Ok::<(), relucheck::Error>(())
+/// ```
+impl fmt::Display for Network {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn shape(s: &Shape) -> String {
+            match s {
+                Shape::Flat(n) => n.to_string(),
+                Shape::Chw(c, h, w) => format!("{c}x{h}x{w}"),
+            }
+        }
+        if let Some(name) = &self.name {
+            write!(f, "{name}: ")?;
+        }
+        for (i, layer) in self.layers.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(layer.kind())?;
+            if !matches!(layer, Layer::Activation(_)) {
+                write!(
+                    f,
+                    " {}->{}",
+                    shape(&self.shapes[i]),
+                    shape(&self.shapes[i + 1])
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The fields that define the network (metadata only when present); the shapes and the
+/// evaluation plan derived from the layers are left out. The layers are shown in full:
+/// `Debug` is what `assert_eq!` prints, and two networks differ in their weights.
+impl fmt::Debug for Network {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Network");
+        if let Some(name) = &self.name {
+            d.field("name", name);
+        }
+        if let Some(description) = &self.description {
+            d.field("description", description);
+        }
+        if !self.notes.is_empty() {
+            d.field("notes", &self.notes);
+        }
+        if let Some(input_box) = &self.input_box {
+            d.field("input_box", input_box);
+        }
+        d.field("input_shape", &self.input_shape)
+            .field("layers", &self.layers)
+            .finish_non_exhaustive()
     }
 }
 
