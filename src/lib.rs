@@ -82,6 +82,7 @@ pub use net::builder::{Floats, NetworkBuilder};
 pub use net::network::{
     Activation, Form, Layer, LayerTrace, Network, Pattern, Piece, Shape, Trace,
 };
+pub use regions::budget::Budget;
 pub use regions::domain::{Domain, DomainKind, parse_box};
 pub use regions::enumerate::{Enumerator, Facet, Progress, Region, Regions, StopReason};
 

@@ -45,6 +45,7 @@ use crate::exact::points::format_point;
 use crate::exact::rational::Q;
 use crate::net::network::{Activation, Layer, Network, Shape};
 use crate::output::qs_to_strings;
+use crate::regions::budget::Budget;
 use crate::regions::domain::Domain;
 #[cfg(feature = "testing")]
 use crate::regions::domain::DomainKind;
@@ -224,8 +225,7 @@ pub fn check_json(net: &Network, domain: &Domain, verdicts: &[Verdict]) -> Value
 pub struct Checker<'a> {
     net: &'a Network,
     domain: Domain,
-    max_regions: Option<usize>,
-    time_limit: Option<Duration>,
+    budget: Budget,
     threads: Option<usize>,
     precision: u32,
     progress: Option<ProgressFn<'a>>,
@@ -250,8 +250,7 @@ impl<'a> Checker<'a> {
         Checker {
             net,
             domain,
-            max_regions: None,
-            time_limit: None,
+            budget: Budget::unlimited(),
             threads: None,
             precision: DEFAULT_PRECISION,
             progress: None,
@@ -265,16 +264,30 @@ impl<'a> Checker<'a> {
         self
     }
 
-    /// Region budget for the enumeration behind each decision.
+    /// Region budget for each enumeration behind the decisions.
     pub fn with_max_regions(mut self, n: usize) -> Self {
-        self.max_regions = Some(n);
+        self.budget = self.budget.with_max_regions(n);
         self
     }
 
-    /// Time budget for the enumeration behind each decision.
+    /// Time budget from now for everything this checker does: every enumeration, the
+    /// counterexamples built from them, and the search share it (see [`Budget`]).
     pub fn with_time_limit(mut self, d: Duration) -> Self {
-        self.time_limit = Some(d);
+        self.budget = self.budget.with_time_limit(d);
         self
+    }
+
+    /// Work within `budget`, the one budget of a whole command: every enumeration behind
+    /// the decisions, the counterexamples built from them and the search share its
+    /// deadline (nothing gets a fresh limit), and each enumeration its region cap.
+    pub fn with_budget(mut self, budget: Budget) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    /// The budget this checker works within.
+    pub fn budget(&self) -> &Budget {
+        &self.budget
     }
 
     /// Threads for the enumeration behind each decision (default: every core, see
@@ -317,13 +330,7 @@ impl<'a> Checker<'a> {
         if let Some(t) = self.threads {
             e = e.with_threads(t);
         }
-        if let Some(n) = self.max_regions {
-            e = e.with_max_regions(n);
-        }
-        if let Some(t) = self.time_limit {
-            e = e.with_time_limit(t);
-        }
-        e.run()
+        e.with_budget(self.budget).run()
     }
 
     /// The network whose properties are decided.
@@ -536,7 +543,10 @@ impl<'a> Checker<'a> {
     fn check_odd(&self, regions: &Regions) -> Result<Verdict> {
         // A quick exact refutation first: f(-p) = -f(p) at the regions' interior points.
         // Only when it holds at all of them are the regions of f(x) + f(-x) enumerated.
-        let found = self.best(regions.regions.iter().filter_map(|r| {
+        let budget = &self.budget;
+        let within = regions.regions.iter().enumerate();
+        let points = within.take_while(|(i, _)| i % 64 != 63 || !budget.expired());
+        let found = self.best(points.filter_map(|(_, r)| {
             Counterexample::build(
                 Kind::Odd,
                 self.net,
@@ -657,7 +667,7 @@ impl<'a> Checker<'a> {
         // Along the ray through p the map a ↦ f(a p) starts linear (f(0) = 0 here) and
         // bends at a first breakpoint a1 < 1; x = y = (a/2) p with a just past a1 fails.
         if let Ok(seg) = Domain::segment(dom.to_input(&zero), dom.to_input(&p))
-            && let Ok(r) = Enumerator::new(net, seg).with_details(false).run()
+            && let Ok(r) = self.segment_regions(seg)
             && r.regions.len() >= 2
         {
             let upper = |i: usize| -> Option<Q> {
@@ -702,6 +712,9 @@ impl<'a> Checker<'a> {
         let net = self.net;
         let mut cands = vec![];
         'outer: for r in &regions.regions {
+            if self.budget.expired() {
+                break;
+            }
             for (fi, f) in r.facets.iter().enumerate() {
                 for &nb in &f.neighbours {
                     let other = &regions.regions[nb];
@@ -747,6 +760,9 @@ impl<'a> Checker<'a> {
                 }
             }
             for (i, j) in pairs.into_iter().take(32) {
+                if self.budget.expired() {
+                    break;
+                }
                 if let Some((x, y)) =
                     self.straddle_on_segment(&rs[i].interior_point, &rs[j].interior_point)
                 {
@@ -779,10 +795,7 @@ impl<'a> Checker<'a> {
     fn straddle_on_segment(&self, p: &[Q], q: &[Q]) -> Option<(Vec<Q>, Vec<Q>)> {
         let dom = &self.domain;
         let seg = Domain::segment(dom.to_input(p), dom.to_input(q)).ok()?;
-        let r = Enumerator::new(self.net, seg)
-            .with_details(false)
-            .run()
-            .ok()?;
+        let r = self.segment_regions(seg).ok()?;
         let rs = &r.regions;
         let at = |s: &Q| -> Vec<Q> { p.iter().zip(q).map(|(a, b)| a + s * (b - a)).collect() };
         for w in rs.windows(2) {
@@ -806,6 +819,22 @@ impl<'a> Checker<'a> {
             return Some((at(&(&b - &eps)), at(&(&b + &eps))));
         }
         None
+    }
+
+    /// The complete regions of `f` on a segment (no details), within the budget: an error
+    /// when the budget cuts them short (a counterexample is built from all of them).
+    fn segment_regions(&self, seg: Domain) -> Result<Regions> {
+        let r = Enumerator::new(self.net, seg)
+            .with_details(false)
+            .with_budget(self.budget)
+            .run()?;
+        if !r.is_complete() {
+            return Err(Error::Invalid(format!(
+                "the regions of a segment are incomplete: {}",
+                r.stop.describe()
+            )));
+        }
+        Ok(r)
     }
 
     /// `c` made small ([`Counterexample::shrink`]) on this checker's network and domain.
@@ -889,6 +918,17 @@ fn exact_fail(
             let why = explain(property, &c, checker.net, &checker.domain);
             Ok(exact(property, Outcome::Fails(c), why))
         }
+        None if checker.budget.expired() => Ok(exact(
+            property,
+            Outcome::Unknown(format!(
+                "not established: the time limit{} ran out while a counterexample was built ({reason})",
+                checker
+                    .budget
+                    .time_limit()
+                    .map_or(String::new(), |t| format!(" of {:.1} s", t.as_secs_f64()))
+            )),
+            "the time limit ran out".into(),
+        )),
         None => Err(Error::Invalid(format!(
             "internal error: {} fails ({reason}) but no counterexample could be built; please report this network",
             property.name()
@@ -1071,7 +1111,11 @@ impl Checker<'_> {
                 (scalars.prop_map(|a| a.abs()), pts.clone(), pts).boxed(),
             ),
         };
+        let budget = self.budget;
         let find = |(a, x, y): &(Q, Vec<Q>, Vec<Q>)| -> Option<Counterexample> {
+            if budget.expired() {
+                return None; // the cases left pass at once
+            }
             kinds.iter().find_map(|&kind| {
                 if kind == Kind::Scale && !dom.polytope().contains(&scale(a, x)) {
                     return None;
@@ -1098,9 +1142,7 @@ impl Checker<'_> {
         Ok(match result {
             Ok(()) => Verdict {
                 property,
-                outcome: Outcome::Unknown(format!(
-                    "no counterexample in {cases} random cases (a search cannot prove a property; drop --search for the exact decision)"
-                )),
+                outcome: Outcome::Unknown(search_found_nothing(cases, &budget)),
                 method,
                 reason: "search found nothing".into(),
             },
@@ -1124,6 +1166,18 @@ impl Checker<'_> {
                 reason: "search aborted".into(),
             },
         })
+    }
+}
+
+/// Why a search that found nothing is unknown.
+#[cfg(feature = "testing")]
+fn search_found_nothing(cases: u32, budget: &Budget) -> String {
+    if budget.expired() {
+        format!("no counterexample before the time limit ran out (of {cases} random cases)")
+    } else {
+        format!(
+            "no counterexample in {cases} random cases (a search cannot prove a property; drop --search for the exact decision)"
+        )
     }
 }
 
@@ -1351,8 +1405,12 @@ fn enclosure_candidates(checker: &Checker<'_>) -> Vec<Vec<Q>> {
     }
     if let Ok(regions) = Enumerator::new(checker.net, checker.domain.clone())
         .with_details(false)
-        .with_max_regions(64)
-        .with_time_limit(Duration::from_secs(2))
+        .with_budget(
+            checker
+                .budget
+                .within(Duration::from_secs(2))
+                .with_max_regions(64),
+        )
         .run()
     {
         for r in regions.regions {
@@ -1411,7 +1469,17 @@ impl Checker<'_> {
             }
         }
         let n = tries.len();
-        for (kind, a, i, j) in tries {
+        for (t, (kind, a, i, j)) in tries.into_iter().enumerate() {
+            if self.budget.expired() {
+                return Ok(Verdict {
+                    property,
+                    outcome: Outcome::Unknown(format!(
+                        "not established: the time limit ran out after {t} of {n} candidate tests of the enclosures"
+                    )),
+                    method: Method::Enclosure { precision: bits },
+                    reason: "the time limit ran out".into(),
+                });
+            }
             let x = &cands[i];
             let y = j.map(|j| cands[j].clone()).unwrap_or_default();
             if kind == Kind::Scale && !self.domain.polytope().contains(&scale(&a, x)) {

@@ -3,6 +3,7 @@
 
 use anyhow::Result;
 use clap::ValueEnum;
+use relucheck::Budget;
 use relucheck::{Checker, Domain, Enumerator, Network};
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -116,12 +117,14 @@ const DEFAULT_MAX_REGIONS: usize = 100_000;
 /// Budgets for long computations.
 #[derive(clap::Args)]
 pub struct BudgetArgs {
-    /// Stop after this many regions (the result is then marked incomplete). The default
-    /// bounds memory (measured: 32,768 regions of a 30-unit net took 183 MB); raise it for
-    /// larger enumerations.
+    /// Stop each enumeration after this many regions (the result is then marked
+    /// incomplete). The default bounds memory (measured: 32,768 regions of a 30-unit net
+    /// took 183 MB); raise it for larger enumerations.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_REGIONS)]
     pub max_regions: usize,
-    /// Stop after this many seconds (the result is then marked incomplete).
+    /// Stop after this many seconds, counted from the start of the command: one budget for
+    /// all its work (every enumeration, counterexample, search and certificate); the result
+    /// is then marked incomplete or unknown.
     #[arg(long, value_name = "SECS")]
     time_limit: Option<f64>,
     /// Threads for region enumeration (default: every core, at most 8). The result does
@@ -142,24 +145,28 @@ impl BudgetArgs {
             .transpose()
     }
 
-    /// The checker with these budgets.
-    pub fn checker<'a>(&self, mut c: Checker<'a>) -> Result<Checker<'a>> {
-        c = c.with_max_regions(self.max_regions);
+    /// The one budget of the command, its clock started now (call it first thing).
+    pub fn budget(&self) -> Result<Budget> {
+        let mut b = Budget::unlimited().with_max_regions(self.max_regions);
         if let Some(d) = self.time_limit()? {
-            c = c.with_time_limit(d);
+            b = b.with_time_limit(d);
         }
+        Ok(b)
+    }
+
+    /// The checker within `budget`, with these threads.
+    pub fn checker<'a>(&self, mut c: Checker<'a>, budget: Budget) -> Checker<'a> {
+        c = c.with_budget(budget);
         if let Some(t) = self.threads {
             c = c.with_threads(t.into());
         }
-        Ok(c)
+        c
     }
 
-    /// The enumerator with these budgets, showing its progress on a terminal.
-    pub fn apply<'a>(&self, mut e: Enumerator<'a>) -> Result<Enumerator<'a>> {
-        e = e.with_max_regions(self.max_regions);
-        if let Some(d) = self.time_limit()? {
-            e = e.with_time_limit(d);
-        }
+    /// The enumerator within `budget`, with these threads, showing its progress on a
+    /// terminal.
+    pub fn apply<'a>(&self, mut e: Enumerator<'a>, budget: Budget) -> Enumerator<'a> {
+        e = e.with_budget(budget);
         if let Some(t) = self.threads {
             e = e.with_threads(t.into());
         }
@@ -173,6 +180,6 @@ impl BudgetArgs {
                 )
             });
         }
-        Ok(e)
+        e
     }
 }

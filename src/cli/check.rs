@@ -5,7 +5,7 @@ use super::args::{BudgetArgs, DomainArgs, Format};
 use anyhow::Result;
 use relucheck::analysis::certificate::Certificate;
 use relucheck::output::{escape_control, refuse_overwriting_inputs, write_output};
-use relucheck::{Checker, Domain, Network, Outcome, Property, Verdict, check_json};
+use relucheck::{Checker, Domain, Network, Outcome, Property, Regions, Verdict, check_json};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -67,6 +67,7 @@ pub struct CheckArgs {
 }
 
 pub fn run(args: CheckArgs) -> Result<ExitCode> {
+    let budget = args.budget.budget()?;
     let network = Network::load(&args.net)?;
     relucheck::exact::interval::check_precision(args.precision)?;
     let dom = args.domain.domain(&network, args.orthant)?;
@@ -78,31 +79,50 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     }
     let mut checker = args
         .budget
-        .checker(Checker::new(&network, dom.clone()))?
+        .checker(Checker::new(&network, dom.clone()), budget)
         .with_precision(args.precision);
     let terminal = std::io::stderr().is_terminal();
     if terminal {
         checker = checker.with_progress(|what| eprint!("\r\x1b[2K{what}"));
     }
-    let verdicts = decide(&checker, &args);
+    let decided = decide(&checker, &args);
     if terminal {
         eprint!("\r\x1b[2K");
     }
-    let verdicts = verdicts?;
+    let (verdicts, regions) = decided?;
     recheck(&verdicts, &network, &dom)?;
     print(&verdicts, &network, &dom, args.format)?;
     if let Some(path) = &args.certificate {
-        write_certificate(path, &verdicts[0], &checker, (&network, &args.net), &dom)?;
+        let cert = (&verdicts[0], regions.as_ref());
+        write_certificate(path, cert, &checker, (&network, &args.net), &dom)?;
     }
     Ok(exit_code(&verdicts))
 }
 
-/// The exact verdicts, then (with `--search`) the search's, which must not contradict them.
-fn decide(checker: &Checker, args: &CheckArgs) -> Result<Vec<Verdict>> {
+/// The exact verdicts, then (with `--search`) the search's, which must not contradict them;
+/// with `--certificate`, also the regions of the one property's decision (kept for the
+/// certificate, so that it does not enumerate them again).
+fn decide(checker: &Checker, args: &CheckArgs) -> Result<(Vec<Verdict>, Option<Regions>)> {
+    let mut regions = None;
     let mut verdicts = if args.property == "all" {
         checker.check_all()?
     } else {
-        vec![checker.check(Property::parse(&args.property)?)?]
+        let p = Property::parse(&args.property)?;
+        if args.certificate.is_some() && !checker.network().is_curved() {
+            // What `check` does, keeping the regions.
+            p.check_domain(checker.domain())?;
+            match checker.quick_verdict(p) {
+                Some(v) => vec![v?],
+                None => {
+                    let r = checker.regions()?;
+                    let v = checker.check_with(p, &r)?;
+                    regions = Some(r);
+                    vec![v]
+                }
+            }
+        } else {
+            vec![checker.check(p)?]
+        }
     };
     if args.search {
         let mut found = Vec::new();
@@ -119,7 +139,7 @@ fn decide(checker: &Checker, args: &CheckArgs) -> Result<Vec<Verdict>> {
         }
         verdicts.extend(found);
     }
-    Ok(verdicts)
+    Ok((verdicts, regions))
 }
 
 /// Every counterexample re-checked before it is printed.
@@ -162,15 +182,23 @@ fn print(verdicts: &[Verdict], network: &Network, dom: &Domain, format: Format) 
 /// `--certificate`: written when the property holds.
 fn write_certificate(
     path: &Path,
-    verdict: &Verdict,
+    (verdict, regions): (&Verdict, Option<&Regions>),
     checker: &Checker,
     (network, net_path): (&Network, &Path),
     dom: &Domain,
 ) -> Result<()> {
     match verdict.outcome {
         Outcome::Holds => {
-            let regions = checker.regions()?;
-            let cert = Certificate::build(network, verdict.property, dom, &regions)?;
+            let found;
+            let regions = match regions {
+                Some(r) => r,
+                None => {
+                    found = checker.regions()?;
+                    &found
+                }
+            };
+            let (p, budget) = (verdict.property, checker.budget());
+            let cert = Certificate::build_within(network, p, dom, regions, budget)?;
             let mut text = serde_json::to_string_pretty(&cert.to_json())?;
             text.push('\n');
             let shown = escape_control(&path.display().to_string());

@@ -35,9 +35,12 @@ pub struct RegionsArgs {
 }
 
 pub fn run(args: RegionsArgs) -> Result<ExitCode> {
+    let budget = args.budget.budget()?;
     let network = Network::load(&args.net)?;
     let dom = args.domain.domain(&network, false)?;
-    let regions = args.budget.apply(Enumerator::new(&network, dom))?.run()?;
+    // A count shows the linear pieces only when the regions are complete: no details else.
+    let e = Enumerator::new(&network, dom).with_details_when_complete(args.count);
+    let regions = args.budget.apply(e, budget).run()?;
     if std::io::stderr().is_terminal() {
         eprint!("\r\x1b[2K");
     }

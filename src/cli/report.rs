@@ -38,17 +38,16 @@ pub struct ReportArgs {
 }
 
 pub fn run(args: ReportArgs) -> Result<ExitCode> {
+    let budget = args.budget.budget()?;
     relucheck::output::refuse_overwriting_inputs(&args.out, &[&args.net])?;
     let network = Network::load(&args.net)?;
     let dom = args.domain.domain(&network, args.orthant)?;
-    let time_limit = args.budget.time_limit()?;
     let output = match args.output {
         Some(0) => anyhow::bail!("--output counts from 1 (the first output)"),
         o => o.map(|k| k - 1),
     };
     let opts = report::ReportOptions {
-        max_regions: Some(args.budget.max_regions),
-        time_limit,
+        budget,
         output,
         threads: args.budget.threads.map(usize::from),
         aux_time_limit: std::time::Duration::try_from_secs_f64(args.aux_time_limit).map_err(

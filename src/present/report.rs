@@ -99,6 +99,7 @@ use crate::present::svg;
 use crate::regions::formula::map_formulas;
 
 pub use crate::present::picture::{Picture, suggested_slice};
+use crate::regions::budget::Budget;
 use crate::regions::domain::{Domain, DomainKind};
 use crate::regions::enumerate::{Enumerator, Region, Regions, StopReason};
 use num_bigint::BigUint;
@@ -106,18 +107,19 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Settings for [`build`].
 #[derive(Clone, Debug)]
 pub struct ReportOptions {
-    /// Stop every enumeration after this many regions (the report is then incomplete).
-    pub max_regions: Option<usize>,
-    /// The time budget for the whole report (the report is then incomplete).
-    pub time_limit: Option<Duration>,
+    /// The budget of the whole report (the report is then incomplete): its deadline, fixed
+    /// when the budget was made (make it when the command starts, so that loading the
+    /// network counts too), bounds every enumeration, decision and picture; its region cap
+    /// applies to each enumeration.
+    pub budget: Budget,
     /// The time the extra enumerations beyond the domain (the whole input space and the
     /// non-negative orthant, for the learner's question) may take when they are needed:
-    /// [`AUX_TIME_LIMIT`] by default, and never past `time_limit`. Cutting one short makes
+    /// [`AUX_TIME_LIMIT`] by default, and never past the budget's deadline. Cutting one short makes
     /// the verdicts it was for unknown, and says so, but the report stays complete when
     /// everything on the domain was established.
     pub aux_time_limit: Duration,
@@ -132,8 +134,7 @@ pub struct ReportOptions {
 impl Default for ReportOptions {
     fn default() -> Self {
         ReportOptions {
-            max_regions: None,
-            time_limit: None,
+            budget: Budget::unlimited(),
             aux_time_limit: AUX_TIME_LIMIT,
             max_rows: 50,
             output: None,
@@ -592,7 +593,7 @@ fn verdicts_on(
     net: &Network,
     domain: &Domain,
     regions: &Regions,
-    budget: &Budget,
+    budget: &Plan,
 ) -> Result<Vec<Verdict>> {
     let checker = budget.checker(Checker::new(net, domain.clone()));
     Property::ALL
@@ -619,9 +620,10 @@ fn guarded(v: Result<Verdict>, property: Property, regions: &Regions) -> Result<
     }
 }
 
-struct Budget {
-    max_regions: Option<usize>,
-    deadline: Option<Instant>,
+/// How the report spends its budget: the one budget of the command, the threads, and the
+/// share an extra enumeration may take.
+struct Plan {
+    budget: Budget,
     threads: Option<usize>,
     /// The time an extra enumeration may take ([`ReportOptions::aux_time_limit`]).
     aux_limit: Duration,
@@ -631,15 +633,13 @@ struct Budget {
 /// domain is something else) may take: `--aux-time-limit`.
 pub const AUX_TIME_LIMIT: Duration = Duration::from_secs(10);
 
-impl Budget {
-    /// The budget of an extra enumeration: `aux_limit` from now, and never past the
-    /// report's own deadline.
-    fn aux(&self) -> Budget {
-        let own = Instant::now() + self.aux_limit;
-        Budget {
-            max_regions: self.max_regions,
+impl Plan {
+    /// The plan of an extra enumeration: `aux_limit` from now, and never past the report's
+    /// own deadline.
+    fn aux(&self) -> Plan {
+        Plan {
+            budget: self.budget.within(self.aux_limit),
             threads: self.threads,
-            deadline: Some(self.deadline.map_or(own, |d| d.min(own))),
             aux_limit: self.aux_limit,
         }
     }
@@ -651,7 +651,7 @@ impl Budget {
             _ => format!(
                 "at the time limit of {} s for extra checks (--aux-time-limit{})",
                 self.aux_limit.as_secs_f64(),
-                if self.deadline.is_some() {
+                if self.budget.deadline().is_some() {
                     ", within --time-limit"
                 } else {
                     ""
@@ -664,18 +664,8 @@ impl Budget {
         )
     }
 
-    fn remaining(&self) -> Option<Duration> {
-        self.deadline
-            .map(|d| d.saturating_duration_since(Instant::now()))
-    }
-
     fn checker<'a>(&self, mut c: Checker<'a>) -> Checker<'a> {
-        if let Some(n) = self.max_regions {
-            c = c.with_max_regions(n);
-        }
-        if let Some(t) = self.remaining() {
-            c = c.with_time_limit(t);
-        }
+        c = c.with_budget(self.budget);
         if let Some(t) = self.threads {
             c = c.with_threads(t);
         }
@@ -683,12 +673,7 @@ impl Budget {
     }
 
     fn enumerator<'a>(&self, mut e: Enumerator<'a>) -> Enumerator<'a> {
-        if let Some(n) = self.max_regions {
-            e = e.with_max_regions(n);
-        }
-        if let Some(t) = self.remaining() {
-            e = e.with_time_limit(t);
-        }
+        e = e.with_budget(self.budget);
         if let Some(t) = self.threads {
             e = e.with_threads(t);
         }
@@ -752,7 +737,7 @@ fn holds(verdicts: &[Verdict], p: Property) -> Option<bool> {
         .and_then(Verdict::holds)
 }
 
-fn stage_regions(net: &Network, domain: Domain, budget: &Budget) -> Result<Regions> {
+fn stage_regions(net: &Network, domain: Domain, budget: &Plan) -> Result<Regions> {
     budget.enumerator(Enumerator::new(net, domain)).run()
 }
 
@@ -763,9 +748,8 @@ pub fn build(net: &Network, domain: Domain, opts: &ReportOptions) -> Result<Repo
             "reports are for piecewise-linear networks; this one has ELU/SELU units, whose regions are curved: use `relucheck regions` and `relucheck check` (certified enclosures) instead".into(),
         ));
     }
-    let budget = Budget {
-        max_regions: opts.max_regions,
-        deadline: opts.time_limit.map(|t| Instant::now() + t),
+    let budget = Plan {
+        budget: opts.budget,
         threads: opts.threads,
         aux_limit: opts.aux_time_limit,
     };
@@ -831,7 +815,7 @@ impl Findings {
         net: &Network,
         domain: Domain,
         output: Option<usize>,
-        budget: &Budget,
+        budget: &Plan,
     ) -> Result<Findings> {
         let k = domain.dim();
         let names = domain.coordinate_names();
@@ -884,7 +868,7 @@ fn whole_space_verdicts(
     net: &Network,
     domain: &Domain,
     on_domain: &[Verdict],
-    budget: &Budget,
+    budget: &Plan,
 ) -> Result<Option<Vec<Verdict>>> {
     if matches!(domain.kind(), DomainKind::Whole) {
         return Ok(None);
@@ -964,7 +948,7 @@ impl OrthantFindings {
         net: &Network,
         domain: &Domain,
         regions: &Regions,
-        budget: &Budget,
+        budget: &Plan,
     ) -> Result<OrthantFindings> {
         let orthant = Domain::orthant(net.input_dim());
         let own = matches!(domain.kind(), DomainKind::Orthant);

@@ -62,6 +62,7 @@ use crate::exact::rational::Q;
 use crate::geometry::polytope::Polytope;
 use crate::geometry::vrep::{Side, VCell};
 use crate::net::network::{Network, Pattern, Piece};
+use crate::regions::budget::Budget;
 use crate::regions::domain::Domain;
 use num_bigint::BigInt;
 use num_traits::Zero;
@@ -246,9 +247,10 @@ pub struct Progress {
 pub struct Enumerator<'a> {
     net: &'a Network,
     domain: Domain,
-    max_regions: Option<usize>,
-    time_limit: Option<Duration>,
+    budget: Budget,
     details: bool,
+    /// Skip the details when the enumeration is incomplete (their only use would be lost).
+    details_when_complete: bool,
     progress: Option<Box<dyn FnMut(Progress) + 'a>>,
     /// Use the LP path even on bounded domains (to test one path against the other).
     force_lp: bool,
@@ -349,9 +351,9 @@ impl<'a> Enumerator<'a> {
         Enumerator {
             net,
             domain,
-            max_regions: None,
-            time_limit: None,
+            budget: Budget::unlimited(),
             details: true,
+            details_when_complete: false,
             progress: None,
             force_lp: false,
             exact_only: false,
@@ -361,13 +363,22 @@ impl<'a> Enumerator<'a> {
 
     /// Stop after `n` regions.
     pub fn with_max_regions(mut self, n: usize) -> Self {
-        self.max_regions = Some(n);
+        self.budget = self.budget.with_max_regions(n);
         self
     }
 
-    /// Stop after this much time.
+    /// Stop after this much time from now (a budget of its own; a command that runs several
+    /// enumerations passes its one [`Budget`] with [`Enumerator::with_budget`] instead).
     pub fn with_time_limit(mut self, d: Duration) -> Self {
-        self.time_limit = Some(d);
+        self.budget = self.budget.with_time_limit(d);
+        self
+    }
+
+    /// Work within `budget` (its deadline and region cap), shared with the rest of the
+    /// command: the time is checked in every loop of the walk, of the conversion of leaves to
+    /// regions and of the details.
+    pub fn with_budget(mut self, budget: Budget) -> Self {
+        self.budget = budget;
         self
     }
 
@@ -376,6 +387,14 @@ impl<'a> Enumerator<'a> {
     /// (possibly redundant) constraints are returned.
     pub fn with_details(mut self, details: bool) -> Self {
         self.details = details;
+        self
+    }
+
+    /// Compute the details only when every region was found (default `false`): for callers
+    /// that would throw them away otherwise, such as a count (linear pieces are counted
+    /// only on complete regions).
+    pub fn with_details_when_complete(mut self, only: bool) -> Self {
+        self.details_when_complete = only;
         self
     }
 
@@ -393,144 +412,131 @@ impl<'a> Enumerator<'a> {
     }
 
     /// Runs the enumeration.
-    #[allow(clippy::too_many_lines)] // issue 17: split pending
     pub fn run(mut self) -> Result<Regions> {
         let start = Instant::now();
-        let net = self.net;
-        if self.domain.input_dim() != net.input_dim() {
-            return Err(crate::Error::Invalid(format!(
-                "the domain has {} coordinates but the network takes {} inputs",
-                self.domain.input_dim(),
-                net.input_dim()
-            )));
-        }
-        net.check_unrollable()?;
-        let stages: Vec<Stage> = net
-            .layers()
-            .iter()
-            .zip(net.shapes())
-            .map(|(l, &s)| match (l.pieces(s), l.sign_pieces(s)) {
-                (Some(p), _) => Stage::Pieces(p),
-                (None, Some(p)) => Stage::Curved(
-                    p,
-                    matches!(
-                        l,
-                        crate::net::network::Layer::Activation(crate::Activation::Selu)
-                    ),
-                ),
-                (None, None) => Stage::Affine(l.affine(s).expect("affine layer")),
-            })
-            .collect();
-        // The affine layers' rows `[a_i.., c_i]` over common denominators, when they fit.
-        let int_rows: Vec<Option<Vec<Vec<i128>>>> = stages
-            .iter()
-            .map(|s| match s {
-                Stage::Affine(a) => (0..a.output_dim())
-                    .map(|i| {
-                        let mut r = a.a.row(i).to_vec();
-                        r.push(a.c[i].clone());
-                        crate::geometry::vrep::int_form(&r)
-                    })
-                    .collect(),
-                Stage::Pieces(_) | Stage::Curved(..) => None,
-            })
-            .collect();
-        let k = self.domain.dim();
-        let mut lps = 0usize;
+        self.check_input()?;
+        let stages = stages_of(self.net);
+        let int_rows = int_rows_of(&stages);
+        let big_layers: Vec<Option<BigLayer>> = stages.iter().map(BigLayer::new).collect();
         let dom_cons = self.domain.polytope().constraints().to_vec();
-        let bounded = self.domain.is_bounded() && !self.force_lp;
-        let vcell = bounded.then(|| VCell::from_polytope(self.domain.polytope()));
-        let root = match vcell.flatten() {
-            Some(v) => Some(Geom::V(v)),
-            None => {
-                lps += 1;
-                crate::geometry::lp::interior_point(k, &dom_cons).map(Geom::H)
-            }
-        };
+        let (root, lps) = self.root_geometry(&dom_cons);
         let walk = Walk {
             stages: &stages,
             int_rows: &int_rows,
-            big_layers: &stages.iter().map(BigLayer::new).collect::<Vec<_>>(),
-            k,
-            deadline: self.time_limit.map(|t| start + t),
-            cap: self.max_regions.map(|m| m.saturating_add(1)),
+            big_layers: &big_layers,
+            k: self.domain.dim(),
+            deadline: self.budget.deadline(),
+            cap: self.budget.max_regions().map(|m| m.saturating_add(1)),
             found: AtomicUsize::new(0),
             lps: AtomicUsize::new(lps),
             fallbacks: AtomicU64::new(0),
             exact_only: self.exact_only,
             timed_out: AtomicBool::new(false),
         };
-        let mut leaves: Vec<Found> = Vec::new();
-        if let Some(geom) = root {
-            let root = Cell {
-                geom,
-                cons: Cons::from_vec(dom_cons),
-                map: Arc::new(self.domain.embedding().clone()),
-                pattern: Vec::new(),
-                layer: 0,
-                unit: 0,
-                curved: false,
-                map_exact: true,
-            };
-            let progress = &mut self.progress;
-            leaves = walk.run(root, self.threads, &mut |found, lps| {
-                if let Some(f) = progress.as_mut() {
-                    f(Progress {
-                        regions: found,
-                        lps,
-                        details: false,
-                    });
-                }
-            });
-        }
-        let lps = walk.lps.load(Relaxed);
-        let mut stop = StopReason::Complete;
-        if walk.timed_out.load(Relaxed) {
-            stop = StopReason::TimeLimit(self.time_limit.unwrap_or_default());
-        } else if let Some(m) = self.max_regions
-            && leaves.len() > m
-        {
-            leaves.truncate(m);
-            stop = StopReason::MaxRegions(m);
-        }
-        if k == 1 {
-            // Left to right on a line.
-            leaves.sort_by(|a, b| a.0.interior_point[0].cmp(&b.0.interior_point[0]));
-        }
-        for (i, (r, _)) in leaves.iter_mut().enumerate() {
-            r.id = i;
-        }
+        let leaves = match root {
+            Some(geom) => self.walk_from(&walk, geom, dom_cons),
+            None => Vec::new(),
+        };
+        let (stop, leaves) = self.join(&walk, leaves);
         let (regions, cells): (Vec<Region>, Vec<Option<VCell>>) = leaves.into_iter().unzip();
         let mut out = Regions {
             domain: self.domain.clone(),
             regions,
             piece_count: None,
             stop,
-            lp_count: lps,
+            lp_count: walk.lps.load(Relaxed),
             exact_fallbacks: walk.fallbacks.load(Relaxed),
             elapsed: start.elapsed(),
             by_pattern: OnceLock::new(),
         };
-        if self.details {
-            let deadline = self.time_limit.map(|t| start + t);
-            self.add_details(&mut out, &cells, &stages, deadline);
+        if self.details && (out.stop.is_complete() || !self.details_when_complete) {
+            self.add_details(&mut out, &cells, &stages);
         }
         out.elapsed = start.elapsed();
         Ok(out)
     }
 
-    #[allow(clippy::too_many_lines)] // issue 17: split pending
-    fn add_details(
-        &mut self,
-        out: &mut Regions,
-        cells: &[Option<VCell>],
-        stages: &[Stage],
-        deadline: Option<Instant>,
-    ) {
-        let embedding = self.domain.embedding();
-        let k = out.domain.dim();
-        let n = out.regions.len();
-        let late = || deadline.is_some_and(|d| Instant::now() > d);
+    /// The domain fits the network, and the network can be unrolled into affine layers.
+    fn check_input(&self) -> Result<()> {
+        if self.domain.input_dim() != self.net.input_dim() {
+            return Err(crate::Error::Invalid(format!(
+                "the domain has {} coordinates but the network takes {} inputs",
+                self.domain.input_dim(),
+                self.net.input_dim()
+            )));
+        }
+        self.net.check_unrollable()
+    }
+
+    /// The root cell's geometry (`None` when the domain has no interior) and the LPs it took:
+    /// the domain's vertices when it is bounded, else a strictly interior point.
+    fn root_geometry(&self, dom_cons: &[HalfSpace]) -> (Option<Geom>, usize) {
+        let bounded = self.domain.is_bounded() && !self.force_lp;
+        let vcell = bounded.then(|| VCell::from_polytope(self.domain.polytope()));
+        match vcell.flatten() {
+            Some(v) => (Some(Geom::V(v)), 0),
+            None => {
+                let p = crate::geometry::lp::interior_point(self.domain.dim(), dom_cons);
+                (p.map(Geom::H), 1)
+            }
+        }
+    }
+
+    /// Every leaf of the tree below the domain, reporting progress.
+    fn walk_from(&mut self, walk: &Walk<'_>, geom: Geom, dom_cons: Vec<HalfSpace>) -> Vec<Found> {
+        let root = Cell {
+            geom,
+            cons: Cons::from_vec(dom_cons),
+            map: Arc::new(self.domain.embedding().clone()),
+            pattern: Vec::new(),
+            layer: 0,
+            unit: 0,
+            curved: false,
+            map_exact: true,
+        };
+        let progress = &mut self.progress;
+        walk.run(root, self.threads, &mut |found, lps| {
+            if let Some(f) = progress.as_mut() {
+                f(Progress {
+                    regions: found,
+                    lps,
+                    details: false,
+                });
+            }
+        })
+    }
+
+    /// Why the walk stopped, and the leaves within the region budget in their final order
+    /// (left to right on a line), with their ids.
+    fn join(&self, walk: &Walk<'_>, mut leaves: Vec<Found>) -> (StopReason, Vec<Found>) {
+        let mut stop = StopReason::Complete;
+        if walk.timed_out.load(Relaxed) {
+            stop = self.time_stop();
+        } else if let Some(m) = self.budget.max_regions()
+            && leaves.len() > m
+        {
+            leaves.truncate(m);
+            stop = StopReason::MaxRegions(m);
+        }
+        if self.domain.dim() == 1 {
+            leaves.sort_by(|a, b| a.0.interior_point[0].cmp(&b.0.interior_point[0]));
+        }
+        for (i, (r, _)) in leaves.iter_mut().enumerate() {
+            r.id = i;
+        }
+        (stop, leaves)
+    }
+
+    fn time_stop(&self) -> StopReason {
+        StopReason::TimeLimit(self.budget.time_limit().unwrap_or_default())
+    }
+
+    /// Minimal inequalities, boundedness, vertices (1-D and 2-D), facets with their
+    /// neighbours, and the linear pieces. When the time runs out the regions keep what the
+    /// walk gave them and the stop says so.
+    fn add_details(&mut self, out: &mut Regions, cells: &[Option<VCell>], stages: &[Stage]) {
+        let (budget, threads, time_stop) = (self.budget, self.threads, self.time_stop());
+        let (k, n) = (out.domain.dim(), out.regions.len());
         let done = AtomicUsize::new(0);
         let lps = AtomicUsize::new(out.lp_count);
         let progress = &mut self.progress;
@@ -543,244 +549,366 @@ impl<'a> Enumerator<'a> {
                 });
             }
         };
-        // Minimal H-representations, boundedness, vertices; for regions with vertices the
-        // local id of every facet (to find its extent) and, in general dimension, the
-        // bounding box of its vertices (a filter before the LP).
-        let regions = &out.regions;
-        let shapes = par_map(n, self.threads, &mut tick, |i| {
-            if late() {
+        let (regions, embedding) = (&out.regions, self.domain.embedding());
+        let shapes = par_map(n, threads, &mut tick, |i| {
+            if budget.expired() {
                 return None;
             }
-            let r = &regions[i];
-            let mut shape = RegionShape {
-                polytope: Polytope::new(k, Vec::new()),
-                facet_ids: Vec::new(),
-                boxes: Vec::new(),
-                forms: Vec::new(),
-                centers: Vec::new(),
-                units: None,
-                bounded: true,
-                vertices: None,
-            };
-            if let Some(v) = &cells[i] {
-                let cons = r.polytope.constraints();
-                let ids = v.facet_ids(cons);
-                let minimal = ids
-                    .iter()
-                    .map(|&id| cons[id as usize].normalized())
-                    .collect();
-                shape.polytope = Polytope::new(k, minimal);
-                if k <= 2 {
-                    shape.vertices = Some(v.vertices());
-                } else {
-                    shape.boxes = ids.iter().map(|&id| v.facet_box(id)).collect();
-                    shape.forms = (shape.polytope.constraints().iter())
-                        .map(crate::geometry::vrep::constraint_form)
-                        .collect();
-                    shape.centers = ids.iter().map(|&id| v.facet_center(id)).collect();
-                }
-                shape.facet_ids = ids;
-            } else {
-                let minimal = r.polytope.minimal_with_interior(&r.interior_point);
-                shape.polytope = Polytope::new(
-                    k,
-                    minimal
-                        .constraints()
-                        .iter()
-                        .map(HalfSpace::normalized)
-                        .collect(),
-                );
-                lps.fetch_add(shape.polytope.constraints().len() + 1, Relaxed);
-                shape.units = units_by_hyperplane(stages, &r.pattern, embedding, k);
-                shape.bounded = shape.polytope.is_bounded();
-                if shape.bounded && k <= 2 {
-                    shape.vertices = Some(if k == 2 {
-                        shape.polytope.vertices_2d().unwrap_or_default()
-                    } else {
-                        let mut v = shape.polytope.vertices();
-                        v.sort();
-                        v
-                    });
-                }
-            }
+            let shape = region_shape(&regions[i], cells[i].as_ref(), (stages, embedding), &lps);
             done.fetch_add(1, Relaxed);
             Some(shape)
         });
         let Some(shapes) = shapes.into_iter().collect::<Option<Vec<RegionShape>>>() else {
-            out.stop = StopReason::TimeLimit(self.time_limit.unwrap_or_default());
+            out.stop = time_stop.clone();
             return;
         };
-        let mut facet_ids = Vec::with_capacity(n);
-        let mut boxes = Vec::with_capacity(n);
-        let mut forms = Vec::with_capacity(n);
-        let mut centers = Vec::with_capacity(n);
-        let mut units = Vec::with_capacity(n);
-        for (r, s) in out.regions.iter_mut().zip(shapes) {
-            units.push(s.units);
-            r.polytope = s.polytope;
-            r.bounded = Some(s.bounded);
-            r.vertices = s.vertices;
-            facet_ids.push(s.facet_ids);
-            boxes.push(s.boxes);
-            forms.push(s.forms);
-            centers.push(s.centers);
-        }
-        // Index facets by their hyperplane, oriented.
-        let mut by_plane: HashMap<HalfSpace, Vec<(usize, usize)>> = HashMap::new();
-        for r in &out.regions {
-            for (fi, h) in r.polytope.constraints().iter().enumerate() {
-                by_plane.entry(h.normalized()).or_default().push((r.id, fi));
-            }
-        }
+        let across = Across::new(&mut out.regions, shapes, cells, k, &lps);
         done.store(0, Relaxed);
-        let regions = &out.regions;
-        let facets = par_map(n, self.threads, &mut tick, |i| {
-            if late() {
-                return None;
-            }
-            let r = &regions[i];
-            let mut facets = Vec::with_capacity(r.polytope.constraints().len());
-            for (fi, h) in r.polytope.constraints().iter().enumerate() {
-                let flipped = h.flipped().normalized();
-                let mut neighbours = Vec::new();
-                let on_h: Option<Vec<(usize, usize)>> = units[i].as_ref().map(|u| {
-                    let zero = HalfSpace::new(vec![Q::ZERO; k], Q::ZERO);
-                    [line_key(h), zero]
-                        .iter()
-                        .flat_map(|key| u.get(key).into_iter().flatten().copied())
-                        .collect()
-                });
-                for &(nid, nfi) in by_plane.get(&flipped).into_iter().flatten() {
-                    if let Some(on_h) = &on_h
-                        && differs_off(&r.pattern, &regions[nid].pattern, on_h)
-                    {
-                        // Across a facet on H only units whose boundary contains H change
-                        // their piece (see `units_by_hyperplane`): not a neighbour.
-                        continue;
-                    }
-                    if let (Some(a), Some(b)) = (&cells[r.id], &cells[nid])
-                        && k <= 2
-                    {
-                        // Facets on one line (or point) meet in more than a point.
-                        let ea = a.facet_extent(facet_ids[r.id][fi]);
-                        let eb = b.facet_extent(facet_ids[nid][nfi]);
-                        if let (Some((_, lo1, hi1)), Some((_, lo2, hi2))) = (ea, eb) {
-                            if k == 1 || lo1.max(lo2) < hi1.min(hi2) {
-                                neighbours.push(nid);
-                            }
-                            continue;
-                        }
-                    }
-                    if let (Some(Some(a)), Some(Some(b))) =
-                        (boxes[r.id].get(fi), boxes[nid].get(nfi))
-                    {
-                        // Facets whose vertex boxes meet in a slab x_c = const (for a
-                        // coordinate not constant on the hyperplane) meet in less than a
-                        // facet: not neighbours. Otherwise the LP decides.
-                        let apart = (0..k).any(|c| {
-                            h.a.iter().enumerate().any(|(j, v)| j != c && !v.is_zero())
-                                && a[c].0.clone().max(b[c].0.clone())
-                                    >= a[c].1.clone().min(b[c].1.clone())
-                        });
-                        if apart {
-                            continue;
-                        }
-                    }
-                    if let (Some(a), Some(b)) = (&cells[r.id], &cells[nid])
-                        && k > 2
-                    {
-                        let others = |id: usize, skip: usize| {
-                            let f = &forms[id];
-                            (0..f.len())
-                                .filter(move |&j| j != skip)
-                                .map(|j| f[j].as_deref())
-                        };
-                        // A point inside one facet strictly inside every other constraint of
-                        // the other region lies inside both facets: neighbours.
-                        let meet = |c: &Option<Vec<i128>>, id, skip| {
-                            c.as_deref().is_some_and(|p| {
-                                crate::geometry::vrep::strictly_inside(p, others(id, skip))
-                            })
-                        };
-                        if meet(&centers[nid][nfi], r.id, fi) || meet(&centers[r.id][fi], nid, nfi)
-                        {
-                            neighbours.push(nid);
-                            continue;
-                        }
-                        // One facet outside (or on) a constraint of the other region: they
-                        // meet in less than a facet.
-                        let (fa, fb) = (facet_ids[r.id][fi], facet_ids[nid][nfi]);
-                        let outside = |v: &VCell, f: u32, id: usize, skip: usize| {
-                            let cons = regions[id].polytope.constraints();
-                            (0..cons.len()).any(|j| {
-                                j != skip && v.facet_outside(f, &cons[j], forms[id][j].as_deref())
-                            })
-                        };
-                        if outside(b, fb, r.id, fi) || outside(a, fa, nid, nfi) {
-                            continue;
-                        }
-                    }
-                    let other = &regions[nid].polytope;
-                    let mut cons = r.polytope.constraints().to_vec();
-                    cons.extend(
-                        other
-                            .constraints()
-                            .iter()
-                            .enumerate()
-                            .filter(|&(j, _)| j != nfi)
-                            .map(|(_, c)| c.clone()),
-                    );
-                    lps.fetch_add(1, Relaxed);
-                    if Polytope::new(k, cons).facet_point(fi).is_some() {
-                        neighbours.push(nid);
-                    }
-                }
-                neighbours.sort_unstable();
-                facets.push(Facet {
-                    constraint: h.clone(),
-                    neighbours,
-                });
-            }
+        let facets = par_map(n, threads, &mut tick, |i| {
+            let f = across.facets(i, &budget)?;
             done.fetch_add(1, Relaxed);
-            Some(facets)
+            Some(f)
         });
+        drop(across);
         out.lp_count = lps.load(Relaxed);
         let Some(facets) = facets.into_iter().collect::<Option<Vec<Vec<Facet>>>>() else {
-            out.stop = StopReason::TimeLimit(self.time_limit.unwrap_or_default());
+            out.stop = time_stop.clone();
             return;
         };
         for (r, f) in out.regions.iter_mut().zip(facets) {
             r.facets = f;
         }
         if out.stop.is_complete() && out.regions.iter().all(|r| r.map_exact) {
-            // Linear pieces: connected components of "adjacent with an equal map".
-            let mut parent: Vec<usize> = (0..n).collect();
-            fn find(p: &mut [usize], mut i: usize) -> usize {
-                while p[i] != i {
-                    p[i] = p[p[i]];
-                    i = p[i];
-                }
-                i
-            }
-            for r in &out.regions {
-                for nb in r.neighbour_ids() {
-                    if out.regions[nb].map == r.map {
-                        let (a, b) = (find(&mut parent, r.id), find(&mut parent, nb));
-                        if a != b {
-                            parent[a.max(b)] = a.min(b);
-                        }
-                    }
-                }
-            }
-            let mut ids: HashMap<usize, usize> = HashMap::new();
-            for i in 0..n {
-                let root = find(&mut parent, i);
-                let next = ids.len();
-                let pid = *ids.entry(root).or_insert(next);
-                out.regions[i].piece = Some(pid);
-            }
-            out.piece_count = Some(ids.len());
+            out.piece_count = Some(linear_pieces(&mut out.regions));
         }
+    }
+}
+
+/// What the network's layers do, stage by stage.
+fn stages_of(net: &Network) -> Vec<Stage> {
+    net.layers()
+        .iter()
+        .zip(net.shapes())
+        .map(|(l, &s)| match (l.pieces(s), l.sign_pieces(s)) {
+            (Some(p), _) => Stage::Pieces(p),
+            (None, Some(p)) => Stage::Curved(
+                p,
+                matches!(
+                    l,
+                    crate::net::network::Layer::Activation(crate::Activation::Selu)
+                ),
+            ),
+            (None, None) => Stage::Affine(l.affine(s).expect("affine layer")),
+        })
+        .collect()
+}
+
+/// The affine layers' rows `[a_i.., c_i]` over common denominators, when they fit.
+fn int_rows_of(stages: &[Stage]) -> Vec<Option<Vec<Vec<i128>>>> {
+    stages
+        .iter()
+        .map(|s| match s {
+            Stage::Affine(a) => (0..a.output_dim())
+                .map(|i| {
+                    let mut r = a.a.row(i).to_vec();
+                    r.push(a.c[i].clone());
+                    crate::geometry::vrep::int_form(&r)
+                })
+                .collect(),
+            Stage::Pieces(_) | Stage::Curved(..) => None,
+        })
+        .collect()
+}
+
+/// A region's minimal H-representation, boundedness and vertices; for regions with vertices
+/// the local id of every facet (to find its extent) and, in general dimension, the bounding
+/// box of its vertices (a filter before the LP), the integer forms of its constraints and a
+/// point inside each facet; for regions without vertices, its units by hyperplane.
+fn region_shape(
+    r: &Region,
+    cell: Option<&VCell>,
+    (stages, embedding): (&[Stage], &Affine),
+    lps: &AtomicUsize,
+) -> RegionShape {
+    let k = r.polytope.dim();
+    let mut shape = RegionShape {
+        polytope: Polytope::new(k, Vec::new()),
+        facet_ids: Vec::new(),
+        boxes: Vec::new(),
+        forms: Vec::new(),
+        centers: Vec::new(),
+        units: None,
+        bounded: true,
+        vertices: None,
+    };
+    if let Some(v) = cell {
+        let cons = r.polytope.constraints();
+        let ids = v.facet_ids(cons);
+        let minimal = ids
+            .iter()
+            .map(|&id| cons[id as usize].normalized())
+            .collect();
+        shape.polytope = Polytope::new(k, minimal);
+        if k <= 2 {
+            shape.vertices = Some(v.vertices());
+        } else {
+            shape.boxes = ids.iter().map(|&id| v.facet_box(id)).collect();
+            shape.forms = (shape.polytope.constraints().iter())
+                .map(crate::geometry::vrep::constraint_form)
+                .collect();
+            shape.centers = ids.iter().map(|&id| v.facet_center(id)).collect();
+        }
+        shape.facet_ids = ids;
+    } else {
+        let minimal = r.polytope.minimal_with_interior(&r.interior_point);
+        shape.polytope = Polytope::new(
+            k,
+            minimal
+                .constraints()
+                .iter()
+                .map(HalfSpace::normalized)
+                .collect(),
+        );
+        lps.fetch_add(shape.polytope.constraints().len() + 1, Relaxed);
+        shape.units = units_by_hyperplane(stages, &r.pattern, embedding, k);
+        shape.bounded = shape.polytope.is_bounded();
+        if shape.bounded && k <= 2 {
+            shape.vertices = Some(if k == 2 {
+                shape.polytope.vertices_2d().unwrap_or_default()
+            } else {
+                let mut v = shape.polytope.vertices();
+                v.sort();
+                v
+            });
+        }
+    }
+    shape
+}
+
+/// Linear pieces: connected components of "adjacent with an equal map", numbered in the
+/// order of their first region; returns their number.
+fn linear_pieces(regions: &mut [Region]) -> usize {
+    fn find(p: &mut [usize], mut i: usize) -> usize {
+        while p[i] != i {
+            p[i] = p[p[i]];
+            i = p[i];
+        }
+        i
+    }
+    let n = regions.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    for r in regions.iter() {
+        for nb in r.neighbour_ids() {
+            if regions[nb].map == r.map {
+                let (a, b) = (find(&mut parent, r.id), find(&mut parent, nb));
+                if a != b {
+                    parent[a.max(b)] = a.min(b);
+                }
+            }
+        }
+    }
+    let mut ids: HashMap<usize, usize> = HashMap::new();
+    for i in 0..n {
+        let root = find(&mut parent, i);
+        let next = ids.len();
+        let pid = *ids.entry(root).or_insert(next);
+        regions[i].piece = Some(pid);
+    }
+    ids.len()
+}
+
+/// What the neighbour tests need: the regions with their minimal inequalities, their cells,
+/// the first part of their details, and the facets of all of them by oriented hyperplane.
+struct Across<'x> {
+    regions: &'x [Region],
+    cells: &'x [Option<VCell>],
+    k: usize,
+    facet_ids: Vec<Vec<u32>>,
+    boxes: Vec<Vec<Option<FacetBox>>>,
+    forms: Vec<Vec<Option<Vec<i128>>>>,
+    centers: Vec<Vec<Option<Vec<i128>>>>,
+    units: Vec<Option<UnitsByPlane>>,
+    by_plane: HashMap<HalfSpace, Vec<(usize, usize)>>,
+    lps: &'x AtomicUsize,
+}
+
+impl<'x> Across<'x> {
+    /// Stores each region's shape (its minimal inequalities, boundedness and vertices go into
+    /// the region) and indexes the facets by their hyperplane, oriented.
+    fn new(
+        regions: &'x mut [Region],
+        shapes: Vec<RegionShape>,
+        cells: &'x [Option<VCell>],
+        k: usize,
+        lps: &'x AtomicUsize,
+    ) -> Across<'x> {
+        let n = regions.len();
+        let mut across = Across {
+            regions: &[],
+            cells,
+            k,
+            facet_ids: Vec::with_capacity(n),
+            boxes: Vec::with_capacity(n),
+            forms: Vec::with_capacity(n),
+            centers: Vec::with_capacity(n),
+            units: Vec::with_capacity(n),
+            by_plane: HashMap::new(),
+            lps,
+        };
+        for (r, s) in regions.iter_mut().zip(shapes) {
+            across.units.push(s.units);
+            r.polytope = s.polytope;
+            r.bounded = Some(s.bounded);
+            r.vertices = s.vertices;
+            across.facet_ids.push(s.facet_ids);
+            across.boxes.push(s.boxes);
+            across.forms.push(s.forms);
+            across.centers.push(s.centers);
+        }
+        for r in regions.iter() {
+            for (fi, h) in r.polytope.constraints().iter().enumerate() {
+                let key = h.normalized();
+                across.by_plane.entry(key).or_default().push((r.id, fi));
+            }
+        }
+        across.regions = regions;
+        across
+    }
+
+    /// The facets of region `i` with the regions across each; `None` when the time runs out.
+    fn facets(&self, i: usize, budget: &Budget) -> Option<Vec<Facet>> {
+        if budget.expired() {
+            return None;
+        }
+        let (r, k) = (&self.regions[i], self.k);
+        let mut facets = Vec::with_capacity(r.polytope.constraints().len());
+        let mut tried = 0u32;
+        for (fi, h) in r.polytope.constraints().iter().enumerate() {
+            let flipped = h.flipped().normalized();
+            let mut neighbours = Vec::new();
+            let on_h: Option<Vec<(usize, usize)>> = self.units[i].as_ref().map(|u| {
+                let zero = HalfSpace::new(vec![Q::ZERO; k], Q::ZERO);
+                [line_key(h), zero]
+                    .iter()
+                    .flat_map(|key| u.get(key).into_iter().flatten().copied())
+                    .collect()
+            });
+            for &(nid, nfi) in self.by_plane.get(&flipped).into_iter().flatten() {
+                tried += 1;
+                if tried.is_multiple_of(32) && budget.expired() {
+                    return None;
+                }
+                if let Some(on_h) = &on_h
+                    && differs_off(&r.pattern, &self.regions[nid].pattern, on_h)
+                {
+                    // Across a facet on H only units whose boundary contains H change
+                    // their piece (see `units_by_hyperplane`): not a neighbour.
+                    continue;
+                }
+                if self.neighbours((i, fi), (nid, nfi), h) {
+                    neighbours.push(nid);
+                }
+            }
+            neighbours.sort_unstable();
+            facets.push(Facet {
+                constraint: h.clone(),
+                neighbours,
+            });
+        }
+        Some(facets)
+    }
+
+    /// Does the facet `nfi` of region `nid`, on the hyperplane of the facet `fi` of region
+    /// `i` (`h`) and facing it, meet that facet in dimension `d - 1`? The tests on vertices
+    /// first, then an exact LP.
+    fn neighbours(
+        &self,
+        (i, fi): (usize, usize),
+        (nid, nfi): (usize, usize),
+        h: &HalfSpace,
+    ) -> bool {
+        if let Some(known) = self.by_vertices((i, fi), (nid, nfi), h) {
+            return known;
+        }
+        let k = self.k;
+        let other = &self.regions[nid].polytope;
+        let mut cons = self.regions[i].polytope.constraints().to_vec();
+        cons.extend(
+            other
+                .constraints()
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != nfi)
+                .map(|(_, c)| c.clone()),
+        );
+        self.lps.fetch_add(1, Relaxed);
+        Polytope::new(k, cons).facet_point(fi).is_some()
+    }
+
+    /// The answer of [`Across::neighbours`] when the regions' vertices decide it.
+    fn by_vertices(
+        &self,
+        (i, fi): (usize, usize),
+        (nid, nfi): (usize, usize),
+        h: &HalfSpace,
+    ) -> Option<bool> {
+        let k = self.k;
+        let cells = (&self.cells[i], &self.cells[nid]);
+        if let (Some(a), Some(b)) = cells
+            && k <= 2
+        {
+            // Facets on one line (or point) meet in more than a point.
+            let ea = a.facet_extent(self.facet_ids[i][fi]);
+            let eb = b.facet_extent(self.facet_ids[nid][nfi]);
+            if let (Some((_, lo1, hi1)), Some((_, lo2, hi2))) = (ea, eb) {
+                return Some(k == 1 || lo1.max(lo2) < hi1.min(hi2));
+            }
+        }
+        if let (Some(Some(a)), Some(Some(b))) = (self.boxes[i].get(fi), self.boxes[nid].get(nfi)) {
+            // Facets whose vertex boxes meet in a slab x_c = const (for a coordinate not
+            // constant on the hyperplane) meet in less than a facet: not neighbours.
+            // Otherwise the LP decides.
+            let apart = (0..k).any(|c| {
+                h.a.iter().enumerate().any(|(j, v)| j != c && !v.is_zero())
+                    && a[c].0.clone().max(b[c].0.clone()) >= a[c].1.clone().min(b[c].1.clone())
+            });
+            if apart {
+                return Some(false);
+            }
+        }
+        let (Some(a), Some(b)) = cells else {
+            return None;
+        };
+        if k <= 2 {
+            return None;
+        }
+        let others = |id: usize, skip: usize| {
+            let f = &self.forms[id];
+            (0..f.len())
+                .filter(move |&j| j != skip)
+                .map(|j| f[j].as_deref())
+        };
+        // A point inside one facet strictly inside every other constraint of the other
+        // region lies inside both facets: neighbours.
+        let meet = |c: &Option<Vec<i128>>, id, skip| {
+            c.as_deref()
+                .is_some_and(|p| crate::geometry::vrep::strictly_inside(p, others(id, skip)))
+        };
+        if meet(&self.centers[nid][nfi], i, fi) || meet(&self.centers[i][fi], nid, nfi) {
+            return Some(true);
+        }
+        // One facet outside (or on) a constraint of the other region: they meet in less
+        // than a facet.
+        let (fa, fb) = (self.facet_ids[i][fi], self.facet_ids[nid][nfi]);
+        let outside = |v: &VCell, f: u32, id: usize, skip: usize| {
+            let cons = self.regions[id].polytope.constraints();
+            (0..cons.len())
+                .any(|j| j != skip && v.facet_outside(f, &cons[j], self.forms[id][j].as_deref()))
+        };
+        if outside(b, fb, i, fi) || outside(a, fa, nid, nfi) {
+            return Some(false);
+        }
+        None
     }
 }
 
@@ -1102,7 +1230,20 @@ impl Walk<'_> {
             stack[from..].reverse();
         }
         self.lps.fetch_add(lps, Relaxed);
-        leaves.into_iter().map(|c| self.region(c)).collect()
+        self.regions_of(leaves)
+    }
+
+    /// The leaves as regions, in order, until the time runs out (each conversion sums over
+    /// the cell's vertices).
+    fn regions_of(&self, leaves: Vec<Cell>) -> Vec<Found> {
+        let mut out = Vec::with_capacity(leaves.len());
+        for c in leaves {
+            if self.out_of_time() {
+                break;
+            }
+            out.push(self.region(c));
+        }
+        out
     }
 
     /// A leaf as a region (id 0 until the regions are joined) and its vertex cell.

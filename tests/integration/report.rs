@@ -7,7 +7,7 @@
 use crate::cli::{relucheck, stdout};
 use crate::repo;
 use relucheck::present::report::{ReportOptions, build, serra_bound, zaslavsky_bound};
-use relucheck::{Activation, Domain, Enumerator, Layer, Matrix, Network, Q, Shape};
+use relucheck::{Activation, Budget, Domain, Enumerator, Layer, Matrix, Network, Q, Shape};
 use std::time::{Duration, Instant};
 
 fn load(name: &str) -> Network {
@@ -308,8 +308,9 @@ fn tangents(n: i64) -> Network {
 fn a_net_with_ten_thousand_regions_gets_an_incomplete_report_within_budget() {
     let net = tangents(141);
     let opts = ReportOptions {
-        max_regions: Some(150),
-        time_limit: Some(Duration::from_secs(2)),
+        budget: Budget::unlimited()
+            .with_max_regions(150)
+            .with_time_limit(Duration::from_secs(2)),
         ..Default::default()
     };
     let start = Instant::now();

@@ -9,6 +9,7 @@ use crate::exact::linalg::{Affine, HalfSpace};
 use crate::exact::rational::Q;
 use crate::net::format::qs_to_strings;
 use crate::net::network::Network;
+use crate::regions::budget::Budget;
 use crate::regions::domain::Domain;
 use crate::regions::enumerate::Regions;
 use serde_json::{Value, json};
@@ -75,6 +76,19 @@ impl Certificate {
         domain: &Domain,
         regions: &Regions,
     ) -> Result<Certificate> {
+        Certificate::build_within(net, property, domain, regions, &Budget::unlimited())
+    }
+
+    /// [`Certificate::build`] within `budget` (the rest of a command's budget): the
+    /// enumeration of `f(x) + f(-x)` and the walk over the pattern tree (an LP per branch
+    /// left out) stop when the time runs out, and the build fails saying so.
+    pub fn build_within(
+        net: &Network,
+        property: Property,
+        domain: &Domain,
+        regions: &Regions,
+        budget: &Budget,
+    ) -> Result<Certificate> {
         property.check_domain(domain)?;
         if net.is_curved() {
             return Err(crate::Error::Invalid(
@@ -89,12 +103,14 @@ impl Certificate {
                 subject = odd_sum_network(net);
                 regs = crate::regions::enumerate::Enumerator::new(&subject, domain.clone())
                     .with_details(false)
+                    .with_budget(*budget)
                     .run()?;
                 (&subject, &regs)
             } else {
                 (net, regions)
             };
-            parts.push(build_part(subject_ref, odd_sum, claim, domain, regs_ref)?);
+            let part = build_part(subject_ref, (odd_sum, claim), domain, regs_ref, budget)?;
+            parts.push(part);
         }
         Ok(Certificate {
             property,
@@ -136,10 +152,10 @@ impl Certificate {
 
 fn build_part(
     net: &Network,
-    odd_sum: bool,
-    claim: Claim,
+    (odd_sum, claim): (bool, Claim),
     domain: &Domain,
     regions: &Regions,
+    budget: &Budget,
 ) -> Result<Part> {
     if !regions.is_complete() {
         return Err(Error::Invalid(format!(
@@ -165,6 +181,14 @@ fn build_part(
     let mut exclusions = vec![];
     let mut stack = vec![(Vec::<u8>::new(), Walk::new(&st, domain))];
     while let Some((path, walk)) = stack.pop() {
+        if budget.expired() {
+            return Err(Error::Invalid(format!(
+                "no certificate: the time limit{} ran out while it was built (raise --time-limit)",
+                budget
+                    .time_limit()
+                    .map_or(String::new(), |t| format!(" of {:.1} s", t.as_secs_f64()))
+            )));
+        }
         if path.len() == u {
             continue;
         }
