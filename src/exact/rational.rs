@@ -16,8 +16,11 @@
 //! integers (`7`, `-12`), fractions (`3/8`, `-3/8`), decimals (`-0.125`, `.5`) and scientific
 //! notation (`1e-3`, `-2.5E2`). Division by zero, `nan`, `inf`, empty text and junk are
 //! errors that quote the text. To keep a typed number from exhausting memory, a number may
-//! have at most [`MAX_DIGITS`] digits and a decimal exponent of magnitude at most
-//! [`MAX_EXPONENT`].
+//! have at most [`MAX_DIGITS`] digits (integer part, fraction and denominator together; the
+//! digits of an exponent are not counted) and a decimal exponent of magnitude at most
+//! [`MAX_EXPONENT`]: `1e10000` and a 10,000-digit integer are read, `1e10001` and a
+//! 10,001-digit integer are not. A value read is therefore at most about
+//! `MAX_DIGITS + MAX_EXPONENT` digits long when written out as `p/q`.
 //!
 //! # Floats
 //! [`Q::from_f64`], [`Q::from_f32`] and [`Q::from_f16_bits`] decode the IEEE-754 bits into the
@@ -82,7 +85,7 @@ pub enum ParseError {
     DivisionByZero(String),
     /// Too many digits or too large an exponent.
     #[error(
-        "`{text}` is too large: a number may have at most {max_digits} digits written out as a fraction (numerator and denominator together), and exponents up to {max_exp} in magnitude"
+        "`{text}` is too large: a number may have at most {max_digits} digits (numerator and denominator together, not counting an exponent), and exponents up to {max_exp} in magnitude"
     )]
     TooLarge {
         /// The text, shortened.
@@ -431,7 +434,9 @@ impl Q {
         if ["nan", "inf", "infinity"].contains(&unsigned) {
             return Err(ParseError::NotFinite(shorten(text)));
         }
-        let digits = t.bytes().filter(u8::is_ascii_digit).count();
+        // The digits typed, apart from those of an exponent (bounded on its own).
+        let mantissa = t.split(['e', 'E']).next().unwrap_or(t);
+        let digits = mantissa.bytes().filter(u8::is_ascii_digit).count();
         if digits > MAX_DIGITS {
             return Err(too_large(text));
         }
@@ -441,13 +446,12 @@ impl Q {
             if q.is_zero() {
                 return Err(ParseError::DivisionByZero(shorten(text)));
             }
-            return within_limits(Q::from_big(BigRational::new(p, q)), text);
+            return Ok(Q::from_big(BigRational::new(p, q)));
         }
-        let q = parse_decimal(t).map_err(|e| match e {
+        parse_decimal(t).map_err(|e| match e {
             DecErr::Syntax => ParseError::Syntax(shorten(text)),
             DecErr::TooLarge => too_large(text),
-        })?;
-        within_limits(q, text)
+        })
     }
 
     /// `n / 2^k`, exactly. A power of two has no odd factor, so the fraction is reduced by
@@ -493,18 +497,6 @@ impl Q {
             BigInt::one() << k,
         ))))
     }
-}
-
-/// Every accepted number prints (as `p/q`) within [`MAX_DIGITS`] digits, so whatever is
-/// read can be written and read again: `digits(x) <= bits(x)·log10(2) + 1`.
-fn within_limits(q: Q, text: &str) -> Result<Q, ParseError> {
-    let n = q.numer().bits();
-    let d = q.denom().bits();
-    // (n + d)·log10(2) + 2 <= MAX_DIGITS, in integers (log10(2) < 0.30103).
-    if (n + d) * 30103 > (MAX_DIGITS as u64 - 2) * 100_000 {
-        return Err(too_large(text));
-    }
-    Ok(q)
 }
 
 fn too_large(text: &str) -> ParseError {
@@ -627,9 +619,49 @@ impl fmt::Display for Q {
         match &self.0 {
             Repr::Small(n, 1) => write!(f, "{n}"),
             Repr::Small(n, d) => write!(f, "{n}/{d}"),
-            Repr::Big(b) => write!(f, "{b}"),
+            Repr::Big(b) => match scientific(b) {
+                Some(text) => f.write_str(&text),
+                None => write!(f, "{b}"),
+            },
         }
     }
+}
+
+/// A value too long for [`MAX_DIGITS`] as `p/q` but with a denominator `2^a·5^b` (every
+/// decimal typed, such as `1e10000` or `1e-10000`), written as `Ne±k` with `N` free of
+/// trailing zeros, so that whatever [`Q::parse`] reads prints in a form it reads back:
+/// `N` has no more digits than the mantissa typed. `None` for values that print within
+/// the limit as `p/q` (all the usual ones), or that are not decimal.
+fn scientific(b: &BigRational) -> Option<String> {
+    let (p, q) = (b.numer(), b.denom());
+    // (bits)·log10(2) < MAX_DIGITS - 2: p/q is short enough as it is.
+    if (p.bits() + q.bits()) * 30103 <= (MAX_DIGITS as u64 - 2) * 100_000 {
+        return None;
+    }
+    let twos = q.trailing_zeros().unwrap_or(0);
+    let mut rest = q >> twos;
+    let five = BigInt::from(5);
+    let mut fives = 0u64;
+    while !rest.is_one() {
+        let (d, r) = rest.div_rem(&five);
+        if !r.is_zero() {
+            return None;
+        }
+        rest = d;
+        fives += 1;
+    }
+    let k = twos.max(fives);
+    let n = p
+        * num_traits::pow(BigInt::from(2), (k - twos) as usize)
+        * num_traits::pow(five, (k - fives) as usize);
+    let text = n.to_string();
+    let digits = text.trim_end_matches('0');
+    let e = (text.len() - digits.len()) as i64 - k as i64;
+    Some(if e == 0 {
+        digits.to_string()
+    } else {
+        format!("{digits}e{e}")
+    })
 }
 
 impl fmt::Debug for Q {

@@ -112,3 +112,47 @@ fn thousands_of_layers_evaluate() {
     .unwrap();
     assert_eq!(net.eval(&[Q::ONE, -Q::ONE]).unwrap(), vec![Q::ONE, Q::ZERO]);
 }
+
+/// README's "Limits and guarantees": 10,000 digits and exponents up to ±10,000, exactly at
+/// the boundary (issue 16: `1e9998`, a 9,999-digit integer and `1e10000` were refused).
+#[test]
+fn number_limits_hold_at_the_boundary_issue_16() {
+    use relucheck::{MAX_DIGITS, MAX_EXPONENT};
+    assert_eq!((MAX_DIGITS, MAX_EXPONENT), (10_000, 10_000));
+    let too_large = |s: &str| {
+        let e = Q::parse(s).unwrap_err().to_string();
+        assert!(e.contains("too large"), "{e}");
+    };
+    let nines = "9".repeat(10_000);
+    let q = Q::parse(&nines).unwrap();
+    assert_eq!(q + Q::ONE, Q::parse(&format!("1e{}", 10_000)).unwrap());
+    assert!(Q::parse(&"9".repeat(9_999)).is_ok());
+    assert!(Q::parse(&format!("-{nines}")).is_ok());
+    too_large(&"9".repeat(10_001));
+    too_large(&format!("-{}", "9".repeat(10_001)));
+    // Numerator and denominator together.
+    assert!(Q::parse(&format!("{}/{}", "7".repeat(5_000), "3".repeat(5_000))).is_ok());
+    too_large(&format!("{}/{}", "7".repeat(5_000), "3".repeat(5_001)));
+    // A decimal with 10,000 digits in all.
+    assert!(Q::parse(&format!("0.{}", "1".repeat(9_999))).is_ok());
+    too_large(&format!("0.{}", "1".repeat(10_000)));
+    for e in [
+        "1e9998",
+        "1e10000",
+        "-1e10000",
+        "1e-10000",
+        "-1E-10000",
+        "1e+10000",
+    ] {
+        assert!(Q::parse(e).is_ok(), "{e}");
+    }
+    assert_eq!(
+        Q::parse("1e-10000").unwrap() * Q::parse("1e10000").unwrap(),
+        Q::ONE
+    );
+    for e in ["1e10001", "-1e10001", "1e-10001", "-1e-10001", "1e+10001"] {
+        too_large(e);
+    }
+    // The largest value typed: 10,000 nines times 10^10000.
+    assert!(Q::parse(&format!("{nines}e10000")).is_ok());
+}

@@ -4,6 +4,7 @@ mod certificates;
 mod cli;
 mod elu;
 mod examples;
+mod forgery;
 mod format;
 mod fuzz_regressions;
 mod import;
