@@ -656,91 +656,160 @@ fn to_q_reduced(v: &[Int], den: &Int) -> Vec<Q> {
     v.iter().map(|x| x.to_q() / &g).collect()
 }
 
-#[allow(clippy::too_many_lines)] // issue 17: split pending
 fn run(dim: usize, objective: Option<&[Q]>, constraints: &[HalfSpace]) -> LpResult {
     let m = constraints.len();
-    let wa = dim + 1;
+    let mut a = StageA::new(dim, objective, constraints);
+    let buf = a.pivot_free_variables(m);
+    // Column j + 1 of `ta` now holds the slack of row x_row[j] (or x_j if unpivoted).
+    let piv: Vec<usize> = (0..dim).filter(|&j| a.x_row[j] != UNPIVOTED).collect();
+    let srows: Vec<usize> = (0..m).filter(|&r| !a.is_x_row[r]).collect();
     let has_obj = objective.is_some();
-    let rows_a = m + has_obj as usize;
+    let (raw, d) = simplex_stages(
+        &a.ta, a.wa, &a.den_a, m, has_obj, &a.x_row, &piv, &srows, buf,
+    );
+    let Some(d) = d else {
+        let Raw::Infeasible(y) = raw else {
+            unreachable!()
+        };
+        return LpResult::Infeasible(a.farkas(y));
+    };
+    let back = Back {
+        a: &a,
+        piv: &piv,
+        d: &d,
+    };
+    match raw {
+        Raw::Infeasible(y) => LpResult::Infeasible(a.farkas(y)),
+        Raw::Vertex => back.vertex(objective, constraints),
+        Raw::Column(e) => back.unbounded_column(e),
+        Raw::FreeDirection(k, positive) => back.free_direction(k, positive),
+    }
+}
 
-    // Stage A: λ_i·s_i = λ_i·b_i - λ_i·a_i·x and μ·z = μ·c·x, all integers.
-    let mut ta: Vec<Int> = Vec::with_capacity(rows_a * wa);
-    let mut lambda: Vec<Int> = Vec::with_capacity(m);
-    for h in constraints {
-        let (row, l) = integer_row(std::iter::once(&h.b).chain(&h.a));
-        ta.push(row[0].clone());
-        ta.extend(row[1..].iter().map(Int::neg));
-        lambda.push(l);
+/// Stage A of [`run`]: the constraints as integer rows, `λ_i·s_i = λ_i·b_i - λ_i·a_i·x`
+/// and `μ·z = μ·c·x`, and the free variables `x` pivoted into the basis.
+struct StageA {
+    dim: usize,
+    /// The tableau, `rows_a` rows of width `wa = dim + 1`.
+    ta: Vec<Int>,
+    wa: usize,
+    rows_a: usize,
+    /// Each constraint's integer scale `λ_i`, and the objective's `μ`.
+    lambda: Vec<Int>,
+    mu: Int,
+    /// The common denominator of the tableau after the pivots.
+    den_a: Int,
+    /// The row each `x_j` was pivoted into (`UNPIVOTED` if none), and which rows those are.
+    x_row: Vec<usize>,
+    is_x_row: Vec<bool>,
+}
+
+impl StageA {
+    fn new(dim: usize, objective: Option<&[Q]>, constraints: &[HalfSpace]) -> Self {
+        let m = constraints.len();
+        let wa = dim + 1;
+        let rows_a = m + objective.is_some() as usize;
+        let mut ta: Vec<Int> = Vec::with_capacity(rows_a * wa);
+        let mut lambda: Vec<Int> = Vec::with_capacity(m);
+        for h in constraints {
+            let (row, l) = integer_row(std::iter::once(&h.b).chain(&h.a));
+            ta.push(row[0].clone());
+            ta.extend(row[1..].iter().map(Int::neg));
+            lambda.push(l);
+        }
+        let mut mu = Int::Small(1);
+        if let Some(c) = objective {
+            let (row, l) = integer_row(c.iter());
+            ta.push(Int::ZERO);
+            ta.extend(row);
+            mu = l;
+        }
+        StageA {
+            dim,
+            ta,
+            wa,
+            rows_a,
+            lambda,
+            mu,
+            den_a: Int::Small(1),
+            x_row: vec![UNPIVOTED; dim],
+            is_x_row: vec![false; m],
+        }
     }
-    let mut mu = Int::Small(1);
-    if let Some(c) = objective {
-        let (row, l) = integer_row(c.iter());
-        ta.push(Int::ZERO);
-        ta.extend(row);
-        mu = l;
-    }
-    let mut den_a = Int::Small(1);
-    let mut buf = Vec::new();
-    let mut x_row = vec![UNPIVOTED; dim];
-    let mut is_x_row = vec![false; m];
-    for (j, xr) in x_row.iter_mut().enumerate() {
-        // Prefer a pivot of small magnitude (±1 is typical) to keep the numbers small.
-        let mut best: Option<usize> = None;
-        for r in (0..m).filter(|&r| !is_x_row[r]) {
-            let v = &ta[r * wa + 1 + j];
-            if v.is_zero() {
-                continue;
-            }
-            if best.is_none_or(|b| v.abs() < ta[b * wa + 1 + j].abs()) {
-                best = Some(r);
-                if matches!(v, Int::Small(1 | -1)) {
-                    break;
+
+    /// Pivots each free `x_j` into a constraint row, preferring a pivot of small magnitude
+    /// (±1 is typical) to keep the numbers small. Returns the scratch buffer of the pivots.
+    fn pivot_free_variables(&mut self, m: usize) -> Vec<Int> {
+        let mut buf = Vec::new();
+        let wa = self.wa;
+        for j in 0..self.dim {
+            let mut best: Option<usize> = None;
+            for r in (0..m).filter(|&r| !self.is_x_row[r]) {
+                let v = &self.ta[r * wa + 1 + j];
+                if v.is_zero() {
+                    continue;
+                }
+                if best.is_none_or(|b| v.abs() < self.ta[b * wa + 1 + j].abs()) {
+                    best = Some(r);
+                    if matches!(v, Int::Small(1 | -1)) {
+                        break;
+                    }
                 }
             }
+            if let Some(r) = best {
+                pivot(
+                    &mut self.ta,
+                    wa,
+                    self.rows_a,
+                    r,
+                    1 + j,
+                    &mut self.den_a,
+                    &mut buf,
+                );
+                self.x_row[j] = r;
+                self.is_x_row[r] = true;
+            }
         }
-        if let Some(r) = best {
-            pivot(&mut ta, wa, rows_a, r, 1 + j, &mut den_a, &mut buf);
-            *xr = r;
-            is_x_row[r] = true;
-        }
+        buf
     }
-    // Column j + 1 of `ta` now holds the slack of row x_row[j] (or x_j if unpivoted).
-    let piv: Vec<usize> = (0..dim).filter(|&j| x_row[j] != UNPIVOTED).collect();
-    let srows: Vec<usize> = (0..m).filter(|&r| !is_x_row[r]).collect();
 
-    let (raw, d) = simplex_stages(&ta, wa, &den_a, m, has_obj, &x_row, &piv, &srows, buf);
-
-    // Back to rationals. Farkas multipliers and rays may be scaled by any positive factor.
-    let scaled_y = |y: Vec<Int>| {
+    /// Farkas multipliers back in the constraints' own scale (any positive factor will do).
+    fn farkas(&self, y: Vec<Int>) -> Farkas {
         let y: Vec<Int> = y
             .iter()
-            .zip(&lambda)
+            .zip(&self.lambda)
             .map(|(y, l)| Int::fused(y, l, &Int::ZERO, &Int::ZERO, &Int::Small(1)))
             .collect();
         Farkas {
             y: to_q_reduced(&y, &Int::Small(1)),
         }
-    };
-    let Some(d) = d else {
-        let Raw::Infeasible(y) = raw else {
-            unreachable!()
-        };
-        return LpResult::Infeasible(scaled_y(y));
-    };
-    // Slack values times den_b, and x from the frozen rows: den_a·x_j = t_r0 + Σ t_rc s_c.
-    let eval = |s: &[Int], with_const: Option<&Int>| -> Vec<Int> {
-        let mut x = vec![Int::ZERO; dim];
-        for (j, &r) in x_row.iter().enumerate() {
+    }
+}
+
+/// The final dictionary of [`run`] read back into rationals.
+struct Back<'a> {
+    a: &'a StageA,
+    piv: &'a [usize],
+    d: &'a Dict,
+}
+
+impl Back<'_> {
+    /// `den_a·x_j = t_r0·den_b + Σ t_rc s_c` from the frozen rows, for slack values `s`
+    /// (times `den_b`); without the constant for a direction.
+    fn eval(&self, s: &[Int], with_const: Option<&Int>) -> Vec<Int> {
+        let a = self.a;
+        let mut x = vec![Int::ZERO; a.dim];
+        for (j, &r) in a.x_row.iter().enumerate() {
             if r == UNPIVOTED {
                 continue;
             }
-            let rb = r * wa;
+            let rb = r * a.wa;
             let mut v = match with_const {
-                Some(den_b) => &*ta[rb].big() * &*den_b.big(),
+                Some(den_b) => &*a.ta[rb].big() * &*den_b.big(),
                 None => BigInt::zero(),
             };
-            for &jj in &piv {
-                let (c, sv) = (&ta[rb + 1 + jj], &s[x_row[jj]]);
+            for &jj in self.piv {
+                let (c, sv) = (&a.ta[rb + 1 + jj], &s[a.x_row[jj]]);
                 if !c.is_zero() && !sv.is_zero() {
                     v += &*c.big() * &*sv.big();
                 }
@@ -748,84 +817,94 @@ fn run(dim: usize, objective: Option<&[Q]>, constraints: &[HalfSpace]) -> LpResu
             x[j] = Int::from_big(v);
         }
         x
-    };
-    let slacks = |d: &Dict| {
-        let mut s = vec![Int::ZERO; m];
+    }
+
+    /// The slack values of the basis (times `den_b`).
+    fn slacks(&self) -> Vec<Int> {
+        let d = self.d;
+        let mut s = vec![Int::ZERO; self.a.is_x_row.len()];
         for (r, &v) in d.basic.iter().enumerate() {
             if v != 0 {
                 s[v - 1] = d.t[r * d.w].clone();
             }
         }
         s
-    };
-    let point = |d: &Dict| {
-        let den = Int::from_big(&*den_a.big() * &*d.den.big()).to_q();
-        eval(&slacks(d), Some(&d.den))
+    }
+
+    /// The basic solution as a point.
+    fn point(&self) -> Vec<Q> {
+        let den = Int::from_big(&*self.a.den_a.big() * &*self.d.den.big()).to_q();
+        self.eval(&self.slacks(), Some(&self.d.den))
             .iter()
             .map(|v| v.to_q() / &den)
-            .collect::<Vec<Q>>()
-    };
-    match raw {
-        Raw::Infeasible(y) => LpResult::Infeasible(scaled_y(y)),
-        Raw::Vertex => {
-            let x = point(&d);
-            let value = match objective {
-                Some(_) => {
-                    d.t[d.nr * d.w].to_q() / Int::from_big(&*d.den.big() * &*mu.big()).to_q()
-                }
-                None => Q::ZERO,
-            };
-            #[cfg(debug_assertions)]
-            if let Some(c) = objective {
-                // y_i = -t_obj,c·λ_i / (den·μ) for the nonbasic slacks.
-                let scale = Int::from_big(&*d.den.big() * &*mu.big()).to_q();
-                let mut y = vec![Q::ZERO; m];
-                for (col, &v) in d.nonbasic.iter().enumerate() {
-                    if v != 0 {
-                        y[v - 1] =
-                            -(d.t[d.nr * d.w + 1 + col].to_q() * lambda[v - 1].to_q()) / &scale;
-                    }
-                }
-                debug_assert!(
-                    dual_certifies(c, constraints, &y, &value),
-                    "lp: optimal basis without a dual certificate"
-                );
-            }
-            LpResult::Optimal { x, value }
-        }
-        Raw::Column(e) => {
-            let x = point(&d);
-            // Slack changes times den_b: den_b for the entering slack, t_re for basic ones.
-            let mut ds = vec![Int::ZERO; m];
-            ds[d.nonbasic[e - 1] - 1] = d.den.clone();
-            for (r, &v) in d.basic.iter().enumerate() {
+            .collect()
+    }
+
+    fn vertex(&self, objective: Option<&[Q]>, constraints: &[HalfSpace]) -> LpResult {
+        let (d, mu) = (self.d, &self.a.mu);
+        let x = self.point();
+        let value = match objective {
+            Some(_) => d.t[d.nr * d.w].to_q() / Int::from_big(&*d.den.big() * &*mu.big()).to_q(),
+            None => Q::ZERO,
+        };
+        #[cfg(debug_assertions)]
+        if let Some(c) = objective {
+            // y_i = -t_obj,c·λ_i / (den·μ) for the nonbasic slacks.
+            let lambda = &self.a.lambda;
+            let scale = Int::from_big(&*d.den.big() * &*mu.big()).to_q();
+            let mut y = vec![Q::ZERO; constraints.len()];
+            for (col, &v) in d.nonbasic.iter().enumerate() {
                 if v != 0 {
-                    ds[v - 1] = d.t[r * d.w + e].clone();
+                    y[v - 1] = -(d.t[d.nr * d.w + 1 + col].to_q() * lambda[v - 1].to_q()) / &scale;
                 }
             }
-            let ray = eval(&ds, None);
-            LpResult::Unbounded {
-                x,
-                ray: to_q_reduced(&ray, &Int::Small(1)),
+            debug_assert!(
+                dual_certifies(c, constraints, &y, &value),
+                "lp: optimal basis without a dual certificate"
+            );
+        }
+        #[cfg(not(debug_assertions))]
+        let _ = constraints;
+        LpResult::Optimal { x, value }
+    }
+
+    /// Unbounded along the entering slack column `e`.
+    fn unbounded_column(&self, e: usize) -> LpResult {
+        let d = self.d;
+        let x = self.point();
+        // Slack changes times den_b: den_b for the entering slack, t_re for basic ones.
+        let mut ds = vec![Int::ZERO; self.a.is_x_row.len()];
+        ds[d.nonbasic[e - 1] - 1] = d.den.clone();
+        for (r, &v) in d.basic.iter().enumerate() {
+            if v != 0 {
+                ds[v - 1] = d.t[r * d.w + e].clone();
             }
         }
-        Raw::FreeDirection(k, positive) => {
-            let x = point(&d);
-            // den_a·x_j = ... + t_rk·x_k.
-            let mut ray = vec![Int::ZERO; dim];
-            for (j, &r) in x_row.iter().enumerate() {
-                if r != UNPIVOTED {
-                    ray[j] = ta[r * wa + 1 + k].clone();
-                }
+        let ray = self.eval(&ds, None);
+        LpResult::Unbounded {
+            x,
+            ray: to_q_reduced(&ray, &Int::Small(1)),
+        }
+    }
+
+    /// Unbounded along the free variable `x_k` that never entered (in the sign given).
+    fn free_direction(&self, k: usize, positive: bool) -> LpResult {
+        let a = self.a;
+        let x = self.point();
+        // den_a·x_j = ... + t_rk·x_k.
+        let mut ray = vec![Int::ZERO; a.dim];
+        for (j, &r) in a.x_row.iter().enumerate() {
+            if r != UNPIVOTED {
+                ray[j] = a.ta[r * a.wa + 1 + k].clone();
             }
-            ray[k] = den_a.clone();
-            if !positive {
-                ray.iter_mut().for_each(|v| *v = v.neg());
-            }
-            LpResult::Unbounded {
-                x,
-                ray: to_q_reduced(&ray, &Int::Small(1)),
-            }
+        }
+        ray[k] = a.den_a.clone();
+        if !positive {
+            ray.iter_mut().for_each(|v| *v = v.neg());
+        }
+        LpResult::Unbounded {
+            x,
+            ray: to_q_reduced(&ray, &Int::Small(1)),
         }
     }
 }
