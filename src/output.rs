@@ -1,5 +1,6 @@
-//! Writing results out, shared by every layer above [`exact`](crate::exact): exact numbers
-//! as JSON strings (the convention of every JSON output) and files written atomically.
+//! Files in and out, shared by every layer above [`exact`](crate::exact): exact numbers as
+//! JSON strings (the convention of every JSON output), files written atomically, and files
+//! read through a size cap.
 //!
 //! Uses only [`exact`](crate::exact) and the error type; nothing in `exact` uses it. It sits
 //! here, below the file format, the domains, the decisions and the printers, because all
@@ -8,8 +9,66 @@
 use crate::error::{Error, Result};
 use crate::exact::rational::Q;
 use serde_json::Value;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
+
+/// The largest certificate file read (256 MiB, as for networks).
+pub const MAX_CERTIFICATE_BYTES: u64 = 256 << 20;
+/// The largest proof file read (16 MiB).
+pub const MAX_PROOF_BYTES: u64 = 16 << 20;
+/// The largest file of input points read (`eval --input @FILE`, 64 MiB).
+pub const MAX_POINTS_BYTES: u64 = 64 << 20;
+
+/// Reads at most `limit` bytes of `path`, a `kind` of file ("network file", "certificate",
+/// ...): a larger file is an error naming the file, its kind and the limit, found from its
+/// metadata before reading when it is a regular file, else after `limit + 1` bytes (so
+/// `/dev/zero` fails at once). A folder is refused by name.
+pub fn read_capped_as(path: &Path, limit: u64, kind: &str) -> Result<Vec<u8>> {
+    let name = escape_control(&path.display().to_string());
+    let io = |error| Error::Io {
+        path: name.clone(),
+        error,
+    };
+    let too_large = || {
+        Error::Invalid(format!(
+            "{name}: the file is larger than the limit of {limit} bytes ({} MiB) for a {kind}",
+            limit >> 20
+        ))
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if meta.is_dir() {
+        return Err(Error::Invalid(format!("{name}: is a folder, not a {kind}")));
+    }
+    if meta.is_file() && meta.len() > limit {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+/// [`read_capped_as`] for a text file: UTF-8 required (the error names the file and the
+/// byte where it stops being UTF-8), a leading byte-order mark skipped.
+pub fn read_text_capped(path: &Path, limit: u64, kind: &str) -> Result<String> {
+    let bytes = read_capped_as(path, limit, kind)?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Error::Invalid(format!(
+            "{}: the {kind} is not UTF-8 text (byte {})",
+            escape_control(&path.display().to_string()),
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
+}
 
 /// A list of numbers as exact strings (the convention of every JSON output).
 pub fn qs_to_strings(v: &[Q]) -> Value {

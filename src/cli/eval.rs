@@ -1,7 +1,7 @@
 //! `relucheck eval`: exact evaluation at one or more inputs, with the trace on request.
 
 use super::args::Format;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use relucheck::present::eval_text;
 use relucheck::{Network, parse_point, parse_points};
 use std::path::PathBuf;
@@ -31,8 +31,11 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
     let network = Network::load(&args.net)?;
     let points = match args.input.strip_prefix('@') {
         Some(file) => {
-            let text = std::fs::read_to_string(file)
-                .with_context(|| format!("cannot read the input file {file}"))?;
+            let text = relucheck::output::read_text_capped(
+                std::path::Path::new(file),
+                relucheck::output::MAX_POINTS_BYTES,
+                "file of input points",
+            )?;
             parse_points(&text, file)?
         }
         None => vec![parse_point(&args.input)?],

@@ -40,8 +40,8 @@ pub fn run(args: ProveArgs) -> Result<ExitCode> {
     let mut all_ok = true;
     for file in &args.files {
         let shown = escape_control(&file.display().to_string());
-        let text = std::fs::read_to_string(file)
-            .with_context(|| format!("cannot read the proof {shown}"))?;
+        let text =
+            relucheck::output::read_text_capped(file, relucheck::output::MAX_PROOF_BYTES, "proof")?;
         let folder = file
             .parent()
             .filter(|p| !p.as_os_str().is_empty())

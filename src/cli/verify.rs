@@ -1,6 +1,6 @@
 //! `relucheck verify`: a certificate re-checked against a network, exactly.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use relucheck::analysis::certificate;
 use relucheck::{Domain, Network};
 use std::path::PathBuf;
@@ -60,8 +60,11 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
     let required = domain
         .map(|d| required_domain(&d, net.input_dim()))
         .transpose()?;
-    let text = std::fs::read_to_string(&cert)
-        .with_context(|| format!("cannot read the certificate {}", cert.display()))?;
+    let text = relucheck::output::read_text_capped(
+        &cert,
+        relucheck::output::MAX_CERTIFICATE_BYTES,
+        "certificate",
+    )?;
     let value = certificate::parse_json(&text).map_err(|e| {
         anyhow::anyhow!(
             "{}:{}:{}: invalid JSON: {e}",

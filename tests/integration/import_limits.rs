@@ -216,3 +216,60 @@ fn constant_folding_is_bounded_in_each_tensor_and_in_all() {
         [Q::ZERO, Q::ONE]
     );
 }
+
+/// Certificates, proofs and files of input points are read through a cap too: `/dev/zero`
+/// given as any of them fails at the limit with a message naming the file and its kind
+/// (each read the whole endless file before, or 4 GB and more).
+#[cfg(unix)]
+#[test]
+fn dev_zero_as_a_certificate_proof_or_points_file_fails_at_the_limit() {
+    let dir = scratch("devzero-text");
+    let zero = dir.join("zero.txt");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    let z = zero.to_str().unwrap();
+    let net = repo("examples/xor.json");
+    let net = net.to_str().unwrap();
+    let input = format!("@{z}");
+    let cases: [(&[&str], &str, u64); 3] = [
+        (
+            &["verify", z, "--network", net],
+            "certificate",
+            relucheck::output::MAX_CERTIFICATE_BYTES,
+        ),
+        (&["prove", z], "proof", relucheck::output::MAX_PROOF_BYTES),
+        (
+            &["eval", net, "--input", &input],
+            "file of input points",
+            relucheck::output::MAX_POINTS_BYTES,
+        ),
+    ];
+    for (args, kind, limit) in cases {
+        let o = super::cli::relucheck(args);
+        let e = String::from_utf8_lossy(&o.stderr).to_string();
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {e}");
+        assert!(
+            e.contains(z) && e.contains(kind) && e.contains(&limit.to_string()),
+            "{args:?}: {e}"
+        );
+    }
+}
+
+/// A certificate that is not UTF-8 is refused by name, at the byte where it stops.
+#[test]
+fn a_binary_certificate_is_refused_by_name() {
+    let dir = scratch("binary-cert");
+    let cert = dir.join("cert.json");
+    std::fs::write(&cert, b"{\"a\": \xff}").unwrap();
+    let o = super::cli::relucheck(&[
+        "verify",
+        cert.to_str().unwrap(),
+        "--network",
+        repo("examples/xor.json").to_str().unwrap(),
+    ]);
+    let e = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        e.contains("cert.json") && e.contains("not UTF-8") && e.contains("byte 6"),
+        "{e}"
+    );
+}

@@ -23,7 +23,6 @@ pub use onnx::from_onnx_bytes;
 
 use crate::error::{Error, Result};
 use crate::net::network::Network;
-use std::io::Read;
 use std::path::Path;
 
 /// The largest network file read, in bytes (256 MiB), in every format; an ONNX model's
@@ -35,35 +34,7 @@ pub const MAX_FILE_BYTES: u64 = 256 << 20;
 /// limit, found from its metadata before reading when it is a regular file, else after
 /// `limit + 1` bytes.
 pub fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>> {
-    let name = path.display().to_string();
-    let io = |error| Error::Io {
-        path: name.clone(),
-        error,
-    };
-    let too_large = || {
-        Error::Invalid(format!(
-            "{name}: the file is larger than the limit of {limit} bytes ({} MiB) for a network file",
-            limit >> 20
-        ))
-    };
-    let file = std::fs::File::open(path).map_err(io)?;
-    let meta = file.metadata().map_err(io)?;
-    if meta.is_dir() {
-        return Err(Error::Invalid(format!(
-            "{name}: is a folder, not a network file"
-        )));
-    }
-    if meta.is_file() && meta.len() > limit {
-        return Err(too_large());
-    }
-    let mut bytes = Vec::new();
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.len() as u64 > limit {
-        return Err(too_large());
-    }
-    Ok(bytes)
+    crate::output::read_capped_as(path, limit, "network file")
 }
 
 /// Text of a network file: UTF-8, with a leading byte-order mark skipped (editors on
