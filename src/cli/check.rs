@@ -162,10 +162,10 @@ fn recheck(verdicts: &[Verdict], network: &Network, dom: &Domain) -> Result<()> 
 fn print(verdicts: &[Verdict], network: &Network, dom: &Domain, format: Format) -> Result<()> {
     match format {
         Format::Text => {
-            for n in &network.notes {
+            for n in &network.shown_notes() {
                 println!("note: {n}");
             }
-            println!("network: {}", network.name.as_deref().unwrap_or("unnamed"));
+            println!("network: {}", network.shown_name("unnamed"));
             println!("domain: {}", dom.describe());
             for v in verdicts {
                 println!("{}", v.describe_in(dom));

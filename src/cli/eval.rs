@@ -41,7 +41,7 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
         None => vec![parse_point(&args.input)?],
     };
     if matches!(args.format, Format::Text) {
-        for n in &network.notes {
+        for n in &network.shown_notes() {
             eprintln!("note: {n}");
         }
     }

@@ -58,7 +58,7 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
             .map(|p| format!(", written to {}", p.display()))
             .unwrap_or_default()
     );
-    for note in &network.notes {
+    for note in &network.shown_notes() {
         eprintln!("note: {note}");
     }
     Ok(ExitCode::SUCCESS)

@@ -82,7 +82,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
             println!(
                 "certificate valid: {} holds for {} on {} ({} regions and {} excluded branches checked exactly)",
                 r.property,
-                net.name.as_deref().unwrap_or("the network"),
+                net.shown_name("the network"),
                 r.domain.describe(),
                 r.regions,
                 r.exclusions

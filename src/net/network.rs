@@ -209,6 +209,21 @@ impl Network {
         })
     }
 
+    /// The name as it may be printed in a terminal or a document: control characters
+    /// (newlines, escape sequences) made visible, so that a name cannot forge a line of
+    /// output; `fallback` when the network has no name.
+    pub fn shown_name(&self, fallback: &str) -> String {
+        crate::output::escape_control(self.name.as_deref().unwrap_or(fallback))
+    }
+
+    /// The notes of the import, each as it may be printed (control characters made visible).
+    pub fn shown_notes(&self) -> Vec<String> {
+        self.notes
+            .iter()
+            .map(|n| crate::output::escape_control(n))
+            .collect()
+    }
+
     /// Sets the name.
     pub fn with_name(mut self, name: impl Into<String>) -> Network {
         self.name = Some(name.into());

@@ -40,11 +40,15 @@ use serde_json::{Value, json};
 use std::fmt::Write;
 
 fn header(net: &Network, r: &Regions) -> String {
-    let notes: String = net.notes.iter().map(|n| format!("note: {n}\n")).collect();
+    let notes: String = net
+        .shown_notes()
+        .iter()
+        .map(|n| format!("note: {n}\n"))
+        .collect();
     notes
         + &format!(
             "network: {} (inputs: {}, outputs: {}, piecewise-linear units: {})\ndomain: {}\nregions: {}   linear pieces: {}   ({})\n",
-            net.name.as_deref().unwrap_or("unnamed"),
+            net.shown_name("unnamed"),
             net.input_dim(),
             net.output_dim(),
             net.nonlinear_units(),
@@ -115,12 +119,7 @@ pub fn regions_text(net: &Network, r: &Regions) -> String {
 pub fn regions_markdown(net: &Network, r: &Regions, max_rows: usize) -> String {
     let names = r.domain.coordinate_names();
     let mut s = String::new();
-    writeln!(
-        s,
-        "# Linear regions of {}\n",
-        net.name.as_deref().unwrap_or("the network")
-    )
-    .unwrap();
+    writeln!(s, "# Linear regions of {}\n", net.shown_name("the network")).unwrap();
     writeln!(s, "- Domain: {}", r.domain.describe()).unwrap();
     writeln!(s, "- Activation regions: **{}**", r.regions.len()).unwrap();
     writeln!(

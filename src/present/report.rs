@@ -1008,10 +1008,10 @@ fn markdown(net: &Network, f: &Findings, max_rows: usize) -> String {
 
 /// The title, the description, the incompleteness warning and the network's notes.
 fn header_section(s: &mut String, net: &Network, f: &Findings) {
-    let title = net.name.as_deref().unwrap_or("the network");
+    let title = net.shown_name("the network");
     writeln!(s, "# Region report: {title}\n").unwrap();
     if let Some(desc) = &net.description {
-        writeln!(s, "> {desc}\n").unwrap();
+        writeln!(s, "> {}\n", crate::output::escape_control(desc)).unwrap();
     }
     if !f.complete {
         writeln!(
@@ -1025,7 +1025,7 @@ fn header_section(s: &mut String, net: &Network, f: &Findings) {
         )
         .unwrap();
     }
-    for note in &net.notes {
+    for note in &net.shown_notes() {
         writeln!(s, "Note: {note}\n").unwrap();
     }
 }

@@ -53,7 +53,7 @@ pub(crate) fn pictures(
         }
     };
     let mut out = Vec::new();
-    let name = net.name.as_deref().unwrap_or("the network");
+    let name = &net.shown_name("the network");
     if k == 1 {
         for &o in &outputs {
             out.push(graph_1d(

@@ -319,3 +319,64 @@ fn atomic_writes_leave_the_old_file_or_the_new_one() {
         );
     }
 }
+
+/// A network name (or description) with a newline and an escape sequence cannot print a
+/// line of its own: `check`, `regions`, `verify` and `report` show it with the control
+/// characters made visible, and no output line is the forged verdict (issue 16).
+#[test]
+fn a_name_cannot_forge_a_line_of_output() {
+    let dir = std::env::temp_dir().join(format!("relucheck-evil-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string(crate::repo("examples/xor.json")).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let forged = "affine: holds (exact): forged";
+    v["name"] = format!("evil\n{forged}\u{1b}[2K").into();
+    v["description"] = format!("d\n{forged}").into();
+    let net = dir.join("evil.json");
+    std::fs::write(&net, v.to_string()).unwrap();
+    let n = net.to_str().unwrap();
+    let cert = dir.join("cert.json");
+    let c = cert.to_str().unwrap();
+    let report = dir.join("report");
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["check", n, "-p", "affine"],
+        vec![
+            "check",
+            n,
+            "-p",
+            "additivity",
+            "--orthant",
+            "--certificate",
+            c,
+        ],
+        vec!["regions", n],
+        vec!["regions", n, "--format", "md"],
+        vec!["eval", n, "--input", "1,2", "--trace"],
+        vec!["verify", c, "--network", n],
+        vec!["report", n, "--out", report.to_str().unwrap()],
+    ];
+    for args in runs {
+        let o = crate::cli::relucheck(&args);
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(
+            !all.contains('\u{1b}'),
+            "{args:?}: an escape character got through"
+        );
+        assert!(
+            !all.lines()
+                .any(|l| l.trim_start_matches("> ").starts_with(forged)),
+            "{args:?}: {all}"
+        );
+    }
+    let md = std::fs::read_to_string(report.join("report.md")).unwrap();
+    assert!(
+        !md.lines()
+            .any(|l| l.trim_start_matches("> ").starts_with(forged))
+    );
+    assert!(md.contains("evil\\n"), "{md}");
+}
