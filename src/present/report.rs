@@ -1131,9 +1131,7 @@ fn bounds_section(s: &mut String, f: &Findings) {
             s,
             "| {} | {} | {} |",
             b.title,
-            b.value
-                .as_ref()
-                .map_or("not applicable".into(), |v| v.to_string()),
+            b.value.as_ref().map_or("not applicable".into(), bound_text),
             cell(&b.why)
         )
         .unwrap();
@@ -1141,7 +1139,8 @@ fn bounds_section(s: &mut String, f: &Findings) {
     if let Some(best) = f.bounds.iter().filter_map(|b| b.value.as_ref()).min() {
         writeln!(
             s,
-            "\n{found} of at most {best} regions: {}.",
+            "\n{found} of at most {} regions: {}.",
+            bound_text(best),
             if BigUint::from(found) == *best {
                 "the largest number possible for this architecture".to_string()
             } else {
@@ -1153,6 +1152,28 @@ fn bounds_section(s: &mut String, f: &Findings) {
         )
         .unwrap();
     }
+}
+
+/// A bound as people read it: exact up to 12 digits; beyond, a 3-digit decimal marked as
+/// saying nothing useful (`2.58e120 (not informative)`); report.json keeps the exact value.
+fn bound_text(v: &BigUint) -> String {
+    let text = v.to_string();
+    if text.len() <= 12 {
+        return text;
+    }
+    // v / 10^e in [1, 10), rounded to 3 digits (exactly), then written as m e e.
+    let mut e = text.len() - 1;
+    let scale = num_bigint::BigInt::from(10u32).pow(e as u32);
+    let q = Q::from_big(num_rational::BigRational::new(
+        num_bigint::BigInt::from(v.clone()),
+        scale,
+    ));
+    let mut m = crate::exact::decimal::decimal(&q, 3);
+    if m == "10" {
+        m = "1".into();
+        e += 1;
+    }
+    format!("{m}e{e} (not informative)")
 }
 
 fn properties_section(s: &mut String, net: &Network, f: &Findings) {
@@ -1506,5 +1527,25 @@ fn orthant_answer(net: &Network, f: &Findings, out: &mut Vec<String>) {
         None => out.push(format!(
             "- On {or_text}: not established (the budget ran out)."
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn huge_bounds_read_as_a_short_decimal_marked_not_informative() {
+        assert_eq!(
+            bound_text(&BigUint::from(123_456_789_012u64)),
+            "123456789012"
+        );
+        let huge = BigUint::from(258u32) * num_traits::pow(BigUint::from(10u32), 118);
+        assert_eq!(bound_text(&huge), "2.58e120 (not informative)");
+        // Rounded, not cut: 1_999_999_999_999 is 2e12.
+        assert_eq!(
+            bound_text(&BigUint::from(1_999_999_999_999u64)),
+            "2e12 (not informative)"
+        );
     }
 }
