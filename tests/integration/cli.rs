@@ -608,3 +608,50 @@ fn eval_point(x: &[String]) -> Vec<String> {
         .map(|s| s.as_str().unwrap().to_string())
         .collect()
 }
+
+/// `--numbers exact|both|decimal` on a net with a float32 weight: exact only prints no
+/// decimal, both prints the exact formula and its decimals, decimal prints the decimals
+/// marked `≈` and not the long exact form; JSON is exact in every style (issue 14).
+#[test]
+fn numbers_style_exact_both_decimal() {
+    let dir = std::env::temp_dir().join(format!("relucheck-numbers-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let net = dir.join("f32.json");
+    let long = "57165107173407/562949953421312";
+    std::fs::write(
+        &net,
+        format!(
+            r#"{{"relucheck": 1, "input_shape": [1], "layers": [
+            {{"type": "dense", "weights": [["{long}"]], "bias": ["1/4"]}}]}}"#
+        ),
+    )
+    .unwrap();
+    let n = net.to_str().unwrap();
+    let run = |style: &str, format: &str| {
+        let o = relucheck(&["--numbers", style, "regions", n, "--format", format]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        stdout(&o)
+    };
+    let exact = run("exact", "text");
+    assert!(
+        exact.contains(&format!("{long}*x1 + 1/4")) && !exact.contains('≈'),
+        "{exact}"
+    );
+    let both = run("both", "text");
+    assert!(
+        both.contains(&format!("{long}*x1 + 1/4 ≈ 0.10155*x1 + 0.25")),
+        "{both}"
+    );
+    let dec = run("decimal", "text");
+    assert!(
+        dec.contains("≈ 0.10155*x1 + 0.25") && !dec.contains(long),
+        "{dec}"
+    );
+    for style in ["exact", "both", "decimal"] {
+        let json = run(style, "json");
+        assert!(
+            json.contains(long) && !json.contains('≈'),
+            "{style}: {json}"
+        );
+    }
+}
