@@ -3,13 +3,14 @@
 //! vertices are rationals); floats appear only as drawing coordinates. The output is
 //! deterministic: the same regions give the same bytes.
 
+use crate::exact::decimal::{decimal, is_long};
 use crate::exact::linalg::HalfSpace;
 use crate::exact::rational::Q;
 use crate::net::network::Network;
 use crate::present::picture::{Picture, suggested_slice};
 use crate::regions::domain::DomainKind;
 use crate::regions::enumerate::{Region, Regions};
-use crate::regions::formula::affine_formula;
+use crate::regions::formula::{affine_formula, approx_formula};
 use std::fmt::Write;
 
 /// Fill colours of regions (a greedy colouring of the neighbour graph picks among them).
@@ -134,9 +135,13 @@ fn ticks(lo: &Q, hi: &Q, step: &Q) -> Vec<Q> {
     out
 }
 
-/// An exact number as a person writes it: a decimal when it has a finite one, else a
-/// fraction.
+/// An exact number as a person writes it: a decimal when it has a short finite one, else a
+/// fraction; a long one (an imported float32 value, a long fraction) as a 4-digit decimal
+/// marked `≈`, so that no label runs off the canvas.
 fn num(q: &Q) -> String {
+    if is_long(q) && !q.is_integer() {
+        return format!("≈{}", decimal(q, 4)).replace('-', "−");
+    }
     let mut d = q.denom();
     let two = num_bigint::BigInt::from(2);
     let five = num_bigint::BigInt::from(5);
@@ -164,6 +169,37 @@ fn num(q: &Q) -> String {
         q.to_string()
     };
     s.replace('-', "−")
+}
+
+/// A formula for a picture: exact when every coefficient is short; else its decimals
+/// (marked `≈`), with the exact formula beside for a tooltip.
+fn picture_formula(row: &[Q], c: &Q, names: &[String]) -> (String, Option<String>) {
+    let exact = affine_formula(row, c, names);
+    if row.iter().any(is_long) || is_long(c) {
+        (format!("≈ {}", approx_formula(row, c, names)), Some(exact))
+    } else {
+        (exact, None)
+    }
+}
+
+/// `<title>EXACT</title>` inside a label whose text is rounded: a viewer shows the exact
+/// form on hover.
+fn tooltip(full: Option<&str>) -> String {
+    full.map(|f| format!("<title>{}</title>", esc(f)))
+        .unwrap_or_default()
+}
+
+/// A line of text with an optional tooltip (see [`tooltip`]).
+fn text_titled(s: &mut String, x: f64, y: f64, size: u32, body: &str, full: Option<&str>) {
+    writeln!(
+        s,
+        "<text x=\"{}\" y=\"{}\" font-size=\"{size}\" text-anchor=\"start\">{}{}</text>",
+        fx(x),
+        fx(y),
+        tooltip(full),
+        esc(body)
+    )
+    .unwrap();
 }
 
 fn svg_open(w: u32, h: u32, title: &str) -> String {
@@ -453,10 +489,15 @@ impl Graph<'_> {
         (row.to_vec(), c.clone())
     }
 
-    /// `f = ...` on region `id`.
-    fn label(&self, id: usize) -> String {
+    /// `f = ...` on region `id`, and the exact form when the label is rounded.
+    fn label(&self, id: usize) -> (String, Option<String>) {
         let (row, c) = self.regions.regions[id].map.component(self.o);
-        format!("{} = {}", self.fname, affine_formula(row, c, &self.names))
+        let (f, full) = picture_formula(row, c, &self.names);
+        let name = &self.fname;
+        (
+            format!("{name} = {f}"),
+            full.map(|e| format!("{name} = {e}")),
+        )
     }
 
     /// The vertical window: the values at the segments' ends, with a margin.
@@ -547,18 +588,18 @@ impl Graph<'_> {
 
     /// Labels: the formula over its piece when every one fits, else a number; returns the
     /// legend lines of the numbered pieces.
-    fn piece_labels(&self, s: &mut String) -> Vec<String> {
+    fn piece_labels(&self, s: &mut String) -> Vec<(String, Option<String>)> {
         let frame = &self.frame;
         let pieces = &self.pieces;
-        let mut legend: Vec<String> = Vec::new();
+        let mut legend: Vec<(String, Option<String>)> = Vec::new();
         // Formulas on the graph only when every one fits over its piece.
         let all_fit = pieces.len() <= 12
             && pieces.iter().all(|(id, a, b)| {
-                self.label(*id).chars().count() as f64 * 6.4 < frame.x(b) - frame.x(a)
+                self.label(*id).0.chars().count() as f64 * 6.4 < frame.x(b) - frame.x(a)
             });
         for (i, (id, a, b)) in pieces.iter().enumerate() {
             let r = &self.regions.regions[*id];
-            let f = self.label(*id);
+            let (f, full) = self.label(*id);
             let mid = (a + b) / Q::from_int(2);
             let (x, y) = (frame.x(&mid), frame.y(&self.value(r, &mid)));
             let above = if y - 14.0 < frame.top {
@@ -569,9 +610,10 @@ impl Graph<'_> {
             if all_fit {
                 writeln!(
                     s,
-                    "<text class=\"piece-label\" x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#0b3d75\">{}</text>",
+                    "<text class=\"piece-label\" x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#0b3d75\">{}{}</text>",
                     fx(x),
                     fx(above),
+                    tooltip(full.as_deref()),
                     esc(&f)
                 )
                 .unwrap();
@@ -584,14 +626,15 @@ impl Graph<'_> {
                     i + 1
                 )
                 .unwrap();
-                legend.push(format!("{}: on [{}, {}], {f}", i + 1, num(a), num(b)));
+                let on = format!("{}: on [{}, {}], ", i + 1, num(a), num(b));
+                legend.push((format!("{on}{f}"), full.map(|e| format!("{on}{e}"))));
             }
         }
         legend
     }
 
     /// The key to the breakpoint marks, and the numbered pieces' formulas.
-    fn legend(&self, s: &mut String, legend: &[String]) {
+    fn legend(&self, s: &mut String, legend: &[(String, Option<String>)]) {
         let lx = self.frame.left + self.frame.w + 30.0;
         let mut y = self.frame.top + 8.0;
         writeln!(
@@ -626,8 +669,8 @@ impl Graph<'_> {
             "a unit changes piece, the formula does not",
         );
         y += 28.0;
-        for line in legend.iter().take(18) {
-            text(s, lx, y, 11, "start", line);
+        for (line, full) in legend.iter().take(18) {
+            text_titled(s, lx, y, 11, line, full.as_deref());
             y += 17.0;
         }
         if legend.len() > 18 {
@@ -1070,13 +1113,18 @@ fn regions_legend(s: &mut String, regions: &Regions, f: &Frame, names: &[String]
     );
     y += 18.0;
     for r in regions.regions.iter().take(shown) {
-        let line = if m == 1 {
+        let (line, full) = if m == 1 {
             let (row, c) = r.map.component(0);
-            format!("{}: f = {}", r.id, affine_formula(row, c, names))
+            let (f, full) = picture_formula(row, c, names);
+            let id = r.id;
+            (
+                format!("{id}: f = {f}"),
+                full.map(|e| format!("{id}: f = {e}")),
+            )
         } else {
-            format!("{}: {}", r.id, r.pattern)
+            (format!("{}: {}", r.id, r.pattern), None)
         };
-        text(s, lx, y, 11, "start", &line);
+        text_titled(s, lx, y, 11, &line, full.as_deref());
         y += 16.0;
     }
     if regions.regions.len() > shown {

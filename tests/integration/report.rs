@@ -471,3 +471,91 @@ fn a_failure_on_a_slice_is_carried_over_to_the_whole_space_without_enumerating_i
         assert_ne!(fm[0].clone(), (&fx[0] + &fy[0]) * &half, "{c}");
     }
 }
+
+/// Every text of a picture, with its position, size, anchor and body (tooltips left out).
+fn svg_texts(svg: &str) -> Vec<(f64, u32, String, String)> {
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        let end = tag[start..].find('"')? + start;
+        Some(tag[start..end].to_string())
+    };
+    let mut out = Vec::new();
+    for piece in svg.split("<text").skip(1) {
+        let Some(close) = piece.find('>') else {
+            continue;
+        };
+        let tag = &piece[..close];
+        let rest = &piece[close + 1..];
+        let body = &rest[..rest.find("</text>").unwrap()];
+        let body = match body.find("</title>") {
+            Some(i) => &body[i + "</title>".len()..],
+            None => body,
+        };
+        out.push((
+            attr(tag, "x").unwrap().parse().unwrap(),
+            attr(tag, "font-size").unwrap().parse().unwrap(),
+            attr(tag, "text-anchor").unwrap_or_else(|| "start".into()),
+            body.to_string(),
+        ));
+    }
+    out
+}
+
+/// Pictures of a net with float32 weights: labels and legends are short (rounded, marked
+/// ≈, the exact form in a `<title>` tooltip) and every text fits inside the canvas by a
+/// width estimate of 0.6 em per character (DejaVu Sans averages about 0.55), so nothing is
+/// cut (issue 14).
+#[test]
+fn long_numbers_stay_inside_the_pictures() {
+    let w = |v: f32| format!("\"{}\"", Q::from_f32(v).unwrap());
+    let json = format!(
+        r#"{{"relucheck": 1, "input_shape": [2], "layers": [
+        {{"type": "dense", "weights": [[{}, {}], [{}, {}]], "bias": [{}, {}]}},
+        {{"type": "relu"}},
+        {{"type": "dense", "weights": [[{}, {}]], "bias": [{}]}}]}}"#,
+        w(0.731_234_5),
+        w(-0.412_345_6),
+        w(0.212_345_7),
+        w(0.913_456_7),
+        w(0.101_234_5),
+        w(-0.231_234_5),
+        w(1.123_456_7),
+        w(-0.871_234_5),
+        w(0.051_234_5)
+    );
+    let net = Network::from_json_str(&json).unwrap();
+    let mut pictures = build(&net, Domain::whole(2), &ReportOptions::default())
+        .unwrap()
+        .pictures;
+    let seg = Domain::segment(
+        vec![Q::from_int(-2), Q::from_int(-1)],
+        vec![Q::from_int(2), Q::from_int(1)],
+    )
+    .unwrap();
+    pictures.extend(
+        build(&net, seg, &ReportOptions::default())
+            .unwrap()
+            .pictures,
+    );
+    assert!(pictures.len() >= 3, "{}", pictures.len());
+    for p in &pictures {
+        let width: f64 = {
+            let i = p.svg.find(" width=\"").unwrap() + 8;
+            p.svg[i..i + p.svg[i..].find('"').unwrap()].parse().unwrap()
+        };
+        assert!(p.svg.contains("<title>"), "{}: no tooltip", p.file);
+        for (x, size, anchor, body) in svg_texts(&p.svg) {
+            let len = body.chars().count() as f64 * size as f64 * 0.6;
+            let right = match anchor.as_str() {
+                "middle" => x + len / 2.0,
+                "end" => x,
+                _ => x + len,
+            };
+            assert!(
+                right <= width,
+                "{}: {body:?} ends at {right:.0} > {width}",
+                p.file
+            );
+        }
+    }
+}
