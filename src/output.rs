@@ -93,7 +93,16 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
         .tempfile_in(dir)
-        .map_err(io)?;
+        .map_err(|e| {
+            io(std::io::Error::new(
+                e.kind(),
+                format!(
+                    "cannot create a temporary file in {} to write it ({}); choose a folder you can write to",
+                    escape_control(&dir.display().to_string()),
+                    e.kind()
+                ),
+            ))
+        })?;
     tmp.write_all(contents).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
     // The temporary file is private (0600); the result gets the usual permissions.

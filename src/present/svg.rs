@@ -1296,10 +1296,13 @@ impl<'a> Shading<'a> {
         for (r, poly) in self.drawn() {
             let (row, _) = r.map.component(self.o);
             let g = (row[0].to_f64() * sx, -row[1].to_f64() * sy);
-            let n2 = g.0 * g.0 + g.1 * g.1;
-            if self.flat || n2 == 0.0 {
+            // Scaled to a largest entry of 1 so that huge windows do not overflow to NaN.
+            let big = g.0.abs().max(g.1.abs());
+            if self.flat || big == 0.0 || !big.is_finite() {
                 continue;
             }
+            let g = (g.0 / big, g.1 / big);
+            let n2 = (g.0 * g.0 + g.1 * g.1) * big;
             let (cx, cy) = self.plane.centroid(poly);
             // f at the centroid (pixel -> domain coordinates, for drawing only).
             let y0 = f.lo[0].to_f64() + (cx - f.left) * sx;

@@ -380,3 +380,58 @@ fn a_name_cannot_forge_a_line_of_output() {
     );
     assert!(md.contains("evil\\n"), "{md}");
 }
+
+/// Error messages say each thing once and name the right file; huge boxes draw no `NaN`
+/// (issue 16, "clearer errors").
+#[test]
+fn clearer_errors_and_no_nan_in_pictures() {
+    let xor = crate::repo("examples/xor.json");
+    let xor = xor.to_str().unwrap();
+    let o = crate::cli::relucheck(&["eval", xor, "--input", "1/0,1"]);
+    let e = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(e.matches("divides by zero").count(), 1, "{e}");
+    assert!(e.contains("coordinate 1"), "{e}");
+
+    #[cfg(target_os = "linux")]
+    {
+        let forum = crate::repo("examples/forum-question.json");
+        let o = crate::cli::relucheck(&[
+            "check",
+            forum.to_str().unwrap(),
+            "-p",
+            "affine",
+            "--orthant",
+            "--certificate",
+            "/proc/version",
+        ]);
+        let e = String::from_utf8_lossy(&o.stderr).to_string();
+        assert_eq!(o.status.code(), Some(1), "{e}");
+        assert!(
+            e.contains("/proc/version") && e.contains("cannot create a temporary file in /proc"),
+            "{e}"
+        );
+        assert!(
+            !e.contains(".tmp"),
+            "the temporary name is not the user's file: {e}"
+        );
+    }
+
+    let dir = std::env::temp_dir().join(format!("relucheck-nan-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = crate::cli::relucheck(&[
+        "report",
+        xor,
+        "--box=-1e300:1e300",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for f in ["regions.svg", "output.svg"] {
+        let svg = std::fs::read_to_string(dir.join(f)).unwrap();
+        assert!(
+            !svg.contains("NaN") && !svg.contains("inf"),
+            "{f} draws NaN or inf"
+        );
+    }
+}
