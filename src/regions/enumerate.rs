@@ -1149,7 +1149,9 @@ impl Walk<'_> {
             }
             let mut next = Vec::with_capacity(2 * front.len());
             for c in front {
-                if self.is_leaf(&c) {
+                // Cells left unexpanded at the deadline stay open: the walk below stops at
+                // once and the result says it is incomplete.
+                if self.is_leaf(&c) || self.out_of_time() {
                     next.push(c);
                 } else {
                     self.filtered(|| self.expand(c, &mut next, &mut lps));
@@ -1200,12 +1202,11 @@ impl Walk<'_> {
             return Vec::new(); // past the budget in depth-first order
         }
         let mut stack = vec![root];
-        let mut steps = 0u64;
         let mut lps = 0;
         while let Some(cell) = stack.pop() {
-            steps += 1;
-            // The clock every 64 steps; another thread's finding at once.
-            if self.timed_out.load(Relaxed) || (steps.is_multiple_of(64) && self.out_of_time()) {
+            // The clock at every step (a step on float32 weights can take milliseconds, and
+            // reading the clock costs nanoseconds); another thread's finding at once.
+            if self.out_of_time() {
                 break;
             }
             if self.is_leaf(&cell) {

@@ -13,6 +13,7 @@ mod import_limits;
 mod import_shapes;
 mod layers;
 mod limits;
+mod overrun;
 mod proofs;
 mod properties;
 mod regions;
