@@ -59,7 +59,7 @@ pub fn read_text_capped(path: &Path, limit: u64, kind: &str) -> Result<String> {
     let bytes = read_capped_as(path, limit, kind)?;
     let text = String::from_utf8(bytes).map_err(|e| {
         Error::Invalid(format!(
-            "{}: the {kind} is not UTF-8 text (byte {})",
+            "{}: the {kind} is not UTF-8 text (invalid byte {}, counted from 0); save it as UTF-8",
             escape_control(&path.display().to_string()),
             e.utf8_error().valid_up_to()
         ))

@@ -73,11 +73,9 @@ impl DomainArgs {
 
 /// The box of a VNN-LIB file, for `net`.
 fn vnnlib_domain(path: &std::path::Path, net: &Network) -> Result<Domain> {
-    use relucheck::net::import::{MAX_FILE_BYTES, read_capped, vnnlib};
+    use relucheck::net::import::{MAX_FILE_BYTES, vnnlib};
     let name = path.display().to_string();
-    let bytes = read_capped(path, MAX_FILE_BYTES)?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| anyhow::anyhow!("{name}: the file is not UTF-8 text"))?;
+    let text = relucheck::output::read_text_capped(path, MAX_FILE_BYTES, "VNN-LIB file")?;
     let b = vnnlib::input_box(&text, &name)?;
     anyhow::ensure!(
         b.lo.len() == net.input_dim(),

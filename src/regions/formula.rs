@@ -26,14 +26,25 @@ pub fn approx_formula(row: &[Q], c: &Q, names: &[String]) -> String {
 /// exact when every coefficient is short; with a long one, `EXACT ≈ APPROX` (both),
 /// or `≈ APPROX` (decimal).
 pub fn readable_formula(row: &[Q], c: &Q, names: &[String]) -> String {
-    let exact = affine_formula(row, c, names);
-    if style() == Style::Exact || !(row.iter().any(is_long) || is_long(c)) {
-        return exact;
-    }
-    let approx = approx_formula(row, c, names);
+    let long = row.iter().any(is_long) || is_long(c);
+    by_style(affine_formula(row, c, names), long, || {
+        approx_formula(row, c, names)
+    })
+    .unwrap_or_else(|(exact, approx)| format!("{exact} ≈ {approx}"))
+}
+
+/// The exact text when the style is exact or nothing is long (`Ok`); `≈ APPROX` in the
+/// decimal style (`Ok`); otherwise `Err((exact, approx))`, for the caller to put side by side.
+fn by_style(
+    exact: String,
+    long: bool,
+    approx: impl FnOnce() -> String,
+) -> Result<String, (String, String)> {
     match style() {
-        Style::Decimal => format!("≈ {approx}"),
-        _ => format!("{exact} ≈ {approx}"),
+        Style::Exact => Ok(exact),
+        _ if !long => Ok(exact),
+        Style::Decimal => Ok(format!("≈ {}", approx())),
+        Style::Both => Err((exact, approx())),
     }
 }
 
@@ -84,18 +95,12 @@ pub fn inequality_text(a: &[Q], b: &Q, names: &[String]) -> String {
         (a.to_vec(), b.clone(), "<=")
     };
     let exact = format!("{} {op} {b}", affine_formula(&a, &Q::ZERO, names));
-    if style() == Style::Exact || !(a.iter().any(is_long) || is_long(&b)) {
-        return exact;
-    }
-    let approx = format!(
-        "{} {op} {}",
-        approx_formula(&a, &Q::ZERO, names),
-        decimal(&b, DIGITS)
-    );
-    match style() {
-        Style::Decimal => format!("≈ {approx}"),
-        _ => format!("{exact} (≈ {approx})"),
-    }
+    let long = a.iter().any(is_long) || is_long(&b);
+    by_style(exact, long, || {
+        let lhs = approx_formula(&a, &Q::ZERO, names);
+        format!("{lhs} {op} {}", decimal(&b, DIGITS))
+    })
+    .unwrap_or_else(|(exact, approx)| format!("{exact} (≈ {approx})"))
 }
 
 /// The formulas of a region's map, one per output: `f(x) = ...` or `f_k(x) = ...`.

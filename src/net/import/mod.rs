@@ -21,7 +21,7 @@ pub use nnet::{NnetOptions, from_nnet_str};
 #[cfg(feature = "onnx")]
 pub use onnx::from_onnx_bytes;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::net::network::Network;
 use std::path::Path;
 
@@ -40,18 +40,7 @@ pub fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>> {
 /// Text of a network file: UTF-8, with a leading byte-order mark skipped (editors on
 /// Windows write one).
 fn read_text(path: &Path) -> Result<String> {
-    let bytes = read_capped(path, MAX_FILE_BYTES)?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        Error::Invalid(format!(
-            "{}: the file is not UTF-8 text (invalid byte at offset {}); save it as UTF-8",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        ))
-    })?;
-    Ok(match text.strip_prefix('\u{feff}') {
-        Some(rest) => rest.to_string(),
-        None => text,
-    })
+    crate::output::read_text_capped(path, MAX_FILE_BYTES, "network file")
 }
 
 /// A network file format.
