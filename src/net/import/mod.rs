@@ -88,7 +88,7 @@ pub fn load(path: impl AsRef<Path>, options: ImportOptions) -> Result<Network> {
             onnx::from_onnx_file_bytes(&bytes, &name, path.parent())
         }
         #[cfg(not(feature = "onnx"))]
-        ModelFormat::Onnx => Err(Error::Invalid(format!(
+        ModelFormat::Onnx => Err(crate::error::Error::Invalid(format!(
             "{name}: reading ONNX needs relucheck's `onnx` feature (features = [\"onnx\"] in Cargo.toml)"
         ))),
         ModelFormat::Nnet => from_nnet_str(&read_text(path)?, &name, options.nnet),
