@@ -18,7 +18,7 @@
 //! let report = build(&net, Domain::whole(2), &ReportOptions::default())?;
 //! assert!(report.complete);
 //! assert!(report.markdown.contains("## The learner's question"));
-//! assert_eq!(report.json["relucheck_report"], 1);
+//! assert_eq!(report.json["relucheck_report"], 2);
 //! assert_eq!(report.pictures.len(), 2); // regions.svg and output.svg
 //! # Ok::<(), relucheck::Error>(())
 //! ```
@@ -47,7 +47,7 @@
 //! # JSON (version 1)
 //! ```text
 //! {
-//!   "relucheck_report": 1,
+//!   "relucheck_report": 2,
 //!   "network": {"name": "forum question", "description": "...", "notes": [],
 //!               "input_shape": [2], "inputs": 2, "outputs": 1, "parameters": 17,
 //!               "piecewise_linear_units": 5,
@@ -375,7 +375,9 @@ pub fn piece_name(layer: &Layer, piece: u8) -> String {
             1 => "between min and max (passes its input)".into(),
             _ => "clamped at max".into(),
         },
-        Layer::MaxPool2d { .. } => format!("input {} of its window is the maximum", piece + 1),
+        Layer::MaxPool2d { .. } => {
+            format!("input {piece} of its window is the maximum (row by row, from 0)")
+        }
         _ => format!("piece {piece}"),
     }
 }
@@ -525,7 +527,7 @@ impl Witness {
             "regions": self.regions,
             "patterns": self.patterns,
             "layer": self.layer,
-            "unit": self.unit + 1,
+            "unit": self.unit,
             "pieces": self.pieces,
             "points": [qs_to_strings(&self.points[0]), qs_to_strings(&self.points[1])],
             "input_points": [qs_to_strings(&self.input_points[0]), qs_to_strings(&self.input_points[1])],
@@ -541,7 +543,7 @@ impl Witness {
         let layer = &net.layers()[self.layer];
         let unit = format!(
             "unit {} of layer {} ({})",
-            self.unit + 1,
+            self.unit,
             self.layer,
             layer.kind()
         );
@@ -1063,6 +1065,9 @@ fn network_section(s: &mut String, net: &Network) {
     }
 }
 
+/// The one numbering convention, said once in every report.
+pub const NUMBERING: &str = "Numbering: regions, linear pieces, layers, units and pattern positions count from 0 (as in report.json and `relucheck regions`); coordinates count from 1 (inputs x1, x2, ..., outputs f1, f2, ...).";
+
 fn domain_section(s: &mut String, f: &Findings) {
     writeln!(s, "\n## Domain\n").unwrap();
     writeln!(s, "{}.", upper_first(&f.domain.describe())).unwrap();
@@ -1077,6 +1082,7 @@ fn domain_section(s: &mut String, f: &Findings) {
         }
     )
     .unwrap();
+    writeln!(s, "{NUMBERING}").unwrap();
 }
 
 fn counts_section(s: &mut String, f: &Findings) {
@@ -1238,7 +1244,7 @@ fn units_section(s: &mut String, net: &Network, f: &Findings) {
                 s,
                 "| {} | {} | {} | {} |",
                 c.layer,
-                c.unit + 1,
+                c.unit,
                 layer.kind(),
                 unit_status(layer, c.piece)
             )
@@ -1309,7 +1315,7 @@ fn report_json(net: &Network, f: &Findings) -> Value {
     let verdicts_json = |v: &[Verdict]| Value::Array(v.iter().map(Verdict::to_json).collect());
     let regions = &f.regions;
     json!({
-        "relucheck_report": 1,
+        "relucheck_report": 2,
         "network": network_json(net),
         "domain": f.domain.to_json(),
         "domain_text": f.domain.describe(),
@@ -1385,7 +1391,7 @@ fn units_json(net: &Network, f: &Findings) -> Value {
                 let layer = &net.layers()[c.layer];
                 json!({
                     "layer": c.layer,
-                    "unit": c.unit + 1,
+                    "unit": c.unit,
                     "activation": layer.kind(),
                     "piece": c.piece,
                     "status": unit_status(layer, c.piece),

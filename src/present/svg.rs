@@ -11,6 +11,7 @@ use crate::present::picture::{Picture, suggested_slice};
 use crate::regions::domain::DomainKind;
 use crate::regions::enumerate::{Region, Regions};
 use crate::regions::formula::{affine_formula, approx_formula};
+use itertools::Itertools;
 use std::fmt::Write;
 
 /// Fill colours of regions (a greedy colouring of the neighbour graph picks among them).
@@ -533,6 +534,23 @@ impl Graph<'_> {
         pieces
     }
 
+    /// The number a run of the graph is labelled with: the report's linear piece (or
+    /// pieces, when outputs other than this one change formula inside the run), counted
+    /// from 0 as everywhere; region ids (`r4`) when the linear pieces are not known.
+    fn run_number(&self, from: &Q, to: &Q) -> String {
+        let inside = || {
+            self.segs
+                .iter()
+                .filter(move |(_, a, b)| a >= from && b <= to)
+                .map(|(id, _, _)| &self.regions.regions[*id])
+        };
+        let pieces: Option<Vec<usize>> = inside().map(|r| r.piece).collect();
+        match pieces {
+            Some(p) => p.into_iter().dedup().join(","),
+            None => inside().map(|r| format!("r{}", r.id)).dedup().join(","),
+        }
+    }
+
     /// The graph itself, one path.
     fn polyline(&self, s: &mut String) {
         let frame = &self.frame;
@@ -597,9 +615,10 @@ impl Graph<'_> {
             && pieces.iter().all(|(id, a, b)| {
                 self.label(*id).0.chars().count() as f64 * 6.4 < frame.x(b) - frame.x(a)
             });
-        for (i, (id, a, b)) in pieces.iter().enumerate() {
+        for (id, a, b) in pieces {
             let r = &self.regions.regions[*id];
             let (f, full) = self.label(*id);
+            let number = self.run_number(a, b);
             let mid = (a + b) / Q::from_int(2);
             let (x, y) = (frame.x(&mid), frame.y(&self.value(r, &mid)));
             let above = if y - 14.0 < frame.top {
@@ -623,10 +642,10 @@ impl Graph<'_> {
                     "<text class=\"piece-label\" x=\"{}\" y=\"{}\" font-size=\"11\" font-weight=\"bold\" text-anchor=\"start\" fill=\"#0b3d75\">{}</text>",
                     fx(x + 7.0),
                     fx(y + 4.0),
-                    i + 1
+                    esc(&number)
                 )
                 .unwrap();
-                let on = format!("{}: on [{}, {}], ", i + 1, num(a), num(b));
+                let on = format!("{number}: on [{}, {}], ", num(a), num(b));
                 legend.push((format!("{on}{f}"), full.map(|e| format!("{on}{e}"))));
             }
         }
@@ -669,6 +688,17 @@ impl Graph<'_> {
             "a unit changes piece, the formula does not",
         );
         y += 28.0;
+        if !legend.is_empty() {
+            text(
+                s,
+                lx,
+                y,
+                11,
+                "start",
+                "numbers: linear pieces, from 0 as in report.md",
+            );
+            y += 17.0;
+        }
         for (line, full) in legend.iter().take(18) {
             text_titled(s, lx, y, 11, line, full.as_deref());
             y += 17.0;

@@ -349,7 +349,7 @@ fn report_command_writes_the_files() {
     }
     let j: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
-    assert_eq!(j["relucheck_report"], 1);
+    assert_eq!(j["relucheck_report"], 2);
     std::fs::remove_dir_all(&dir).unwrap();
     let o = relucheck(&[
         "report",
@@ -558,4 +558,96 @@ fn long_numbers_stay_inside_the_pictures() {
             );
         }
     }
+}
+
+/// The character of `layer`'s unit `unit` in a pattern string (`000|01`): the groups are
+/// the network's piecewise-linear layers, in order.
+fn pattern_char(net: &Network, pattern: &str, layer: usize, unit: usize) -> char {
+    let group = net.layers()[..layer]
+        .iter()
+        .filter(|l| !l.is_affine())
+        .count();
+    let part = pattern.split('|').nth(group).expect("a group per layer");
+    part.chars().nth(unit).expect("a character per unit")
+}
+
+/// One numbering from 0 for regions, pieces, layers and units: the unit the report names
+/// (in the learner's answer and in the table of units that never change piece) is found in
+/// the regions' own patterns at that 0-based position, with the pieces it says.
+#[test]
+fn units_and_regions_are_numbered_from_zero_everywhere() {
+    let mut witnesses = 0;
+    for (name, dom) in [
+        ("forum-question", Domain::whole(2)),
+        ("forum-question", unit_box(2, -1, 1)),
+        ("xor", unit_box(2, -1, 2)),
+        ("sign-flip", Domain::whole(2)),
+        ("tent-3", unit_box(1, 0, 1)),
+    ] {
+        let net = load(name);
+        let r = build(&net, dom, &ReportOptions::default()).unwrap();
+        assert!(r.markdown.contains(relucheck::present::report::NUMBERING));
+        let regions = r.json["regions"].as_array().unwrap();
+        let pattern_of = |id: &serde_json::Value| {
+            let found = regions.iter().find(|g| g["id"] == *id).expect("the region");
+            found["pattern"].as_str().unwrap().to_string()
+        };
+        let w = &r.json["learner"]["witness"];
+        if !w.is_null() {
+            witnesses += 1;
+            let (layer, unit) = (w["layer"].as_u64().unwrap(), w["unit"].as_u64().unwrap());
+            let chars: Vec<char> = (0..2)
+                .map(|i| {
+                    let p = pattern_of(&w["regions"][i]);
+                    assert_eq!(p, w["patterns"][i], "{name}: the witness's pattern");
+                    pattern_char(&net, &p, layer as usize, unit as usize)
+                })
+                .collect();
+            assert_ne!(chars[0], chars[1], "{name}: the named unit must differ");
+            for (c, piece) in chars.iter().zip(w["pieces"].as_array().unwrap()) {
+                assert_eq!(c.to_digit(10), piece.as_u64().map(|p| p as u32), "{name}");
+            }
+            let text = format!("unit {unit} of layer {layer} (");
+            assert!(r.markdown.contains(&text), "{name}: {text}");
+        }
+        for c in r.json["units"]["constant"].as_array().into_iter().flatten() {
+            let (layer, unit) = (c["layer"].as_u64().unwrap(), c["unit"].as_u64().unwrap());
+            for g in regions {
+                let p = g["pattern"].as_str().unwrap();
+                let ch = pattern_char(&net, p, layer as usize, unit as usize);
+                assert_eq!(ch.to_digit(10), c["piece"].as_u64().map(|p| p as u32));
+            }
+        }
+    }
+    assert!(witnesses >= 2, "the test must see some named units");
+}
+
+/// The 1-D picture numbers its pieces with the report's linear pieces (from 0), and every
+/// linear piece of a one-output net gets exactly one number.
+#[test]
+fn the_graph_numbers_its_pieces_as_the_report_does() {
+    let net = crate::regions::tent(4);
+    let r = build(&net, unit_box(1, 0, 1), &ReportOptions::default()).unwrap();
+    let pieces: std::collections::BTreeSet<u64> = r.json["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["piece"].as_u64().unwrap())
+        .collect();
+    assert_eq!(pieces.len(), 16);
+    let graph = r.pictures.iter().find(|p| p.output == Some(0)).unwrap();
+    let numbers: Vec<u64> = graph
+        .svg
+        .lines()
+        .filter(|l| l.contains("class=\"piece-label\""))
+        .map(|l| {
+            let text = l.rsplit_once("\">").unwrap().1.trim_end_matches("</text>");
+            text.parse()
+                .unwrap_or_else(|_| panic!("a number label: {l}"))
+        })
+        .collect();
+    assert_eq!(numbers.len(), 16, "one label per piece");
+    let labelled: std::collections::BTreeSet<u64> = numbers.iter().copied().collect();
+    assert_eq!(labelled, pieces);
+    assert!(graph.svg.contains("numbers: linear pieces, from 0"));
 }
