@@ -193,7 +193,12 @@ pub fn readable(q: &Q) -> String {
 /// A point as people read it: `[1/2, -3]`; when a coordinate is long, the exact point and
 /// then its decimals, `[EXACT, ...] ≈ [0.10155, ...]` (both), or the decimals alone marked
 /// `≈` (decimal).
+///
+/// A point of [`MIN_RUN`] or more equal coordinates reads `[0 (all 64 coordinates)]`.
 pub fn readable_point(x: &[Q]) -> String {
+    if let Some(v) = constant(x) {
+        return format!("[{} (all {} coordinates)]", readable(v), x.len());
+    }
     let exact = plain_point(x);
     if style() == Style::Exact || !x.iter().any(is_long) {
         return exact;
@@ -201,6 +206,24 @@ pub fn readable_point(x: &[Q]) -> String {
     match style() {
         Style::Decimal => format!("≈ {}", approx_point(x)),
         _ => format!("{exact} ≈ {}", approx_point(x)),
+    }
+}
+
+/// The length from which a point whose coordinates are all equal is written once.
+pub const MIN_RUN: usize = 8;
+
+/// The one value of a point of [`MIN_RUN`] or more coordinates that are all equal (a
+/// zero image, a constant input), which printers write once with the count.
+pub fn constant(x: &[Q]) -> Option<&Q> {
+    let first = x.first()?;
+    (x.len() >= MIN_RUN && x.iter().all(|v| v == first)).then_some(first)
+}
+
+/// The arguments of `f(...)` as people read them: `1/2, -3`, or `0 (all 64 inputs)`.
+pub fn readable_arguments(x: &[Q]) -> String {
+    match constant(x) {
+        Some(v) => format!("{v} (all {} inputs)", x.len()),
+        None => plain_point(x).trim_matches(['[', ']']).to_string(),
     }
 }
 
@@ -251,6 +274,20 @@ mod tests {
 
     fn q(n: i64, d: i64) -> Q {
         Q::new(n, d)
+    }
+
+    #[test]
+    fn a_point_of_equal_coordinates_is_written_once() {
+        let zeros = vec![Q::ZERO; 64];
+        assert_eq!(readable_point(&zeros), "[0 (all 64 coordinates)]");
+        assert_eq!(readable_arguments(&zeros), "0 (all 64 inputs)");
+        // Shorter points, and points with one different coordinate, are written out.
+        let seven = vec![q(1, 2); MIN_RUN - 1];
+        assert_eq!(readable_point(&seven), plain_point(&seven));
+        let mut almost = vec![Q::ZERO; 64];
+        almost[63] = Q::ONE;
+        assert_eq!(readable_point(&almost), plain_point(&almost));
+        assert_eq!(readable_arguments(&almost).matches(", ").count(), 63);
     }
 
     #[test]

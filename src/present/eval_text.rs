@@ -6,7 +6,7 @@
 //! (only with `--trace`) lists each layer's `type`, `input`, `output` and, for piecewise-linear
 //! layers, `pattern` (the active piece of each unit).
 
-use crate::exact::decimal::plain_point;
+use crate::exact::decimal::readable_arguments;
 use crate::exact::interval::Interval;
 use crate::exact::points::format_point;
 use crate::exact::rational::Q;
@@ -44,7 +44,7 @@ pub fn eval_text(net: &Network, trace: &Trace, show_trace: bool) -> String {
         writeln!(
             s,
             "f({}) = {}",
-            plain_point(input).trim_matches(['[', ']']),
+            readable_arguments(input),
             format_point(trace.output())
         )
         .unwrap();
@@ -120,13 +120,7 @@ pub fn enclosure_text(
             .unwrap();
         }
     }
-    writeln!(
-        s,
-        "f({}) ∈ {}",
-        plain_point(x).trim_matches(['[', ']']),
-        enclosures_text(out)
-    )
-    .unwrap();
+    writeln!(s, "f({}) ∈ {}", readable_arguments(x), enclosures_text(out)).unwrap();
     let widths: Vec<String> = out.iter().map(Interval::width_text).collect();
     writeln!(
         s,
