@@ -655,3 +655,76 @@ fn numbers_style_exact_both_decimal() {
         );
     }
 }
+
+/// The README's 64-input conv model shape (conv 1→4 3x3, ReLU, max pool, dense 64→16, ReLU,
+/// dense 16→3) with seeded short-decimal weights and non-zero biases, as JSON.
+fn conv64_json() -> String {
+    let mut state = 0x9e3779b97f4a7c15u64;
+    let mut w = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        format!("\"{}/1000\"", (state >> 33) as i64 % 1001 - 500)
+    };
+    let mut list = |n: usize| (0..n).map(|_| w()).collect::<Vec<_>>().join(",");
+    let kernels: Vec<String> = (0..4)
+        .map(|_| {
+            let rows: Vec<String> = (0..3).map(|_| format!("[{}]", list(3))).collect();
+            format!("[[{}]]", rows.join(","))
+        })
+        .collect();
+    let conv_bias = list(4);
+    let dense = |list: &mut dyn FnMut(usize) -> String, out: usize, inp: usize| {
+        let rows: Vec<String> = (0..out).map(|_| format!("[{}]", list(inp))).collect();
+        format!(
+            "{{\"type\":\"dense\",\"weights\":[{}],\"bias\":[{}]}}",
+            rows.join(","),
+            list(out)
+        )
+    };
+    let d1 = dense(&mut list, 16, 64);
+    let d2 = dense(&mut list, 3, 16);
+    format!(
+        "{{\"relucheck\":1,\"name\":\"conv64\",\"input_shape\":[1,8,8],\"layers\":[\
+         {{\"type\":\"conv2d\",\"weights\":[{}],\"bias\":[{conv_bias}],\"padding\":1}},\
+         {{\"type\":\"relu\"}},{{\"type\":\"max_pool2d\",\"kernel_size\":2}},\
+         {{\"type\":\"flatten\"}},{d1},{{\"type\":\"relu\"}},{d2}]}}",
+        kernels.join(",")
+    )
+}
+
+#[test]
+fn linear_on_a_64_input_conv_net_is_refuted_at_zero_before_any_enumeration() {
+    // 528 piecewise-linear units on R^64: an enumeration could not finish in the 1 s given;
+    // the answer must come from f(0) != 0, checked here against `eval` at 0.
+    let dir = tempfile::tempdir().unwrap();
+    let net = dir.path().join("conv64.json");
+    std::fs::write(&net, conv64_json()).unwrap();
+    let net = net.to_str().unwrap();
+    let args = [
+        "check",
+        net,
+        "-p",
+        "linear",
+        "--time-limit",
+        "1",
+        "--numbers",
+        "exact",
+    ];
+    let o = relucheck(&args);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}{}", stderr(&o));
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("linear: FAILS"))
+        .unwrap();
+    let zeros = vec!["0"; 64].join(",");
+    let e = relucheck(&["eval", net, "--input", &zeros, "--numbers", "exact"]);
+    let f0 = stdout(&e);
+    let f0 = f0.trim().rsplit_once(" = ").unwrap().1;
+    assert!(
+        line.contains(&format!("f(0) = {f0} is not 0")),
+        "{line} / {f0}"
+    );
+    assert!(out.contains("x = [0 (all 64 coordinates)]"), "{out}");
+}

@@ -435,6 +435,15 @@ fn a_failure_on_a_slice_is_carried_over_to_the_whole_space_without_enumerating_i
         ..ReportOptions::default()
     };
     let r = build(&net, dom, &opts).unwrap();
+    // The slice's enumeration is complete, so the report is, though the extra whole-space
+    // enumerations had no time at all.
+    assert!(r.complete);
+    assert_eq!(r.json["complete"], true);
+    assert!(
+        !r.markdown.to_lowercase().contains("incomplete"),
+        "{}",
+        r.markdown
+    );
     let text = r
         .markdown
         .split("### On the whole input space")
