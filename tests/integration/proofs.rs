@@ -267,3 +267,35 @@ fn a_proof_with_many_ellipses_is_matched_quickly() {
         start.elapsed()
     );
 }
+
+/// The pictures in proofs/pictures are what `relucheck report` draws today (regenerate with
+/// `RELUCHECK_BLESS=1 cargo test --test integration proof_pictures`).
+#[test]
+fn proof_pictures_are_what_the_report_draws() {
+    use relucheck::present::report::{ReportOptions, build};
+    use relucheck::{Domain, Network, Q};
+    let cases = [(
+        "proofs/nets/sign-flip.json",
+        (Q::ZERO, Q::from_int(2)),
+        "regions.svg",
+        "proofs/pictures/04-sign-flip-regions.svg",
+    )];
+    for (net, (lo, hi), file, picture) in cases {
+        let net = Network::load(repo(net)).unwrap();
+        let d = net.input_dim();
+        let dom = Domain::boxed(vec![lo.clone(); d], vec![hi.clone(); d]).unwrap();
+        let r = build(&net, dom, &ReportOptions::default()).unwrap();
+        let drawn = &r.pictures.iter().find(|p| p.file == file).unwrap().svg;
+        let path = repo(picture);
+        if std::env::var("RELUCHECK_BLESS").as_deref() == Ok("1") {
+            std::fs::write(&path, drawn).unwrap();
+        }
+        let kept = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            kept == *drawn,
+            "{picture} differs from what the report draws"
+        );
+    }
+    let proof = std::fs::read_to_string(repo("proofs/04-the-learners-case.md")).unwrap();
+    assert!(proof.contains("(pictures/04-sign-flip-regions.svg)"));
+}
