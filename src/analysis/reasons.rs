@@ -17,6 +17,7 @@
 
 use crate::analysis::counterexample::Counterexample;
 use crate::analysis::property::Property;
+use crate::exact::decimal::brief_point;
 use crate::exact::points::format_point;
 use crate::exact::rational::Q;
 use crate::net::network::Network;
@@ -27,7 +28,7 @@ use crate::regions::domain::Domain;
 pub fn explain(property: Property, c: &Counterexample, net: &Network, dom: &Domain) -> String {
     if property == Property::Linear && at_zero(c) {
         return format!(
-            "f(0) = {} is not 0, but a linear map has f(0) = 0",
+            "{} is not 0, but a linear map has f(0) = 0",
             value_at_zero(net, dom)
         );
     }
@@ -62,12 +63,19 @@ fn is_zero(v: &[Q]) -> bool {
     v.iter().all(Q::is_zero)
 }
 
-/// `f(0)` as the network computes it in `dom`'s coordinates.
+/// `f(0) = ...` as the network computes it in `dom`'s coordinates (`f(0) ≈ ...`, decimals alone when long: the
+/// counterexample printed below the reason shows the exact value, as `f(a·x)` or `f(x+y)`).
 fn value_at_zero(net: &Network, dom: &Domain) -> String {
     let zero = vec![Q::ZERO; dom.dim()];
     net.eval(&dom.to_input(&zero))
-        .map(|v| format_point(&v))
-        .unwrap_or_else(|e| format!("(not computable: {e})"))
+        .map(|v| {
+            let p = brief_point(&v);
+            match p.strip_prefix("≈ ") {
+                Some(approx) => format!("f(0) ≈ {approx}"),
+                None => format!("f(0) = {p}"),
+            }
+        })
+        .unwrap_or_else(|e| format!("f(0) (not computable: {e})"))
 }
 
 /// The activation pattern at a point in `dom`'s coordinates, as `eval --trace` prints it.
@@ -101,7 +109,7 @@ fn patterns(net: &Network, dom: &Domain, named: &[(&str, &[Q])]) -> (bool, Strin
 fn additive(net: &Network, dom: &Domain, x: &[Q], y: &[Q], c: &Counterexample) -> String {
     if is_zero(x) || is_zero(y) {
         return format!(
-            "f(0) = {} is not 0, but an additive f has f(0) = f(0 + 0) = 2·f(0), so f(0) = 0",
+            "{} is not 0, but an additive f has f(0) = f(0 + 0) = 2·f(0), so f(0) = 0",
             value_at_zero(net, dom)
         );
     }
@@ -133,7 +141,7 @@ fn scale(
 ) -> String {
     if a.is_zero() || is_zero(x) {
         return format!(
-            "f(0) = {} is not 0, but f(a·x) = a·f(x) with {} forces f(0) = 0",
+            "{} is not 0, but f(a·x) = a·f(x) with {} forces f(0) = 0",
             value_at_zero(net, dom),
             if a.is_zero() { "a = 0" } else { "x = 0" }
         );
@@ -167,7 +175,7 @@ fn scale(
 fn odd(net: &Network, dom: &Domain, x: &[Q]) -> String {
     if is_zero(x) {
         return format!(
-            "f(0) = {} is not 0, but an odd f has f(0) = -f(0), so f(0) = 0",
+            "{} is not 0, but an odd f has f(0) = -f(0), so f(0) = 0",
             value_at_zero(net, dom)
         );
     }

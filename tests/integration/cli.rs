@@ -727,4 +727,16 @@ fn linear_on_a_64_input_conv_net_is_refuted_at_zero_before_any_enumeration() {
         "{line} / {f0}"
     );
     assert!(out.contains("x = [0 (all 64 coordinates)]"), "{out}");
+    // In the default style the reason gives f(0) in decimals and stays short; the exact
+    // value is in the counterexample right below it.
+    let o = relucheck(&["check", net, "-p", "linear", "--time-limit", "1"]);
+    let out = stdout(&o);
+    let mut lines = out.lines().skip_while(|l| !l.starts_with("linear: FAILS"));
+    let (reason, example) = (lines.next().unwrap(), lines.next().unwrap());
+    assert!(reason.contains("f(0) ≈ ["), "{reason}");
+    assert!(reason.chars().count() < 120, "{reason}");
+    assert!(
+        example.contains(&format!("f(a·x) = {f0}")),
+        "{example} / {f0}"
+    );
 }
