@@ -22,7 +22,11 @@ fn stderr(o: &Output) -> String {
 
 /// Runs with a network given as text; returns (exit code, stdout, stderr).
 fn with_net(json: &str, args: &[&str]) -> (i32, String, String) {
-    let dir = std::env::temp_dir().join(format!("relucheck-cli-{}", std::process::id()));
+    let tmp = tempfile::Builder::new()
+        .prefix("relucheck-cli-")
+        .tempdir()
+        .unwrap();
+    let dir = tmp.path().to_path_buf();
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("net-{:x}.json", fxhash(json)));
     std::fs::write(&path, json).unwrap();
@@ -94,7 +98,11 @@ fn eval_json_uses_exact_strings() {
 
 #[test]
 fn eval_reads_points_from_a_file() {
-    let dir = std::env::temp_dir().join(format!("relucheck-points-{}", std::process::id()));
+    let tmp = tempfile::Builder::new()
+        .prefix("relucheck-points-")
+        .tempdir()
+        .unwrap();
+    let dir = tmp.path().to_path_buf();
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("points.txt");
     std::fs::write(&file, "# the four corners\n0,0\n1,0\n\n0,1\n1,1\n").unwrap();
@@ -385,7 +393,11 @@ fn check_search_reports_seed_and_agrees() {
 
 #[test]
 fn certificate_round_trip_through_the_cli() {
-    let dir = std::env::temp_dir().join(format!("relucheck-cert-{}", std::process::id()));
+    let tmp = tempfile::Builder::new()
+        .prefix("relucheck-cert-")
+        .tempdir()
+        .unwrap();
+    let dir = tmp.path().to_path_buf();
     std::fs::create_dir_all(&dir).unwrap();
     let cert = dir.join("cert.json");
     let c = cert.to_str().unwrap();
@@ -413,7 +425,11 @@ fn certificate_round_trip_through_the_cli() {
 /// orthant is not one for the whole space.
 #[test]
 fn verify_names_and_requires_the_domain() {
-    let dir = std::env::temp_dir().join(format!("relucheck-certdom-{}", std::process::id()));
+    let tmp = tempfile::Builder::new()
+        .prefix("relucheck-certdom-")
+        .tempdir()
+        .unwrap();
+    let dir = tmp.path().to_path_buf();
     std::fs::create_dir_all(&dir).unwrap();
     let cert = dir.join("cert.json");
     let c = cert.to_str().unwrap();
@@ -614,7 +630,11 @@ fn eval_point(x: &[String]) -> Vec<String> {
 /// marked `≈` and not the long exact form; JSON is exact in every style (issue 14).
 #[test]
 fn numbers_style_exact_both_decimal() {
-    let dir = std::env::temp_dir().join(format!("relucheck-numbers-{}", std::process::id()));
+    let tmp = tempfile::Builder::new()
+        .prefix("relucheck-numbers-")
+        .tempdir()
+        .unwrap();
+    let dir = tmp.path().to_path_buf();
     std::fs::create_dir_all(&dir).unwrap();
     let net = dir.join("f32.json");
     let long = "57165107173407/562949953421312";

@@ -967,7 +967,11 @@ proptest! {
 
 #[test]
 fn cli_import_and_direct_use() {
-    let dir = std::env::temp_dir().join(format!("relucheck-import-{}", std::process::id()));
+    let tmp = tempfile::Builder::new()
+        .prefix("relucheck-import-")
+        .tempdir()
+        .unwrap();
+    let dir = tmp.path().to_path_buf();
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join("mlp.json");
     let o = relucheck(&[

@@ -124,7 +124,8 @@ fn regions_on_an_nnet_file_look_at_its_box_by_default() {
 
 #[test]
 fn box_from_a_vnnlib_file_is_the_same_as_the_box() {
-    let dir = super::import_limits::scratch("boxfrom");
+    let tmp = super::import_limits::scratch("boxfrom");
+    let dir = tmp.path();
     let (ra, rb) = (dir.join("a"), dir.join("b"));
     for cmd in ["regions", "check", "report"] {
         let mut args = vec![cmd, "fixtures/nnet/tiny.nnet"];

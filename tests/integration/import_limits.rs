@@ -8,21 +8,21 @@ use prost::Message;
 use relucheck::net::import::onnx_proto::*;
 use relucheck::net::import::{MAX_FILE_BYTES, from_onnx_bytes};
 use relucheck::{Network, Q};
-use std::path::PathBuf;
 
-/// A fresh folder for one test.
-pub(crate) fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("relucheck-{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh folder for one test, removed when the returned value is dropped.
+pub(crate) fn scratch(test: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("relucheck-{test}-"))
+        .tempdir()
+        .unwrap()
 }
 
 #[cfg(unix)]
 #[test]
 fn dev_zero_as_a_network_fails_at_the_limit_naming_the_file() {
     // A symlink with each extension, so every reader meets an endless file.
-    let dir = scratch("devzero");
+    let tmp = scratch("devzero");
+    let dir = tmp.path();
     for ext in ["json", "onnx", "nnet"] {
         let path = dir.join(format!("zero.{ext}"));
         std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
@@ -37,7 +37,8 @@ fn dev_zero_as_a_network_fails_at_the_limit_naming_the_file() {
 #[test]
 fn a_file_over_the_limit_is_refused_from_its_size_before_reading() {
     // A sparse file one byte over the limit: refused by its metadata.
-    let dir = scratch("bigfile");
+    let tmp = scratch("bigfile");
+    let dir = tmp.path();
     for ext in ["json", "onnx", "nnet"] {
         let path = dir.join(format!("big.{ext}"));
         let f = std::fs::File::create(&path).unwrap();
@@ -49,7 +50,8 @@ fn a_file_over_the_limit_is_refused_from_its_size_before_reading() {
 
 #[test]
 fn a_byte_order_mark_is_skipped_in_json_and_nnet() {
-    let dir = scratch("bom");
+    let tmp = scratch("bom");
+    let dir = tmp.path();
     let json = std::fs::read_to_string(repo("examples/tent-3.json")).unwrap();
     let path = dir.join("bom.json");
     std::fs::write(&path, format!("\u{feff}{json}")).unwrap();
@@ -223,7 +225,8 @@ fn constant_folding_is_bounded_in_each_tensor_and_in_all() {
 #[cfg(unix)]
 #[test]
 fn dev_zero_as_a_certificate_proof_or_points_file_fails_at_the_limit() {
-    let dir = scratch("devzero-text");
+    let tmp = scratch("devzero-text");
+    let dir = tmp.path();
     let zero = dir.join("zero.txt");
     std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
     let z = zero.to_str().unwrap();
@@ -257,7 +260,8 @@ fn dev_zero_as_a_certificate_proof_or_points_file_fails_at_the_limit() {
 /// A certificate that is not UTF-8 is refused by name, at the byte where it stops.
 #[test]
 fn a_binary_certificate_is_refused_by_name() {
-    let dir = scratch("binary-cert");
+    let tmp = scratch("binary-cert");
+    let dir = tmp.path();
     let cert = dir.join("cert.json");
     std::fs::write(&cert, b"{\"a\": \xff}").unwrap();
     let o = super::cli::relucheck(&[

@@ -332,7 +332,11 @@ fn a_net_with_ten_thousand_regions_gets_an_incomplete_report_within_budget() {
 
 #[test]
 fn report_command_writes_the_files() {
-    let dir = std::env::temp_dir().join(format!("relucheck-report-test-{}", std::process::id()));
+    let tmp = tempfile::Builder::new()
+        .prefix("relucheck-report-test-")
+        .tempdir()
+        .unwrap();
+    let dir = tmp.path().to_path_buf();
     let _ = std::fs::remove_dir_all(&dir);
     let o = relucheck(&[
         "report",

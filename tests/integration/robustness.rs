@@ -276,7 +276,11 @@ fn the_thread_count_does_not_change_the_output() {
 
 #[test]
 fn atomic_writes_leave_the_old_file_or_the_new_one() {
-    let dir = std::env::temp_dir().join(format!("relucheck-atomic-{}", std::process::id()));
+    let tmp = tempfile::Builder::new()
+        .prefix("relucheck-atomic-")
+        .tempdir()
+        .unwrap();
+    let dir = tmp.path().to_path_buf();
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("cert.json");
     std::fs::write(&path, "old").unwrap();
@@ -325,7 +329,11 @@ fn atomic_writes_leave_the_old_file_or_the_new_one() {
 /// characters made visible, and no output line is the forged verdict (issue 16).
 #[test]
 fn a_name_cannot_forge_a_line_of_output() {
-    let dir = std::env::temp_dir().join(format!("relucheck-evil-{}", std::process::id()));
+    let tmp = tempfile::Builder::new()
+        .prefix("relucheck-evil-")
+        .tempdir()
+        .unwrap();
+    let dir = tmp.path().to_path_buf();
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let text = std::fs::read_to_string(crate::repo("examples/xor.json")).unwrap();
@@ -417,7 +425,11 @@ fn clearer_errors_and_no_nan_in_pictures() {
         );
     }
 
-    let dir = std::env::temp_dir().join(format!("relucheck-nan-{}", std::process::id()));
+    let tmp = tempfile::Builder::new()
+        .prefix("relucheck-nan-")
+        .tempdir()
+        .unwrap();
+    let dir = tmp.path().to_path_buf();
     let _ = std::fs::remove_dir_all(&dir);
     let o = crate::cli::relucheck(&[
         "report",
