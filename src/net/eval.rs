@@ -39,7 +39,8 @@ enum Step {
     Act(Act),
     /// Flatten and identity: the values do not change.
     Same,
-    /// Evaluated in `Q` (curved layers, which `trace` refuses, and oversized integer forms).
+    /// Evaluated in `Q` (curved layers, which `trace` refuses, residual blocks, and
+    /// oversized integer forms).
     Plain,
 }
 
@@ -143,6 +144,7 @@ impl Step {
             Layer::MaxPool2d { .. } => Step::MaxPool,
             Layer::Flatten | Layer::Activation(Activation::Identity) => Step::Same,
             Layer::Activation(a) => Act::new(a).map_or(Step::Plain, Step::Act),
+            Layer::Residual { .. } => Step::Plain,
         }
     }
 
@@ -659,6 +661,7 @@ pub(crate) fn plain_layer(layer: &Layer, shape: Shape, z: &[Q]) -> (Vec<Q>, Vec<
         Layer::MaxPool2d { .. } => plain_max_pool(layer, shape, z),
         Layer::Flatten | Layer::Activation(Activation::Identity) => (z.to_vec(), vec![]),
         Layer::Activation(a) => plain_activation(a, shape, z),
+        Layer::Residual { .. } => crate::net::residual::eval_block(layer, shape, z, plain_layer),
     }
 }
 

@@ -213,6 +213,7 @@ const LAYER_TYPES: &[&str] = &[
     "identity",
     "elu",
     "selu",
+    "residual",
 ];
 
 /// Parses JSON text into a `Value`, with line and column on syntax errors. A leading
@@ -451,6 +452,18 @@ fn layer_to_value(layer: &Layer) -> Value {
             m.insert("padding".into(), pair(*padding));
         }
         Layer::Flatten => {}
+        Layer::Residual { layers, skip } => {
+            m.insert(
+                "layers".into(),
+                Value::Array(layers.iter().map(layer_to_value).collect()),
+            );
+            if !skip.is_empty() {
+                m.insert(
+                    "skip".into(),
+                    Value::Array(skip.iter().map(layer_to_value).collect()),
+                );
+            }
+        }
         Layer::Activation(a) => match a {
             Activation::LeakyRelu { alpha } => {
                 m.insert("alpha".into(), q_to_value(alpha));
@@ -503,6 +516,11 @@ fn from_value(v: &Value, cx: &Ctx) -> Result<Network> {
         Error::Shape { layer, .. } | Error::Layer { layer, .. } => {
             cx.err(&format!("layers[{layer}]"), e.to_string())
         }
+        Error::Residual {
+            layer,
+            path,
+            message,
+        } => cx.err(&format!("layers[{layer}].{path}"), message),
         other => cx.err("", other.to_string()),
     })?;
     net.name = name;
@@ -663,6 +681,7 @@ fn layer_from_value(v: &Value, path: &str, cx: &Ctx) -> Result<Layer> {
         "conv2d" => l.conv2d(),
         "avg_pool2d" | "max_pool2d" => l.pool(),
         "flatten" => Ok(Layer::Flatten),
+        "residual" => l.residual(),
         "relu" => activation(Activation::Relu),
         "abs" => activation(Activation::Abs),
         "identity" => activation(Activation::Identity),
@@ -691,6 +710,7 @@ fn layer_fields(kind: &str) -> Option<&'static [&'static str]> {
         "flatten" | "relu" | "abs" | "identity" | "selu" => &["type"],
         "leaky_relu" | "prelu" | "elu" => &["type", "alpha"],
         "hard_tanh" => &["type", "min", "max"],
+        "residual" => &["type", "layers", "skip"],
         _ => return None,
     })
 }
@@ -866,6 +886,34 @@ impl<'a> LayerValue<'a> {
                 stride,
                 padding,
             }
+        })
+    }
+
+    /// A residual block: `layers` (required, a non-empty list) and `skip` (optional).
+    fn residual(&self) -> Result<Layer> {
+        let chain = |k: &str| -> Result<Vec<Layer>> {
+            let Some(v) = self.field(k) else {
+                return Ok(Vec::new());
+            };
+            let path = self.p(k);
+            self.cx
+                .list(v, &path, "a list of layers")?
+                .iter()
+                .enumerate()
+                .map(|(i, l)| layer_from_value(l, &format!("{path}[{i}]"), self.cx))
+                .collect()
+        };
+        self.required("layers")?;
+        let layers = chain("layers")?;
+        if layers.is_empty() {
+            return Err(self.cx.err(
+                &self.p("layers"),
+                "the branch is empty; a residual block y = x + F(x) needs at least one layer",
+            ));
+        }
+        Ok(Layer::Residual {
+            layers,
+            skip: chain("skip")?,
         })
     }
 

@@ -36,9 +36,7 @@ pub use crate::net::layer::{
 };
 use std::sync::{Arc, OnceLock};
 
-/// The largest number of values (inputs, units, weights) a network or a file may have, so
-/// a typo cannot exhaust memory: no layer may produce more (nor the input have more).
-pub const MAX_VALUES: usize = 10_000_000;
+pub use crate::net::layer::MAX_VALUES;
 
 /// The most entries a convolution or pooling layer may have when unrolled into a dense
 /// matrix for region analysis.
@@ -250,6 +248,13 @@ impl Network {
         &self.layers
     }
 
+    /// The network as a chain of [`Step`](crate::net::residual::Step)s over a state
+    /// vector: what region enumeration and certificates walk (one step per layer outside
+    /// residual blocks; see [`crate::net::residual`]).
+    pub fn steps(&self) -> Vec<crate::net::residual::Step> {
+        crate::net::residual::steps(&self.layers, &self.shapes)
+    }
+
     /// `shapes()[i]` is the input shape of layer `i`; the last entry is the output shape.
     pub fn shapes(&self) -> &[Shape] {
         &self.shapes
@@ -281,17 +286,29 @@ impl Network {
                     });
                 }
             }
+            if matches!(layer, Layer::Residual { .. })
+                && crate::net::residual::unrolled_entries(layer, *shape, 0)
+                    .is_none_or(|n| n > MAX_UNROLLED)
+            {
+                return Err(Error::Layer {
+                    layer: i,
+                    kind: layer.kind().into(),
+                    message: format!(
+                        "unrolled for region analysis (the block's input carried beside its branch) it needs a matrix of more than {MAX_UNROLLED} entries; analyse a smaller network or a slice of a smaller input"
+                    ),
+                });
+            }
         }
         Ok(())
     }
 
-    /// Number of units with more than one piece (ReLUs, max-pool outputs, ...).
+    /// Number of units with more than one piece (ReLUs, max-pool outputs, the units inside
+    /// residual blocks, ...).
     pub fn nonlinear_units(&self) -> usize {
         self.layers
             .iter()
             .zip(&self.shapes)
-            .filter(|(l, _)| !l.is_affine())
-            .map(|(_, s)| s.size())
+            .map(|(l, &s)| l.unit_count(s))
             .sum()
     }
 
@@ -464,6 +481,21 @@ fn enclose_layer(layer: &Layer, shape: Shape, z: &[Interval], bits: u32) -> Resu
                 .collect()
         }
         Layer::Flatten | Layer::Activation(Activation::Identity) => z.to_vec(),
+        Layer::Residual { layers, skip } => {
+            let run = |chain: &[Layer]| -> Result<Vec<Interval>> {
+                let mut cur = z.to_vec();
+                let shapes = crate::net::layer::chain_shapes(chain, shape);
+                for (l, &s) in chain.iter().zip(&shapes) {
+                    cur = enclose_layer(l, s, &cur, bits)?;
+                }
+                Ok(cur)
+            };
+            let (f, p) = (run(layers)?, run(skip)?);
+            f.iter()
+                .zip(&p)
+                .map(|(a, b)| a.add(b).rounded(bits))
+                .collect()
+        }
         Layer::Activation(a) => z
             .iter()
             .enumerate()

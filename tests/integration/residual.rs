@@ -1,0 +1,465 @@
+//! Residual blocks (issue 18): the format, exact evaluation, regions, properties and
+//! certificates through `y = P(x) + F(x)`, each compared with a plain network written by
+//! hand or with a count known from the mathematics.
+
+use proptest::prelude::*;
+use relucheck::analysis::certificate::{Certificate, verify};
+use relucheck::{
+    Affine, Checker, Domain, Enumerator, Layer, Matrix, Network, Outcome, Property, Q,
+};
+use serde_json::{Value, json};
+
+fn q(n: i64) -> Q {
+    Q::from_int(n)
+}
+
+fn net(input: usize, layers: Value) -> Network {
+    let doc = json!({"relucheck": 1, "input_shape": [input], "layers": layers});
+    Network::from_json_str(&doc.to_string()).unwrap()
+}
+
+fn parse_err(input: Value, layers: Value) -> String {
+    let doc = json!({"relucheck": 1, "input_shape": input, "layers": layers});
+    Network::from_json_str(&doc.to_string())
+        .unwrap_err()
+        .to_string()
+}
+
+fn unit_box(d: usize) -> Domain {
+    Domain::boxed(vec![Q::ZERO; d], vec![Q::ONE; d]).unwrap()
+}
+
+/// The tent map t(x) = 2x - 4·relu(x - 1/2) on [0, 1] as a block with a projection skip
+/// P(x) = 2x, composed `k` times.
+fn tent_projection(k: usize) -> Network {
+    let block = json!({"type": "residual",
+        "layers": [
+            {"type": "dense", "weights": [[1]], "bias": ["-1/2"]},
+            {"type": "relu"},
+            {"type": "dense", "weights": [[-4]], "bias": [0]}],
+        "skip": [{"type": "dense", "weights": [[2]], "bias": [0]}]});
+    net(1, Value::Array(vec![block; k]))
+}
+
+/// The tent map 2·relu(x) - 4·relu(x - 1/2) as x + F(x) with an identity skip:
+/// F(x) = relu(x) + relu(-x) - 4·relu(x - 1/2) (since x = relu(x) - relu(-x)), composed
+/// `k` times.
+fn tent_identity(k: usize) -> Network {
+    let block = json!({"type": "residual", "layers": [
+        {"type": "dense", "weights": [[1], [1], [-1]], "bias": [0, "-1/2", 0]},
+        {"type": "relu"},
+        {"type": "dense", "weights": [[1, -4, 1]], "bias": [0]}]});
+    net(1, Value::Array(vec![block; k]))
+}
+
+/// The tent map written directly, `k` times (an independent reference).
+fn tent(x: &Q, k: usize) -> Q {
+    let mut v = x.clone();
+    for _ in 0..k {
+        let half = Q::new(1, 2);
+        v = if v <= half {
+            q(2) * &v
+        } else {
+            q(2) - q(2) * &v
+        };
+    }
+    v
+}
+
+#[test]
+fn tent_map_as_residual_blocks_has_two_to_the_k_pieces() {
+    for k in 1..=5 {
+        for n in [tent_projection(k), tent_identity(k)] {
+            let r = Enumerator::new(&n, unit_box(1)).run().unwrap();
+            assert!(r.is_complete());
+            assert_eq!(r.regions.len(), 1 << k, "k = {k}: {n}");
+            assert_eq!(r.piece_count, Some(1 << k), "k = {k}");
+            for region in &r.regions {
+                let x = &region.interior_point;
+                assert_eq!(region.map.apply(x), vec![tent(&x[0], k)]);
+            }
+        }
+    }
+    // At the kinks and the ends, evaluation agrees with the tent map itself.
+    let n = tent_identity(3);
+    for t in 0..=16 {
+        let x = Q::new(t, 16);
+        assert_eq!(n.eval(std::slice::from_ref(&x)).unwrap(), vec![tent(&x, 3)]);
+    }
+}
+
+#[test]
+fn residual_tent_matches_the_plain_tent_example() {
+    let plain = Network::load(crate::repo("examples/tent-3.json")).unwrap();
+    let res = tent_projection(3);
+    let a = Enumerator::new(&plain, unit_box(1)).run().unwrap();
+    let b = Enumerator::new(&res, unit_box(1)).run().unwrap();
+    let maps = |r: &relucheck::Regions| -> Vec<(Vec<Q>, Affine)> {
+        r.regions
+            .iter()
+            .map(|x| (x.interior_point.clone(), x.map.clone()))
+            .collect()
+    };
+    assert_eq!(a.regions.len(), b.regions.len());
+    for ((_, ma), (pb, mb)) in maps(&a).iter().zip(maps(&b)) {
+        assert_eq!(ma.apply(&pb), mb.apply(&pb));
+        assert_eq!(ma, &mb);
+    }
+}
+
+/// x + relu(x) - relu(x) = x.
+fn cancelling() -> Network {
+    net(
+        2,
+        json!([{"type": "residual", "layers": [
+            {"type": "dense", "weights": [[1, 0], [1, 0], [0, 1]], "bias": [0, 0, "-1/3"]},
+            {"type": "relu"},
+            {"type": "dense", "weights": [[1, -1, 0], [0, 0, 0]], "bias": [0, 0]}]}]),
+    )
+}
+
+#[test]
+fn a_block_that_cancels_is_linear_and_certified() {
+    let n = cancelling();
+    let dom = Domain::boxed(vec![q(-1); 2], vec![q(1); 2]).unwrap();
+    let checker = Checker::new(&n, dom.clone());
+    for p in [Property::Linear, Property::Affine] {
+        let v = checker.check(p).unwrap();
+        assert!(matches!(v.outcome, Outcome::Holds), "{p:?}: {v:?}");
+    }
+    let regions = checker.regions().unwrap();
+    // relu(x1) splits at x1 = 0, the unused relu(x2 - 1/3) at x2 = 1/3: 4 regions, one map.
+    assert_eq!(regions.regions.len(), 4);
+    assert_eq!(regions.piece_count, Some(1));
+    for r in &regions.regions {
+        assert_eq!(r.map, Affine::identity(2), "y = x on every region");
+    }
+    let c = Certificate::build(&n, Property::Linear, &dom, &regions)
+        .unwrap()
+        .to_json();
+    assert_eq!(verify(&c, &n).unwrap().regions, 4);
+    // On the whole space too (LP path), and oddness through the doubled network.
+    let whole = Checker::new(&n, Domain::whole(2));
+    for p in [Property::Additivity, Property::Odd, Property::Linear] {
+        let v = whole.check(p).unwrap();
+        assert!(matches!(v.outcome, Outcome::Holds), "{p:?}: {v:?}");
+    }
+}
+
+#[test]
+fn a_block_that_bends_fails_with_an_exact_counterexample() {
+    // x + relu(x): 2x for x > 0, x for x < 0; not linear, but positively homogeneous.
+    let n = net(
+        1,
+        json!([{"type": "residual", "layers": [{"type": "relu"}]}]),
+    );
+    let c = Checker::new(&n, Domain::whole(1));
+    let v = c.check(Property::Linear).unwrap();
+    let Outcome::Fails(cx) = &v.outcome else {
+        panic!("{v:?}")
+    };
+    // Re-checked with x + relu(x) written out.
+    let f = |v: &Q| v + v.clone().max(Q::ZERO);
+    match cx {
+        relucheck::Counterexample::Homogeneity { a, x, .. } => {
+            assert_ne!(a * &f(&x[0]), f(&(a * &x[0])));
+        }
+        relucheck::Counterexample::Affine { x, y, .. } => {
+            let mid = (&x[0] + &y[0]) / q(2);
+            assert_ne!((f(&x[0]) + f(&y[0])) / q(2), f(&mid));
+        }
+        other => panic!("unexpected kind: {other:?}"),
+    }
+    assert!(matches!(
+        c.check(Property::PositiveHomogeneity).unwrap().outcome,
+        Outcome::Holds
+    ));
+    assert_eq!(n.eval(&[q(3)]).unwrap(), vec![q(6)]);
+    assert_eq!(n.eval(&[q(-3)]).unwrap(), vec![q(-3)]);
+}
+
+#[test]
+fn trace_and_pattern_number_the_units_of_the_branch_then_the_skip() {
+    // Branch: relu(x - 1) (1 unit); skip: relu(-x) via dense then relu (1 unit).
+    let n = net(
+        1,
+        json!([
+            {"type": "residual",
+             "layers": [{"type": "dense", "weights": [[1]], "bias": [-1]}, {"type": "relu"}],
+             "skip": [{"type": "dense", "weights": [[-1]], "bias": [0]}, {"type": "relu"}]},
+            {"type": "relu"}]),
+    );
+    let t = n.trace(&[q(2)]).unwrap();
+    assert_eq!(t.pattern().to_string(), "10|1");
+    assert_eq!(t.output(), &[q(1)]);
+    let t = n.trace(&[q(-2)]).unwrap();
+    assert_eq!(t.pattern().to_string(), "01|1");
+    assert_eq!(t.output(), &[q(2)]);
+    assert_eq!(n.nonlinear_units(), 3);
+    // Regions carry the same patterns as the trace at their interior points.
+    let r = Enumerator::new(&n, Domain::whole(1)).run().unwrap();
+    assert_eq!(r.regions.len(), 3);
+    for region in &r.regions {
+        let t = n.trace(&region.interior_point).unwrap();
+        assert_eq!(t.pattern(), region.pattern);
+        assert_eq!(region.map.apply(&region.interior_point), t.output());
+        assert_eq!(r.locate(&n, &region.interior_point), Some(region.id));
+    }
+}
+
+#[test]
+fn blocks_round_trip_through_json() {
+    let n = net(
+        2,
+        json!([
+            {"type": "residual",
+             "layers": [{"type": "dense", "weights": [[1, 2], [3, 4]]}, {"type": "relu"},
+                        {"type": "residual", "layers": [{"type": "abs"}]}],
+             "skip": [{"type": "dense", "weights": [["1/2", 0], [0, 1]], "bias": [1, 2]}]},
+            {"type": "residual", "layers": [{"type": "leaky_relu"}]}]),
+    );
+    let back = Network::from_json_str(&n.to_json()).unwrap();
+    assert_eq!(back, n);
+    let v: Value = serde_json::from_str(&n.to_json()).unwrap();
+    assert!(
+        v["layers"][1].get("skip").is_none(),
+        "an identity skip is not written"
+    );
+    assert_eq!(n.to_string(), "residual 2->2, residual 2->2");
+}
+
+#[test]
+fn bad_blocks_are_errors_naming_the_place() {
+    let e = parse_err(json!([2]), json!([{"type": "residual", "layers": []}]));
+    assert!(
+        e.contains("at layers[0].layers: ") && e.contains("empty"),
+        "{e}"
+    );
+    let e = parse_err(json!([2]), json!([{"type": "residual"}]));
+    assert!(
+        e.contains("at layers[0]: a `residual` layer needs the field `layers`"),
+        "{e}"
+    );
+    let e = parse_err(
+        json!([2]),
+        json!([{"type": "residual", "layers": [{"type": "dense", "weights": [[1, 1]]}]}]),
+    );
+    assert!(
+        e.contains("at layers[0].layers: ") && e.contains("[1]") && e.contains("[2]"),
+        "the branch's and the skip's shapes: {e}"
+    );
+    let e = parse_err(
+        json!([2]),
+        json!([{"type": "relu"}, {"type": "residual", "layers": [
+            {"type": "relu"}, {"type": "dense", "weights": [[1, 1, 1]]}]}]),
+    );
+    assert!(
+        e.contains("at layers[1].layers[1]: dense: expected weights with 2 columns"),
+        "{e}"
+    );
+    let e = parse_err(
+        json!([2]),
+        json!([{"type": "residual", "layers": [{"type": "relu"}],
+                "skip": [{"type": "dense", "weights": [[1, 1]]}]}]),
+    );
+    assert!(e.contains("the skip path gives [1]"), "{e}");
+    let e = parse_err(
+        json!([1]),
+        json!([{"type": "residual", "layers": [{"type": "residual", "layers": [{"type": "elu"}]}]}]),
+    );
+    assert!(
+        e.contains("at layers[0].layers[0].layers[0]: elu: not piecewise linear"),
+        "{e}"
+    );
+    let e = parse_err(
+        json!([1]),
+        json!([{"type": "residual", "layers": [{"type": "relu"}], "skp": []}]),
+    );
+    assert!(e.contains("skp"), "{e}");
+    // Nesting beyond the limit.
+    let mut layer = json!({"type": "relu"});
+    for _ in 0..=relucheck::net::residual::MAX_RESIDUAL_DEPTH {
+        layer = json!({"type": "residual", "layers": [layer]});
+    }
+    let e = parse_err(json!([1]), json!([layer]));
+    assert!(e.contains("nested 17 deep; at most 16"), "{e}");
+}
+
+#[test]
+fn conv_blocks_with_a_1x1_projection_evaluate_like_the_sum_of_their_branches() {
+    // A 1x3x3 image, branch conv 3x3 (2 channels, padding 1) + relu; skip 1x1 conv to 2
+    // channels. Reference: the two branches as separate networks, summed.
+    let conv = json!({"type": "conv2d",
+        "weights": [[[[1, 0, -1], [2, 0, -2], [1, 0, -1]]], [[[0, 1, 0], [1, -4, 1], [0, 1, 0]]]],
+        "bias": [0, "1/2"], "padding": 1});
+    let proj = json!({"type": "conv2d", "weights": [[[[2]]], [[["-1/3"]]]], "bias": [1, 0]});
+    let block = json!({"type": "residual", "layers": [conv.clone(), {"type": "relu"}], "skip": [proj.clone()]});
+    let doc = |layers: Value| {
+        Network::from_json_str(
+            &json!({"relucheck": 1, "input_shape": [1, 3, 3], "layers": layers}).to_string(),
+        )
+        .unwrap()
+    };
+    let n = doc(json!([block, {"type": "flatten"}]));
+    let f = doc(json!([conv, {"type": "relu"}, {"type": "flatten"}]));
+    let p = doc(json!([proj, {"type": "flatten"}]));
+    let x: Vec<Q> = (0..9).map(|i| Q::new(i * 7 % 5 - 2, 3)).collect();
+    let sum: Vec<Q> = f
+        .eval(&x)
+        .unwrap()
+        .iter()
+        .zip(p.eval(&x).unwrap())
+        .map(|(a, b)| a + b)
+        .collect();
+    assert_eq!(n.eval(&x).unwrap(), sum);
+    // Through a 2-D slice of the 9-D input, every region's map is the network there.
+    let slice = Domain::slice(
+        vec![Q::ZERO; 9],
+        (0..9).map(|i| q(i % 2)).collect(),
+        (0..9).map(|i| q(1 - i % 3)).collect(),
+        Some((vec![q(-1), q(-1)], vec![q(1), q(1)])),
+    )
+    .unwrap();
+    let r = Enumerator::new(&n, slice).run().unwrap();
+    assert!(r.regions.len() > 1);
+    for region in &r.regions {
+        let y = &region.interior_point;
+        let x = r.domain.to_input(y);
+        assert_eq!(region.map.apply(y), n.eval(&x).unwrap());
+    }
+}
+
+/// A random small block on `n` inputs with `h` hidden ReLUs and an optional projection,
+/// and the same function as a plain network written by hand: the block's input passes the
+/// ReLU layer as relu(x) - relu(-x), so on inputs > 0 the plain network has the same
+/// regions (its extra units never change piece there).
+fn block_and_plain(
+    n: usize,
+    w1: &[i64],
+    b1: &[i64],
+    w2: &[i64],
+    proj: Option<&[i64]>,
+) -> (Network, Network) {
+    let h = b1.len();
+    let m = |rows: usize, cols: usize, v: &[i64]| -> Vec<Vec<Q>> {
+        (0..rows)
+            .map(|i| (0..cols).map(|j| q(v[i * cols + j])).collect())
+            .collect()
+    };
+    let (w1m, w2m) = (m(h, n, w1), m(n, h, w2));
+    let pm = proj.map_or_else(
+        || {
+            (0..n)
+                .map(|i| (0..n).map(|j| q(i64::from(i == j))).collect())
+                .collect()
+        },
+        |p| m(n, n, p),
+    );
+    let dense = |rows: Vec<Vec<Q>>, bias: Vec<Q>| Layer::Dense {
+        weights: Matrix::from_rows(rows).unwrap(),
+        bias,
+    };
+    let skip = proj.map_or_else(Vec::new, |_| vec![dense(pm.clone(), vec![Q::ZERO; n])]);
+    let block = Layer::Residual {
+        layers: vec![
+            dense(w1m.clone(), b1.iter().map(|&b| q(b)).collect()),
+            Layer::Activation(relucheck::Activation::Relu),
+            dense(w2m.clone(), vec![Q::ZERO; n]),
+        ],
+        skip,
+    };
+    let res = Network::new(relucheck::Shape::Flat(n), vec![block]).unwrap();
+    // Plain: [W1; I; -I] -> relu -> [W2, P, -P].
+    let mut first = w1m;
+    let mut bias = b1.iter().map(|&b| q(b)).collect::<Vec<_>>();
+    for s in [1, -1] {
+        for i in 0..n {
+            first.push((0..n).map(|j| q(s * i64::from(i == j))).collect());
+            bias.push(Q::ZERO);
+        }
+    }
+    let second: Vec<Vec<Q>> = (0..n)
+        .map(|i| {
+            let mut row = w2m[i].clone();
+            row.extend(pm[i].iter().cloned());
+            row.extend(pm[i].iter().map(|v| -v));
+            row
+        })
+        .collect();
+    let plain = Network::new(
+        relucheck::Shape::Flat(n),
+        vec![
+            dense(first, bias),
+            Layer::Activation(relucheck::Activation::Relu),
+            dense(second, vec![Q::ZERO; n]),
+        ],
+    )
+    .unwrap();
+    (res, plain)
+}
+
+/// Inputs, W1, b1, W2 and an optional projection, as integers.
+type Case = (usize, Vec<i64>, Vec<i64>, Vec<i64>, Option<Vec<i64>>);
+
+fn case() -> impl Strategy<Value = Case> {
+    (1usize..=2, 1usize..=3).prop_flat_map(|(n, h)| {
+        (
+            Just(n),
+            proptest::collection::vec(-3i64..=3, h * n),
+            proptest::collection::vec(-4i64..=4, h),
+            proptest::collection::vec(-3i64..=3, n * h),
+            proptest::option::of(proptest::collection::vec(-2i64..=2, n * n)),
+        )
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    /// On the box [1, 2]^n (where the plain network's extra units never switch), the
+    /// residual network and the hand-flattened plain one have the same regions: the same
+    /// number, each region of one inside a region of the other with the same map, and the
+    /// same pieces of the branch's units.
+    #[test]
+    fn regions_through_a_block_equal_those_of_the_flattened_network(
+        (n, w1, b1, w2, proj) in case()
+    ) {
+        let (res, plain) = block_and_plain(n, &w1, &b1, &w2, proj.as_deref());
+        let dom = Domain::boxed(vec![q(1); n], vec![q(2); n]).unwrap();
+        let a = Enumerator::new(&res, dom.clone()).run().unwrap();
+        let b = Enumerator::new(&plain, dom.clone()).run().unwrap();
+        prop_assert_eq!(a.regions.len(), b.regions.len());
+        prop_assert_eq!(a.piece_count, b.piece_count);
+        let h = b1.len();
+        for r in &a.regions {
+            let id = b.locate(&plain, &r.interior_point).expect("a region of the plain net");
+            let other = &b.regions[id];
+            prop_assert_eq!(&r.map, &other.map);
+            prop_assert_eq!(&r.pattern.0[0][..], &other.pattern.0[1][..h]);
+        }
+        // The LP path (as on unbounded domains) finds the same regions.
+        let orth = Domain::orthant(n);
+        let a = Enumerator::new(&res, orth).run().unwrap();
+        for r in &a.regions {
+            let x = &r.interior_point;
+            prop_assert_eq!(r.map.apply(x), plain.eval(x).unwrap());
+            prop_assert_eq!(res.trace(x).unwrap().pattern(), r.pattern.clone());
+        }
+    }
+
+    /// Evaluation through a block equals the plain network everywhere (also at x < 0,
+    /// where relu(x) - relu(-x) is still x).
+    #[test]
+    fn evaluation_through_a_block_equals_the_flattened_network(
+        (n, w1, b1, w2, proj) in case(),
+        x in proptest::collection::vec(-20i64..=20, 2),
+        d in 1i64..=7,
+    ) {
+        let (res, plain) = block_and_plain(n, &w1, &b1, &w2, proj.as_deref());
+        let x: Vec<Q> = x[..n].iter().map(|&v| Q::new(v, d)).collect();
+        prop_assert_eq!(res.eval(&x).unwrap(), plain.eval(&x).unwrap());
+        prop_assert_eq!(res.trace_plain(&x).unwrap(), res.trace(&x).unwrap());
+        let enc = res.eval_enclosure(&x, 64).unwrap();
+        prop_assert!(enc.iter().zip(res.eval(&x).unwrap()).all(|(i, v)| i.is_point() && i.contains(&v)));
+    }
+}
