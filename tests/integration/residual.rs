@@ -463,3 +463,221 @@ proptest! {
         prop_assert!(enc.iter().zip(res.eval(&x).unwrap()).all(|(i, v)| i.is_point() && i.contains(&v)));
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// ONNX
+
+use crate::import::{attr_i, attr_is, build, f32s, node};
+use relucheck::net::import::from_onnx_bytes;
+
+/// A graph on an input [1, n] (or the dims given), read back.
+fn onnx(
+    input: &[Option<i64>],
+    nodes: Vec<relucheck::net::import::onnx_proto::NodeProto>,
+    init: Vec<relucheck::net::import::onnx_proto::TensorProto>,
+) -> relucheck::Result<Network> {
+    let out = nodes.last().unwrap().output[0].clone();
+    from_onnx_bytes(&build(13, input, nodes, init, &out), "r.onnx")
+}
+
+#[test]
+fn onnx_identity_skip_becomes_a_residual_layer() {
+    // y = relu(W x + b) + x, the Add's operands in either order, then a Relu.
+    for swap in [false, true] {
+        let add = if swap { ["x", "r"] } else { ["r", "x"] };
+        let n = onnx(
+            &[Some(1), Some(2)],
+            vec![
+                node("Gemm", &["x", "w", "b"], "h", vec![attr_i("transB", 1)]),
+                node("Relu", &["h"], "r", vec![]),
+                node("Add", &add, "s", vec![]),
+                node("Relu", &["s"], "y", vec![]),
+            ],
+            vec![
+                f32s("w", &[2, 2], &[1.0, -2.0, 0.5, 1.0]),
+                f32s("b", &[2], &[0.25, -1.0]),
+            ],
+        )
+        .unwrap();
+        assert_eq!(n.to_string(), "built: residual 2->2, relu");
+        // By hand: x = (1, 1/2): W x + b = (1/4, 0) -> relu (1/4, 0); + x = (5/4, 1/2).
+        assert_eq!(
+            n.eval(&[q(1), Q::new(1, 2)]).unwrap(),
+            vec![Q::new(5, 4), Q::new(1, 2)]
+        );
+        // x = (-1, 2): W x + b = (-19/4, 0.5) -> (0, 1/2); + x = (-1, 5/2) -> relu (0, 5/2).
+        assert_eq!(n.eval(&[q(-1), q(2)]).unwrap(), vec![Q::ZERO, Q::new(5, 2)]);
+    }
+}
+
+#[test]
+fn onnx_projection_skip_is_the_shorter_branch() {
+    // Conv 3x3 + Relu + Conv 3x3 (1 -> 2 channels) on the branch, a 1x1 Conv (1 -> 2
+    // channels) on the skip, declared between the branch's nodes.
+    let n = onnx(
+        &[Some(1), Some(1), Some(3), Some(3)],
+        vec![
+            node(
+                "Conv",
+                &["x", "c1"],
+                "h1",
+                vec![attr_is("pads", &[1, 1, 1, 1])],
+            ),
+            node("Conv", &["x", "p"], "sk", vec![]),
+            node("Relu", &["h1"], "r1", vec![]),
+            node(
+                "Conv",
+                &["r1", "c2"],
+                "h2",
+                vec![attr_is("pads", &[1, 1, 1, 1])],
+            ),
+            node("Add", &["sk", "h2"], "y", vec![]),
+        ],
+        vec![
+            f32s(
+                "c1",
+                &[1, 1, 3, 3],
+                &[0.0, 1.0, 0.0, 1.0, -4.0, 1.0, 0.0, 1.0, 0.0],
+            ),
+            f32s("c2", &[2, 1, 3, 3], &[1.0; 18]),
+            f32s("p", &[2, 1, 1, 1], &[2.0, -0.5]),
+        ],
+    )
+    .unwrap();
+    let Layer::Residual { layers, skip } = &n.layers()[0] else {
+        panic!("{n}")
+    };
+    assert_eq!(layers.len(), 3);
+    assert_eq!(skip.len(), 1);
+    // By hand at the image with a single 1 in the centre: conv1 gives -4 at the centre and
+    // 1 at its 4 neighbours, relu keeps the 4 ones; conv2 (all ones, padding 1) sums each
+    // 3x3 neighbourhood of that, in both channels; the skip adds 2 and -1/2 at the centre.
+    let mut x = vec![Q::ZERO; 9];
+    x[4] = q(1);
+    let r1 = [0, 1, 0, 1, 0, 1, 0, 1, 0];
+    let mut h2 = [0i64; 9];
+    for i in 0..3i64 {
+        for j in 0..3i64 {
+            for di in -1..=1 {
+                for dj in -1..=1 {
+                    let (a, b) = (i + di, j + dj);
+                    if (0..3).contains(&a) && (0..3).contains(&b) {
+                        h2[(i * 3 + j) as usize] += r1[(a * 3 + b) as usize];
+                    }
+                }
+            }
+        }
+    }
+    let mut want = vec![];
+    for s in [q(2), Q::new(-1, 2)] {
+        for (k, v) in h2.iter().enumerate() {
+            let skip = if k == 4 { s.clone() } else { Q::ZERO };
+            want.push(q(*v) + skip);
+        }
+    }
+    assert_eq!(n.eval(&x).unwrap(), want);
+}
+
+#[test]
+fn onnx_branches_that_are_not_residual_blocks_are_refused_with_the_reason() {
+    let gemm = || vec![f32s("w", &[2, 2], &[1.0, 0.0, 0.0, 1.0])];
+    let err = |nodes| {
+        onnx(&[Some(1), Some(2)], nodes, gemm())
+            .unwrap_err()
+            .to_string()
+    };
+    let e = err(vec![
+        node("Relu", &["x"], "r", vec![]),
+        node("Concat", &["r", "x"], "y", vec![attr_i("axis", 1)]),
+    ]);
+    assert!(
+        e.contains("\"my_concat\" (Concat)")
+            && e.contains("Concat of two branches (from `x`) is not supported"),
+        "{e}"
+    );
+    let e = err(vec![
+        node("Relu", &["x"], "r", vec![]),
+        node("Mul", &["r", "x"], "y", vec![]),
+    ]);
+    assert!(
+        e.contains("Mul of two branches") && e.contains("not piecewise linear"),
+        "{e}"
+    );
+    let e = err(vec![
+        node("Relu", &["x"], "a", vec![]),
+        node("Abs", &["x"], "b", vec![]),
+        node("Add", &["a", "b"], "c", vec![]),
+        node("Add", &["c", "x"], "y", vec![]),
+    ]);
+    assert!(
+        e.contains("value `x`") && e.contains("is read by 3 nodes"),
+        "{e}"
+    );
+    let e = err(vec![
+        node("Relu", &["x"], "a", vec![]),
+        node("Abs", &["x"], "y", vec![]),
+    ]);
+    assert!(e.contains("is not closed"), "{e}");
+    // Branch shapes that do not add up: a Gemm to 1 value beside the identity.
+    let e = onnx(
+        &[Some(1), Some(2)],
+        vec![
+            node("Gemm", &["x", "w"], "h", vec![attr_i("transB", 1)]),
+            node("Add", &["h", "x"], "y", vec![]),
+        ],
+        vec![f32s("w", &[1, 2], &[1.0, 1.0])],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("\"my_add\" (Add)") && e.contains("the branch gives [1]"),
+        "{e}"
+    );
+}
+
+#[test]
+fn onnx_residual_fixtures_match_the_float64_reference_of_the_generator() {
+    for name in ["residual_identity", "residual_projection"] {
+        let net = Network::load(crate::repo(&format!("fixtures/onnx/{name}.onnx"))).unwrap();
+        assert!(
+            net.layers()
+                .iter()
+                .any(|l| matches!(l, Layer::Residual { .. })),
+            "{name}: {net}"
+        );
+        let text =
+            std::fs::read_to_string(crate::repo(&format!("fixtures/onnx/{name}.json"))).unwrap();
+        let doc: Value = serde_json::from_str(&text).unwrap();
+        let cases = doc["cases"].as_array().unwrap();
+        assert!(cases.len() >= 3);
+        for case in cases {
+            let bits = |v: &Value| -> Vec<f32> {
+                v.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|b| f32::from_bits(b.as_u64().unwrap() as u32))
+                    .collect()
+            };
+            let x: Vec<Q> = bits(&case["input_bits"])
+                .iter()
+                .map(|&v| Q::from_f32(v).unwrap())
+                .collect();
+            let got = net.eval(&x).unwrap();
+            let reference: Vec<f64> = case["reference_float64"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect();
+            assert_eq!(got.len(), reference.len());
+            let scale = reference.iter().fold(1e-3f64, |m, r| m.max(r.abs()));
+            for (g, r) in got.iter().zip(&reference) {
+                // float64 rounding of a few dozen products: far below 1e-12 of the scale.
+                assert!(
+                    (g.to_f64() - r).abs() <= 1e-12 * scale,
+                    "{name}: exact {g} vs float64 {r}"
+                );
+            }
+        }
+    }
+}

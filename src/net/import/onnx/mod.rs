@@ -47,6 +47,7 @@ use prost::Message;
 use std::collections::{HashMap, HashSet};
 
 mod attrs;
+mod branch;
 mod chain;
 mod layout;
 mod linear;
@@ -166,6 +167,8 @@ fn convert(graph: &GraphProto, opset: i64, cx: &Cx) -> Result<Network> {
         ));
     };
     let mut cur = input.name.clone();
+    let readers = branch::readers(graph);
+    let mut fork = branch::Fork::open(&cur, &readers, &mut chain)?;
     let mut defined: HashSet<&str> = graph.initializer.iter().map(|t| t.name.as_str()).collect();
     defined.insert(&input.name);
     for (i, node) in graph.node.iter().enumerate() {
@@ -186,9 +189,22 @@ fn convert(graph: &GraphProto, opset: i64, cx: &Cx) -> Result<Network> {
             output: &output.name,
             opset,
         };
-        if let Some(next) = step.run(&mut chain, &mut consts)? {
+        let next = match &mut fork {
+            Some(f) => f.step(&step, &mut chain, &mut consts)?,
+            None => step.run(&mut chain, &mut consts)?,
+        };
+        if let Some(next) = next {
             cur = next;
+            fork = branch::Fork::open(&cur, &readers, &mut chain)?;
         }
+    }
+    if fork.is_some() {
+        return Err(cx.err(
+            "graph.output",
+            format!(
+                "the residual block from `{cur}` is not closed: its branches do not meet in an Add before the end of the graph"
+            ),
+        ));
     }
     if cur != output.name {
         return Err(cx.err(
@@ -371,7 +387,7 @@ impl Step<'_> {
             return Err(cx.err(
                 &at,
                 format!(
-                    "reads `{name}`, which is not the output of the previous node (`{}`); relucheck imports chains of layers, not branches or skip connections (residual adds, concatenations)",
+                    "reads `{name}`, which is not the output of the previous node (`{}`); relucheck imports chains of layers and residual blocks (a value read by two branches that an Add joins), not other branches",
                     self.cur
                 ),
             ));
