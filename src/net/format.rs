@@ -37,6 +37,23 @@
 //! | `hard_tanh` | `min` (default -1), `max` (default 1) |
 //! | `elu` | `alpha` (default 1; any rational, as PyTorch allows) |
 //! | `selu` | none (the standard constants, carried as tight intervals: [`crate::net::network::selu_lambda`]) |
+//! | `residual` | `layers` (the branch `F`: a non-empty list of layers), `skip` (the skip path `P`: a list of layers; omitted = the identity) |
+//!
+//! A `residual` layer computes `y = P(x) + F(x)`: `x + F(x)` without `skip`, or with a
+//! projection such as one `dense` or 1x1 `conv2d` layer in `skip`. Both chains start from
+//! the block's input and must end in the same shape, the block's output shape; any layer
+//! may stand in them (a block inside a block too, at most
+//! [`MAX_RESIDUAL_DEPTH`](crate::net::residual::MAX_RESIDUAL_DEPTH) deep) except `elu` and
+//! `selu`. The block is one layer of the network: its units are those of `layers`, then
+//! those of `skip`, one entry of the activation pattern. Errors inside a block name the
+//! inner layer: `at layers[1].layers[2]: dense: expected weights with 4 columns ...`.
+//!
+//! ```json
+//! {"type": "residual",
+//!  "layers": [{"type": "conv2d", "weights": [[[[1, 0, -1], [2, 0, -2], [1, 0, -1]]]], "padding": 1},
+//!             {"type": "relu"}],
+//!  "skip": [{"type": "conv2d", "weights": [[[["1/2"]]]]}]}
+//! ```
 //!
 //! `elu` and `selu` are not piecewise linear; networks with them are evaluated with
 //! certified enclosures ([`Network::eval_enclosure`](crate::Network::eval_enclosure)).

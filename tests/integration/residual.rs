@@ -681,3 +681,17 @@ fn onnx_residual_fixtures_match_the_float64_reference_of_the_generator() {
         }
     }
 }
+
+#[test]
+fn the_residual_tent_example_is_the_tent_example_on_the_unit_interval() {
+    let res = Network::load(crate::repo("examples/tent-residual.json")).unwrap();
+    assert_eq!(res.layers(), tent_projection(3).layers());
+    let plain = Network::load(crate::repo("examples/tent-3.json")).unwrap();
+    for t in 0..=64 {
+        let x = [Q::new(t, 64)];
+        assert_eq!(res.eval(&x).unwrap(), plain.eval(&x).unwrap());
+    }
+    let r = Enumerator::new(&res, unit_box(1)).run().unwrap();
+    assert_eq!((r.regions.len(), r.piece_count), (8, Some(8)));
+    assert_eq!(res.nonlinear_units(), 3);
+}

@@ -1,7 +1,10 @@
 //! ONNX models (as exported by `torch.onnx.export`), read exactly.
 //!
 //! The graph must be a chain: one input, one output, every node reading the previous
-//! node's output (plus constants). Opsets 7 to 21 of the default domain are read; models
+//! node's output (plus constants), except in residual blocks: a value read by two nodes
+//! starts two branches, each a chain (one may be empty: the identity skip), and an `Add`
+//! of their ends closes the block, which becomes one `residual` layer (the shorter branch,
+//! e.g. a 1x1 `Conv` or a `Gemm` projection, is its `skip`; see `branch`). Opsets 7 to 21 of the default domain are read; models
 //! are tested with opsets 11 to 21.
 //!
 //! | operator | becomes |
@@ -15,6 +18,7 @@
 //! | `Relu`, `LeakyRelu`, `PRelu`, `Abs` | the activation |
 //! | `Clip` (min/max as inputs, or attributes before opset 11) | `hard_tanh`, or `relu` with shifts when one bound is missing |
 //! | `Add`, `Sub`, `Mul`, `Div` by a constant, `BatchNormalization` (inference) | folded into the preceding `Conv`/`Gemm`/`MatMul`, else the following one, else an element-wise affine layer |
+//! | `Add` of two branches from one value | `residual` (`layers` the longer branch, `skip` the shorter; `Concat`, `Mul` or any other join of branches is refused) |
 //! | `Identity`, `Dropout` | nothing |
 //! | `Constant` | a constant |
 //! | `Shape` of the value; `Gather`, `Unsqueeze`, `Squeeze`, `Concat`, `Cast` on constants | evaluated to constants (the shape arithmetic of `x.view(x.size(0), -1)`) |
