@@ -15,6 +15,8 @@
 //!   column applied to the denominator, and the output denominator is the product of the
 //!   two; the products run on machine words (numerators split into digits of at most 63
 //!   bits, sums of digit products in `i128`, sized so they cannot overflow);
+//! - a residual block runs its branch and its skip path this way from its input, and
+//!   adds the two (one reduction per block);
 //! - ReLU, abs, leaky ReLU, PReLU and hard-tanh are sign tests and comparisons of numerators
 //!   (the denominator is positive, so the order is kept) and multiplications by integer
 //!   constants; max pooling compares numerators, average pooling adds them.
