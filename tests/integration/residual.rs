@@ -695,3 +695,74 @@ fn the_residual_tent_example_is_the_tent_example_on_the_unit_interval() {
     assert_eq!((r.regions.len(), r.piece_count), (8, Some(8)));
     assert_eq!(res.nonlinear_units(), 3);
 }
+
+/// Random layers for files: small dense layers of any size, activations, and residual
+/// blocks of them (nested), most of which do not fit together.
+fn random_layer() -> impl Strategy<Value = Value> {
+    let dense = (
+        1usize..=3,
+        1usize..=3,
+        proptest::collection::vec(-3i64..=3, 9),
+    )
+        .prop_map(|(r, c, v)| {
+            let rows: Vec<Vec<i64>> = (0..r)
+                .map(|i| (0..c).map(|j| v[i * 3 + j]).collect())
+                .collect();
+            json!({"type": "dense", "weights": rows, "bias": v[..r].to_vec()})
+        });
+    let leaf = prop_oneof![
+        3 => dense,
+        2 => Just(json!({"type": "relu"})),
+        1 => Just(json!({"type": "abs"})),
+        1 => Just(json!({"type": "hard_tanh", "min": -1, "max": "1/2"})),
+        1 => Just(json!({"type": "leaky_relu"})),
+        1 => Just(json!({"type": "flatten"})),
+        1 => Just(json!({"type": "elu"})),
+    ];
+    leaf.prop_recursive(3, 16, 3, |inner| {
+        (
+            proptest::collection::vec(inner.clone(), 0..3),
+            proptest::collection::vec(inner, 0..2),
+            any::<bool>(),
+        )
+            .prop_map(|(layers, skip, with_skip)| {
+                let mut m = json!({"type": "residual", "layers": layers});
+                if with_skip {
+                    m["skip"] = Value::Array(skip);
+                }
+                m
+            })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(600))]
+
+    /// Random files with residual blocks (about one in ten fits together and loads): an error or a network, never a panic; what loads
+    /// round-trips, evaluates like the plain evaluation in Q, and its regions on a box
+    /// carry the map and the pattern of the network at their interior points.
+    #[test]
+    fn random_blocks_load_or_fail_cleanly_and_what_loads_is_consistent(
+        n in 1usize..=2,
+        layers in proptest::collection::vec(random_layer(), 1..3),
+    ) {
+        let doc = json!({"relucheck": 1, "input_shape": [n], "layers": layers});
+        let Ok(net) = Network::from_json_str(&doc.to_string()) else {
+            return Ok(());
+        };
+        prop_assert_eq!(&Network::from_json_str(&net.to_json()).unwrap(), &net);
+        let x: Vec<Q> = (0..n).map(|i| Q::new(i as i64 * 3 - 1, 4)).collect();
+        if net.is_curved() {
+            prop_assert!(net.eval(&x).is_err());
+            return Ok(());
+        }
+        prop_assert_eq!(net.trace(&x).unwrap(), net.trace_plain(&x).unwrap());
+        let dom = Domain::boxed(vec![q(-1); n], vec![q(1); n]).unwrap();
+        let r = Enumerator::new(&net, dom).with_max_regions(2000).run().unwrap();
+        for region in &r.regions {
+            let t = net.trace(&region.interior_point).unwrap();
+            prop_assert_eq!(region.map.apply(&region.interior_point), t.output().to_vec());
+            prop_assert_eq!(&region.pattern, &t.pattern());
+        }
+    }
+}
