@@ -138,6 +138,22 @@ fn a_block_that_cancels_is_linear_and_certified() {
         .unwrap()
         .to_json();
     assert_eq!(verify(&c, &n).unwrap().regions, 4);
+    // The same certificate does not pass for the block with a projection skip [[1, 0], [0, 2]]
+    // (still linear, but another network: the fingerprint covers the skip path).
+    let Layer::Residual { layers, .. } = n.layers()[0].clone() else {
+        unreachable!()
+    };
+    let skip = vec![Layer::Dense {
+        weights: Matrix::from_rows(vec![vec![q(1), q(0)], vec![q(0), q(2)]]).unwrap(),
+        bias: vec![Q::ZERO; 2],
+    }];
+    let other = Network::new(
+        relucheck::Shape::Flat(2),
+        vec![Layer::Residual { layers, skip }],
+    )
+    .unwrap();
+    let e = verify(&c, &other).unwrap_err().to_string();
+    assert!(e.contains("made for a different network"), "{e}");
     // On the whole space too (LP path), and oddness through the doubled network.
     let whole = Checker::new(&n, Domain::whole(2));
     for p in [Property::Additivity, Property::Odd, Property::Linear] {
@@ -765,4 +781,40 @@ proptest! {
             prop_assert_eq!(&region.pattern, &t.pattern());
         }
     }
+}
+
+#[test]
+fn cli_traces_checks_and_verifies_through_blocks() {
+    use crate::cli::{relucheck, stdout};
+    let o = relucheck(&[
+        "eval",
+        "examples/tent-residual.json",
+        "--input",
+        "1/3",
+        "--trace",
+    ]);
+    assert_eq!(
+        stdout(&o),
+        "input  [1/3]\nlayer 0 residual    -> [2/3]   pattern 0\nlayer 1 residual    -> [2/3]   pattern 1\nlayer 2 residual    -> [2/3]   pattern 1\noutput [2/3]\n"
+    );
+    let dir = std::env::temp_dir().join(format!("relucheck-residual-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (net, cert) = (dir.join("c.json"), dir.join("cert.json"));
+    std::fs::write(&net, cancelling().to_json()).unwrap();
+    let (net, cert) = (net.to_str().unwrap(), cert.to_str().unwrap());
+    let o = relucheck(&["check", net, "--property", "linear", "--certificate", cert]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("f1(x1, x2) = x1; f2(x1, x2) = x2"),
+        "{}",
+        stdout(&o)
+    );
+    let o = relucheck(&["verify", cert, "--network", net]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o).starts_with("certificate valid: linear holds"),
+        "{}",
+        stdout(&o)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
