@@ -363,6 +363,22 @@ impl Network {
         Ok(Trace { layers })
     }
 
+    /// The layers inside the residual block at `layer`, traced from the block's input `x`
+    /// (as [`Trace`] records it: `trace.layers[layer].input`), in plain `Q`: one entry per
+    /// inner layer, nested blocks followed by their own layers, each with its path in the
+    /// block (`layers[1]`, `skip[0]`, `layers[2].layers[0]`). Empty when `layer` is not a
+    /// residual block or `x` does not fit it.
+    pub fn trace_block(&self, layer: usize, x: &[Q]) -> Vec<BlockTrace> {
+        let mut out = Vec::new();
+        if let (Some(block), Some(&shape)) = (self.layers.get(layer), self.shapes.get(layer))
+            && x.len() == shape.size()
+            && !block.is_curved()
+        {
+            trace_block_into(block, shape, x, "", &mut out);
+        }
+        out
+    }
+
     fn plan(&self) -> &Plan {
         self.plan
             .0
@@ -433,6 +449,42 @@ impl Network {
             out.push(cur.clone());
         }
         Ok(out)
+    }
+}
+
+/// One layer inside a residual block, as [`Network::trace_block`] records it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockTrace {
+    /// Where in the block, e.g. `layers[1]` or `skip[0]`.
+    pub path: String,
+    /// The layer's type name.
+    pub kind: &'static str,
+    /// Its input, output and pattern.
+    pub trace: LayerTrace,
+}
+
+fn trace_block_into(block: &Layer, shape: Shape, x: &[Q], prefix: &str, out: &mut Vec<BlockTrace>) {
+    let Layer::Residual { layers, skip } = block else {
+        return;
+    };
+    for (field, chain) in [("layers", layers), ("skip", skip)] {
+        let mut cur = x.to_vec();
+        let shapes = crate::net::layer::chain_shapes(chain, shape);
+        for (i, (l, &s)) in chain.iter().zip(&shapes).enumerate() {
+            let (output, pattern) = plain_layer(l, s, &cur);
+            let path = format!("{prefix}{field}[{i}]");
+            out.push(BlockTrace {
+                path: path.clone(),
+                kind: l.kind(),
+                trace: LayerTrace {
+                    input: cur.clone(),
+                    output: output.clone(),
+                    pattern,
+                },
+            });
+            trace_block_into(l, s, &cur, &format!("{path}."), out);
+            cur = output;
+        }
     }
 }
 
