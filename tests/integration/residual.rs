@@ -850,3 +850,27 @@ fn cli_traces_checks_and_verifies_through_blocks() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_block_too_large_to_unroll_is_refused_for_regions_but_evaluates() {
+    // A 1x60x60 image through a 3x3 conv block: unrolled with the carried input, one step
+    // needs (3600 + 3600)^2 > 50,000,000 matrix entries.
+    let doc = json!({"relucheck": 1, "input_shape": [1, 60, 60], "layers": [
+        {"type": "residual", "layers": [
+            {"type": "conv2d", "weights": [[[[0, 1, 0], [1, -4, 1], [0, 1, 0]]]], "padding": 1},
+            {"type": "relu"}]}]});
+    let n = Network::from_json_str(&doc.to_string()).unwrap();
+    let x = vec![Q::ONE; 3600];
+    // On all ones the Laplacian is 0 inside and negative on the border: relu gives 0, y = x.
+    assert!(n.eval(&x).unwrap().iter().all(|v| *v == Q::ONE));
+    let mut u = vec![Q::ZERO; 3600];
+    u[0] = Q::ONE;
+    let mut v = vec![Q::ZERO; 3600];
+    v[1] = Q::ONE;
+    let slice = Domain::slice(vec![Q::ZERO; 3600], u, v, None).unwrap();
+    let e = Enumerator::new(&n, slice).run().unwrap_err().to_string();
+    assert!(
+        e.starts_with("layer 0 (residual): unrolled for region analysis") && e.contains("50000000"),
+        "{e}"
+    );
+}
