@@ -874,3 +874,41 @@ fn a_block_too_large_to_unroll_is_refused_for_regions_but_evaluates() {
         "{e}"
     );
 }
+
+#[test]
+fn the_builder_makes_the_same_blocks_as_the_file() {
+    let built = Network::builder(1)
+        .residual_with_skip(
+            |f| f.dense([["1"]], ["-1/2"]).relu().dense([[-4]], [0]),
+            |p| p.dense([[2]], [0]),
+        )
+        .residual(|f| f.abs())
+        .build()
+        .unwrap();
+    let file = net(
+        1,
+        json!([
+            {"type": "residual",
+             "layers": [{"type": "dense", "weights": [[1]], "bias": ["-1/2"]}, {"type": "relu"},
+                        {"type": "dense", "weights": [[-4]], "bias": [0]}],
+             "skip": [{"type": "dense", "weights": [[2]], "bias": [0]}]},
+            {"type": "residual", "layers": [{"type": "abs"}]}]),
+    );
+    assert_eq!(built, file);
+    let e = Network::builder(2)
+        .relu()
+        .residual(|f| f.residual(|g| g.dense(vec![vec![1, 2], vec![3]], [0, 0])))
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("layer 1 (residual): at layers[0].layers[0]: dense: weights "),
+        "{e}"
+    );
+    let e = Network::builder(2)
+        .residual(|f| f.dense([[1, 2]], [0]))
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("the branch gives [1]"), "{e}");
+}
