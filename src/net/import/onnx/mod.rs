@@ -471,10 +471,12 @@ fn finish(mut chain: Chain) -> Result<Network> {
     }
     let origins = chain.origins;
     let mut net = Network::new(input_shape, chain.layers).map_err(|e| match e {
-        Error::Shape { layer, .. } | Error::Layer { layer, .. } => cx.err(
-            origins.get(layer).cloned().unwrap_or_default(),
-            e.to_string(),
-        ),
+        Error::Shape { layer, .. } | Error::Layer { layer, .. } | Error::Residual { layer, .. } => {
+            cx.err(
+                origins.get(layer).cloned().unwrap_or_default(),
+                e.to_string(),
+            )
+        }
         other => cx.err("graph", other.to_string()),
     })?;
     net.notes = chain.notes;
