@@ -912,3 +912,27 @@ fn the_builder_makes_the_same_blocks_as_the_file() {
         .to_string();
     assert!(e.contains("the branch gives [1]"), "{e}");
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// A bias-free block (with or without a projection) is positively homogeneous; the
+    /// decision holds on the whole space and its certificate, walked through the block's
+    /// carried input, verifies.
+    #[test]
+    fn bias_free_blocks_are_positively_homogeneous_with_a_certificate(
+        (n, w1, b1, w2, proj) in case()
+    ) {
+        let zeros = vec![0; b1.len()];
+        let (res, _) = block_and_plain(n, &w1, &zeros, &w2, proj.as_deref());
+        let dom = Domain::whole(n);
+        let checker = Checker::new(&res, dom.clone());
+        let v = checker.check(Property::PositiveHomogeneity).unwrap();
+        prop_assert!(matches!(v.outcome, Outcome::Holds), "{:?}", v);
+        let regions = checker.regions().unwrap();
+        let c = Certificate::build(&res, Property::PositiveHomogeneity, &dom, &regions)
+            .unwrap()
+            .to_json();
+        prop_assert_eq!(verify(&c, &res).unwrap().regions, regions.regions.len());
+    }
+}
