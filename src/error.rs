@@ -59,6 +59,16 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A residual block's branches are invalid or do not fit.
+    #[error("layer {layer} (residual): at {path}: {message}")]
+    Residual {
+        /// 0-based index of the block in the network's `layers`.
+        layer: usize,
+        /// Where inside the block, e.g. `layers[2]`, `skip[0]`, `layers[1].layers[0]`.
+        path: String,
+        /// What is wrong, starting with the inner layer's type.
+        message: String,
+    },
     /// An input point has the wrong length.
     #[error("input has {found} values, the network takes {expected}")]
     InputLength {

@@ -1035,6 +1035,11 @@ fn side_by_side(layer: &Layer) -> Layer {
                 padding: *padding,
             }
         }
+        // Both copies through the block: [x1; x2] -> [P(x1) + F(x1); P(x2) + F(x2)].
+        Layer::Residual { layers, skip } => Layer::Residual {
+            layers: layers.iter().map(side_by_side).collect(),
+            skip: skip.iter().map(side_by_side).collect(),
+        },
         Layer::Activation(Activation::PRelu { alpha }) if alpha.len() > 1 => {
             Layer::Activation(Activation::PRelu {
                 alpha: alpha.iter().chain(alpha).cloned().collect(),

@@ -411,6 +411,70 @@ impl NetworkBuilder {
         self.layer(Layer::Activation(Activation::Selu))
     }
 
+    /// Adds a residual block `y = x + F(x)`: `branch` adds the layers of `F` to a builder
+    /// that starts on the current shape ([`Layer::Residual`]).
+    ///
+    /// ```
+    /// use relucheck::{Network, Q};
+    /// // x + relu(x - 1)
+    /// let net = Network::builder(1)
+    ///     .residual(|f| f.dense([[1]], [-1]).relu())
+    ///     .build()?;
+    /// assert_eq!(net.eval(&[Q::from_int(3)])?, vec![Q::from_int(5)]);
+    /// # Ok::<(), relucheck::Error>(())
+    /// ```
+    pub fn residual(self, branch: impl FnOnce(NetworkBuilder) -> NetworkBuilder) -> NetworkBuilder {
+        self.residual_with_skip(branch, |p| p)
+    }
+
+    /// Adds a residual block `y = P(x) + F(x)`: `branch` adds the layers of `F`, `skip` those
+    /// of `P` (e.g. one dense or 1x1 conv2d layer, a projection), each to a builder that
+    /// starts on the current shape. An error inside names the block and the inner layer.
+    pub fn residual_with_skip(
+        self,
+        branch: impl FnOnce(NetworkBuilder) -> NetworkBuilder,
+        skip: impl FnOnce(NetworkBuilder) -> NetworkBuilder,
+    ) -> NetworkBuilder {
+        if self.error.is_some() {
+            return self;
+        }
+        let start = || {
+            let mut b = Network::builder(self.current.unwrap_or(self.input));
+            b.floats = self.floats;
+            b
+        };
+        let (f, p) = (branch(start()), skip(start()));
+        let index = self.layers.len();
+        for (field, b) in [("layers", &f), ("skip", &p)] {
+            if let Some(e) = &b.error {
+                let (path, message) = match e {
+                    Error::Layer {
+                        layer,
+                        kind,
+                        message,
+                    } => (format!("{field}[{layer}]"), format!("{kind}: {message}")),
+                    Error::Residual {
+                        layer,
+                        path,
+                        message,
+                    } => (format!("{field}[{layer}].{path}"), message.clone()),
+                    other => (field.to_string(), other.to_string()),
+                };
+                let mut out = self;
+                out.error = Some(Error::Residual {
+                    layer: index,
+                    path,
+                    message,
+                });
+                return out;
+            }
+        }
+        self.layer(Layer::Residual {
+            layers: f.layers,
+            skip: p.layers,
+        })
+    }
+
     /// The network, or the first error: a bad entry or a ragged row (naming the layer and
     /// the place), or layers that do not chain ([`Network::new`]'s errors).
     pub fn build(self) -> Result<Network> {

@@ -8,7 +8,8 @@
 use crate::exact::intvec::{self, Den, Digits, Ints, axpy, combine, log2_ceil};
 use crate::exact::rational::{Q, dot};
 use crate::net::layer::{
-    Activation, Layer, LayerTrace, Shape, for_each_window_tap, prelu_alpha, prelu_index,
+    Activation, Layer, LayerTrace, Shape, chain_shapes, for_each_window_tap, prelu_alpha,
+    prelu_index,
 };
 use num_bigint::BigInt;
 use num_traits::{One, Signed, ToPrimitive, Zero};
@@ -39,7 +40,11 @@ enum Step {
     Act(Act),
     /// Flatten and identity: the values do not change.
     Same,
-    /// Evaluated in `Q` (curved layers, which `trace` refuses, and oversized integer forms).
+    /// A residual block: the steps of its branch and of its skip path, each run on
+    /// integers from the block's input; the two results are added in `Q`.
+    Residual(Vec<Step>, Vec<Step>),
+    /// Evaluated in `Q` (curved layers, which `trace` refuses, and oversized integer
+    /// forms).
     Plain,
 }
 
@@ -143,7 +148,56 @@ impl Step {
             Layer::MaxPool2d { .. } => Step::MaxPool,
             Layer::Flatten | Layer::Activation(Activation::Identity) => Step::Same,
             Layer::Activation(a) => Act::new(a).map_or(Step::Plain, Step::Act),
+            Layer::Residual { layers, skip } => {
+                let steps = |chain: &[Layer]| -> Vec<Step> {
+                    chain
+                        .iter()
+                        .zip(chain_shapes(chain, shape))
+                        .map(|(l, s)| Step::new(l, s))
+                        .collect()
+                };
+                Step::Residual(steps(layers), steps(skip))
+            }
         }
+    }
+
+    /// A residual block on integers: each chain from the block's input (a step that
+    /// needs `Q` runs in `Q`), the sum of the two in `Q`, the pattern the branch's units
+    /// then the skip's.
+    fn residual(
+        (body, skip): (&[Step], &[Step]),
+        layer: &Layer,
+        shape: Shape,
+        n: &mut Ints,
+        den: &mut Den,
+    ) -> Vec<u8> {
+        let Layer::Residual {
+            layers,
+            skip: skip_layers,
+        } = layer
+        else {
+            unreachable!("a residual step is built from a residual block")
+        };
+        let mut pattern = Vec::new();
+        let mut run = |steps: &[Step], chain: &[Layer]| -> Vec<Q> {
+            let (mut v, mut d) = (n.clone(), den.clone());
+            for ((step, l), s) in steps.iter().zip(chain).zip(chain_shapes(chain, shape)) {
+                match step.eval(l, s, &mut v, &mut d) {
+                    Some(p) => pattern.extend(p),
+                    None => {
+                        let (o, p) = plain_layer(l, s, &intvec::to_qs(&v, &d));
+                        (v, d) = intvec::from_qs(&o);
+                        pattern.extend(p);
+                    }
+                }
+            }
+            intvec::to_qs(&v, &d)
+        };
+        let f = run(body, layers);
+        let p = run(skip, skip_layers);
+        let sum: Vec<Q> = f.iter().zip(&p).map(|(a, b)| a + b).collect();
+        (*n, *den) = intvec::from_qs(&sum);
+        pattern
     }
 
     /// The layer on integers, in place, giving its pattern; `None` (and nothing changed)
@@ -161,6 +215,9 @@ impl Step {
                 return Some(pattern);
             }
             Step::Act(a) => return Some(a.eval(n, den, shape)),
+            Step::Residual(body, skip) => {
+                return Some(Step::residual((body, skip), layer, shape, n, den));
+            }
             Step::Same => {}
             Step::Plain => return None,
         }
@@ -659,6 +716,7 @@ pub(crate) fn plain_layer(layer: &Layer, shape: Shape, z: &[Q]) -> (Vec<Q>, Vec<
         Layer::MaxPool2d { .. } => plain_max_pool(layer, shape, z),
         Layer::Flatten | Layer::Activation(Activation::Identity) => (z.to_vec(), vec![]),
         Layer::Activation(a) => plain_activation(a, shape, z),
+        Layer::Residual { .. } => crate::net::residual::eval_block(layer, shape, z, plain_layer),
     }
 }
 
@@ -1008,6 +1066,35 @@ mod tests {
         Network::new(net.input_shape(), layers).unwrap()
     }
 
+    /// `net` as the branch of one residual block whose skip path flattens and projects the
+    /// input to the output size; the plain evaluation of the block is the reference.
+    fn as_block(net: &Network) -> Network {
+        let (d, m) = (net.input_dim(), net.output_dim());
+        let mut w = crate::exact::linalg::Matrix::zeros(m, d);
+        for i in 0..m {
+            for j in 0..d {
+                w[(i, j)] = Q::new((i * 7 + j * 3) as i64 % 5 - 2, 3);
+            }
+        }
+        let mut skip = vec![];
+        if matches!(net.input_shape(), Shape::Chw(..)) {
+            skip.push(Layer::Flatten);
+        }
+        skip.push(Layer::Dense {
+            weights: w,
+            bias: vec![Q::new(1, 7); m],
+        });
+        let block = Layer::Residual {
+            layers: net.layers().to_vec(),
+            skip,
+        };
+        Network::new(
+            net.input_shape(),
+            vec![block, Layer::Activation(Activation::Relu)],
+        )
+        .expect("the skip fits")
+    }
+
     fn same_as_plain(net: &Network, x: &[Q]) -> std::result::Result<(), TestCaseError> {
         let plain = net.trace_plain(x).unwrap();
         prop_assert_eq!(&net.trace(x).unwrap(), &plain);
@@ -1026,6 +1113,7 @@ mod tests {
         ) {
             same_as_plain(&net, &x)?;
             same_as_plain(&with_kinks(&net, &x, &picks), &x)?;
+            same_as_plain(&as_block(&net), &x)?;
         }
 
         #[test]
@@ -1038,6 +1126,7 @@ mod tests {
         ) {
             same_as_plain(&net, &x)?;
             same_as_plain(&with_kinks(&net, &x, &picks), &x)?;
+            same_as_plain(&as_block(&net), &x)?;
         }
     }
 

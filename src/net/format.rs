@@ -37,6 +37,23 @@
 //! | `hard_tanh` | `min` (default -1), `max` (default 1) |
 //! | `elu` | `alpha` (default 1; any rational, as PyTorch allows) |
 //! | `selu` | none (the standard constants, carried as tight intervals: [`crate::net::network::selu_lambda`]) |
+//! | `residual` | `layers` (the branch `F`: a non-empty list of layers), `skip` (the skip path `P`: a list of layers; omitted = the identity) |
+//!
+//! A `residual` layer computes `y = P(x) + F(x)`: `x + F(x)` without `skip`, or with a
+//! projection such as one `dense` or 1x1 `conv2d` layer in `skip`. Both chains start from
+//! the block's input and must end in the same shape, the block's output shape; any layer
+//! may stand in them (a block inside a block too, at most
+//! [`MAX_RESIDUAL_DEPTH`](crate::net::residual::MAX_RESIDUAL_DEPTH) deep) except `elu` and
+//! `selu`. The block is one layer of the network: its units are those of `layers`, then
+//! those of `skip`, one entry of the activation pattern. Errors inside a block name the
+//! inner layer: `at layers[1].layers[2]: dense: expected weights with 4 columns ...`.
+//!
+//! ```json
+//! {"type": "residual",
+//!  "layers": [{"type": "conv2d", "weights": [[[[1, 0, -1], [2, 0, -2], [1, 0, -1]]]], "padding": 1},
+//!             {"type": "relu"}],
+//!  "skip": [{"type": "conv2d", "weights": [[[["1/2"]]]]}]}
+//! ```
 //!
 //! `elu` and `selu` are not piecewise linear; networks with them are evaluated with
 //! certified enclosures ([`Network::eval_enclosure`](crate::Network::eval_enclosure)).
@@ -213,6 +230,7 @@ const LAYER_TYPES: &[&str] = &[
     "identity",
     "elu",
     "selu",
+    "residual",
 ];
 
 /// Parses JSON text into a `Value`, with line and column on syntax errors. A leading
@@ -451,6 +469,18 @@ fn layer_to_value(layer: &Layer) -> Value {
             m.insert("padding".into(), pair(*padding));
         }
         Layer::Flatten => {}
+        Layer::Residual { layers, skip } => {
+            m.insert(
+                "layers".into(),
+                Value::Array(layers.iter().map(layer_to_value).collect()),
+            );
+            if !skip.is_empty() {
+                m.insert(
+                    "skip".into(),
+                    Value::Array(skip.iter().map(layer_to_value).collect()),
+                );
+            }
+        }
         Layer::Activation(a) => match a {
             Activation::LeakyRelu { alpha } => {
                 m.insert("alpha".into(), q_to_value(alpha));
@@ -503,6 +533,11 @@ fn from_value(v: &Value, cx: &Ctx) -> Result<Network> {
         Error::Shape { layer, .. } | Error::Layer { layer, .. } => {
             cx.err(&format!("layers[{layer}]"), e.to_string())
         }
+        Error::Residual {
+            layer,
+            path,
+            message,
+        } => cx.err(&format!("layers[{layer}].{path}"), message),
         other => cx.err("", other.to_string()),
     })?;
     net.name = name;
@@ -663,6 +698,7 @@ fn layer_from_value(v: &Value, path: &str, cx: &Ctx) -> Result<Layer> {
         "conv2d" => l.conv2d(),
         "avg_pool2d" | "max_pool2d" => l.pool(),
         "flatten" => Ok(Layer::Flatten),
+        "residual" => l.residual(),
         "relu" => activation(Activation::Relu),
         "abs" => activation(Activation::Abs),
         "identity" => activation(Activation::Identity),
@@ -691,6 +727,7 @@ fn layer_fields(kind: &str) -> Option<&'static [&'static str]> {
         "flatten" | "relu" | "abs" | "identity" | "selu" => &["type"],
         "leaky_relu" | "prelu" | "elu" => &["type", "alpha"],
         "hard_tanh" => &["type", "min", "max"],
+        "residual" => &["type", "layers", "skip"],
         _ => return None,
     })
 }
@@ -866,6 +903,34 @@ impl<'a> LayerValue<'a> {
                 stride,
                 padding,
             }
+        })
+    }
+
+    /// A residual block: `layers` (required, a non-empty list) and `skip` (optional).
+    fn residual(&self) -> Result<Layer> {
+        let chain = |k: &str| -> Result<Vec<Layer>> {
+            let Some(v) = self.field(k) else {
+                return Ok(Vec::new());
+            };
+            let path = self.p(k);
+            self.cx
+                .list(v, &path, "a list of layers")?
+                .iter()
+                .enumerate()
+                .map(|(i, l)| layer_from_value(l, &format!("{path}[{i}]"), self.cx))
+                .collect()
+        };
+        self.required("layers")?;
+        let layers = chain("layers")?;
+        if layers.is_empty() {
+            return Err(self.cx.err(
+                &self.p("layers"),
+                "the branch is empty; a residual block y = x + F(x) needs at least one layer",
+            ));
+        }
+        Ok(Layer::Residual {
+            layers,
+            skip: chain("skip")?,
         })
     }
 

@@ -20,6 +20,10 @@ use crate::exact::linalg::{Affine, Matrix};
 use crate::exact::rational::Q;
 use std::fmt;
 
+/// The largest number of values (inputs, units, weights) a network or a file may have, so
+/// a typo cannot exhaust memory: no layer may produce more (nor the input have more).
+pub const MAX_VALUES: usize = 10_000_000;
+
 /// The shape of the values between two layers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Shape {
@@ -173,6 +177,17 @@ pub enum Layer {
     Flatten,
     /// An element-wise activation.
     Activation(Activation),
+    /// A residual block `y = P(x) + F(x)`: `F` is the chain `layers` (never empty), `P`
+    /// the chain `skip` (empty: the identity, `y = x + F(x)`; e.g. one dense or 1x1 conv2d
+    /// layer for a projection). Both chains end in the same shape, the block's output
+    /// shape. The block's units are those of `layers`, then those of `skip`, in order; see
+    /// [`crate::net::residual`].
+    Residual {
+        /// The branch `F`, applied to the block's input.
+        layers: Vec<Layer>,
+        /// The skip path `P` (empty for the identity).
+        skip: Vec<Layer>,
+    },
 }
 
 /// A sparse linear form `Σ coef · z[index] + constant` over a layer's input `z`.
@@ -268,6 +283,7 @@ impl Layer {
             Layer::AvgPool2d { .. } => "avg_pool2d",
             Layer::MaxPool2d { .. } => "max_pool2d",
             Layer::Flatten => "flatten",
+            Layer::Residual { .. } => "residual",
             Layer::Activation(a) => match a {
                 Activation::Relu => "relu",
                 Activation::LeakyRelu { .. } => "leaky_relu",
@@ -281,16 +297,31 @@ impl Layer {
         }
     }
 
-    /// Does the layer compute an affine map of its input?
+    /// Does the layer compute an affine map of its input? (A residual block does when
+    /// every layer in it does.)
     pub fn is_affine(&self) -> bool {
-        matches!(
-            self,
-            Layer::Dense { .. }
-                | Layer::Conv2d { .. }
-                | Layer::AvgPool2d { .. }
-                | Layer::Flatten
-                | Layer::Activation(Activation::Identity)
-        )
+        match self {
+            Layer::Residual { layers, skip } => layers.iter().chain(skip).all(Layer::is_affine),
+            _ => matches!(
+                self,
+                Layer::Dense { .. }
+                    | Layer::Conv2d { .. }
+                    | Layer::AvgPool2d { .. }
+                    | Layer::Flatten
+                    | Layer::Activation(Activation::Identity)
+            ),
+        }
+    }
+
+    /// The number of piecewise-linear units of the layer for an input of shape `input`
+    /// (its digits in a [`Pattern`]): the output size of an activation or max-pool layer,
+    /// the units inside a residual block, 0 for an affine layer.
+    pub fn unit_count(&self, input: Shape) -> usize {
+        match self {
+            Layer::Residual { layers, skip } => residual_unit_count(layers, skip, input),
+            l if l.is_affine() => 0,
+            l => l.output_shape(0, input).map_or(0, |s| s.size()),
+        }
     }
 
     /// Is the layer neither affine nor piecewise linear (ELU, SELU)? Such a layer has no
@@ -334,6 +365,9 @@ impl Layer {
             Layer::Dense { weights, bias } => weights.rows() * weights.cols() + bias.len(),
             Layer::Conv2d { weights, bias, .. } => weights.len() + bias.len(),
             Layer::Activation(Activation::PRelu { alpha }) => alpha.len(),
+            Layer::Residual { layers, skip } => {
+                layers.iter().chain(skip).map(Layer::parameter_count).sum()
+            }
             _ => 0,
         }
     }
@@ -392,6 +426,7 @@ impl Layer {
             } => c.pool(*kernel, *stride, *padding, input),
             Layer::Flatten => Ok(Shape::Flat(input.size())),
             Layer::Activation(a) => c.activation(a, input),
+            Layer::Residual { .. } => residual_output_shape(self, index, input),
         }
     }
 
@@ -422,12 +457,14 @@ impl Layer {
                 }
                 Some(Affine { a, c })
             }
+            Layer::Residual { .. } => residual_affine(self, input),
             _ => None,
         }
     }
 
     /// The affine pieces of every unit of a piecewise-linear layer (`None` for an affine
-    /// layer). Unit `u`'s piece `p` is `pieces[u][p]`.
+    /// layer, and for a residual block, whose units' conditions are on values inside the
+    /// block: see [`crate::net::residual::steps`]). Unit `u`'s piece `p` is `pieces[u][p]`.
     pub fn pieces(&self, input: Shape) -> Option<Vec<Vec<Piece>>> {
         let n = input.size();
         let per_unit = |f: &dyn Fn(usize) -> Vec<Piece>| Some((0..n).map(f).collect());
@@ -728,6 +765,195 @@ pub(crate) fn for_each_window_tap(
             }
         }
     }
+}
+
+// Residual blocks: the chains' shapes and maps, and the checks of `output_shape`.
+
+/// The deepest nesting of residual blocks accepted (a block inside a block inside ...).
+pub const MAX_RESIDUAL_DEPTH: usize = 16;
+
+/// The input shape of every layer of a validated chain from `input`.
+pub(crate) fn chain_shapes(layers: &[Layer], input: Shape) -> Vec<Shape> {
+    let mut shapes = Vec::with_capacity(layers.len());
+    let mut cur = input;
+    for l in layers {
+        shapes.push(cur);
+        cur = l.output_shape(0, cur).expect("a validated chain");
+    }
+    shapes
+}
+
+/// The output shape of a validated chain from `input`.
+pub(crate) fn chain_output(layers: &[Layer], input: Shape) -> Shape {
+    layers.iter().fold(input, |cur, l| {
+        l.output_shape(0, cur).expect("a validated chain")
+    })
+}
+
+/// The composed affine map of a chain of affine layers (the identity for no layers), or
+/// `None` when a layer is not affine.
+pub(crate) fn chain_affine(layers: &[Layer], input: Shape) -> Option<Affine> {
+    let mut map = Affine::identity(input.size());
+    for (l, s) in layers.iter().zip(chain_shapes(layers, input)) {
+        map = map.then(&l.affine(s)?);
+    }
+    Some(map)
+}
+
+/// [`Layer::affine`] of a residual block: `P + F` when both chains are affine.
+pub(crate) fn residual_affine(block: &Layer, input: Shape) -> Option<Affine> {
+    let Layer::Residual { layers, skip } = block else {
+        return None;
+    };
+    let f = chain_affine(layers, input)?;
+    let p = chain_affine(skip, input)?;
+    let mut a = f.a.clone();
+    for i in 0..a.rows() {
+        for j in 0..a.cols() {
+            a[(i, j)] += &p.a[(i, j)];
+        }
+    }
+    let c = f.c.iter().zip(&p.c).map(|(x, y)| x + y).collect();
+    Some(Affine { a, c })
+}
+
+/// The number of units of a block ([`Layer::unit_count`]).
+pub(crate) fn residual_unit_count(layers: &[Layer], skip: &[Layer], input: Shape) -> usize {
+    let count = |chain: &[Layer]| -> usize {
+        chain
+            .iter()
+            .zip(chain_shapes(chain, input))
+            .map(|(l, s)| l.unit_count(s))
+            .sum()
+    };
+    count(layers) + count(skip)
+}
+
+/// How deeply residual blocks nest in `layer` (0 for other layers).
+fn residual_depth(layer: &Layer) -> usize {
+    match layer {
+        Layer::Residual { layers, skip } => {
+            1 + layers
+                .iter()
+                .chain(skip)
+                .map(residual_depth)
+                .max()
+                .unwrap_or(0)
+        }
+        _ => 0,
+    }
+}
+
+/// The error of a block at `index`: `path` inside the block, e.g. `layers[2]`.
+fn block_err(index: usize, path: String, message: String) -> Error {
+    Error::Residual {
+        layer: index,
+        path,
+        message,
+    }
+}
+
+/// An error of the layer at `path` inside a block, re-stated for the block at `index`.
+fn inner_err(index: usize, path: &str, e: Error) -> Error {
+    let (path, message) = match e {
+        Error::Shape {
+            kind,
+            expected,
+            found,
+            hint,
+            ..
+        } => (
+            path.to_string(),
+            format!(
+                "{kind}: expected {expected}, found {found}{}",
+                hint.map(|h| format!(" ({h})")).unwrap_or_default()
+            ),
+        ),
+        Error::Layer { kind, message, .. } => (path.to_string(), format!("{kind}: {message}")),
+        Error::Residual {
+            path: inner,
+            message,
+            ..
+        } => (format!("{path}.{inner}"), message),
+        other => (path.to_string(), other.to_string()),
+    };
+    block_err(index, path, message)
+}
+
+/// The output shape of the chain `field` (`layers` or `skip`) from `input`, every layer
+/// checked.
+fn check_chain(index: usize, field: &str, chain: &[Layer], input: Shape) -> Result<Shape> {
+    let mut cur = input;
+    for (j, l) in chain.iter().enumerate() {
+        let path = format!("{field}[{j}]");
+        if l.is_curved() {
+            return Err(block_err(
+                index,
+                path,
+                format!(
+                    "{}: not piecewise linear, and not supported inside a residual block",
+                    l.kind()
+                ),
+            ));
+        }
+        let s = l
+            .output_shape(j, cur)
+            .map_err(|e| inner_err(index, &path, e))?;
+        if s.checked_size().is_none_or(|n| n == 0 || n > MAX_VALUES) {
+            return Err(block_err(
+                index,
+                path,
+                format!(
+                    "{}: produces {s}; a layer gives 1 to {MAX_VALUES} values",
+                    l.kind()
+                ),
+            ));
+        }
+        cur = s;
+    }
+    Ok(cur)
+}
+
+/// [`Layer::output_shape`] of a residual block at `index`: the branches are valid, not too
+/// deeply nested, and end in the same shape.
+pub(crate) fn residual_output_shape(block: &Layer, index: usize, input: Shape) -> Result<Shape> {
+    let Layer::Residual { layers, skip } = block else {
+        unreachable!("called on residual blocks")
+    };
+    if residual_depth(block) > MAX_RESIDUAL_DEPTH {
+        return Err(block_err(
+            index,
+            "layers".into(),
+            format!(
+                "residual blocks nested {} deep; at most {MAX_RESIDUAL_DEPTH} are accepted",
+                residual_depth(block)
+            ),
+        ));
+    }
+    if layers.is_empty() {
+        return Err(block_err(
+            index,
+            "layers".into(),
+            "the branch is empty; a residual block y = x + F(x) needs at least one layer in `layers`".into(),
+        ));
+    }
+    let f = check_chain(index, "layers", layers, input)?;
+    let p = check_chain(index, "skip", skip, input)?;
+    if f != p {
+        let skip_says = if skip.is_empty() {
+            format!("the identity skip gives the input's shape {p}")
+        } else {
+            format!("the skip path gives {p}")
+        };
+        return Err(block_err(
+            index,
+            "layers".into(),
+            format!(
+                "the branch gives {f} but {skip_says}; y = P(x) + F(x) needs equal shapes (a projection in `skip`, e.g. a dense or 1x1 conv2d layer, changes the skip's shape)"
+            ),
+        ));
+    }
+    Ok(f)
 }
 
 /// The activation pattern at a point: for each layer, the active piece of each unit

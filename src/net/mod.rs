@@ -12,5 +12,6 @@ pub mod format;
 pub mod import;
 pub mod layer;
 pub mod network;
+pub mod residual;
 #[cfg(any(test, feature = "testing"))]
 pub mod strategies;

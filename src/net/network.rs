@@ -15,6 +15,8 @@
 //!   column applied to the denominator, and the output denominator is the product of the
 //!   two; the products run on machine words (numerators split into digits of at most 63
 //!   bits, sums of digit products in `i128`, sized so they cannot overflow);
+//! - a residual block runs its branch and its skip path this way from its input, and
+//!   adds the two (one reduction per block);
 //! - ReLU, abs, leaky ReLU, PReLU and hard-tanh are sign tests and comparisons of numerators
 //!   (the denominator is positive, so the order is kept) and multiplications by integer
 //!   constants; max pooling compares numerators, average pooling adds them.
@@ -36,9 +38,7 @@ pub use crate::net::layer::{
 };
 use std::sync::{Arc, OnceLock};
 
-/// The largest number of values (inputs, units, weights) a network or a file may have, so
-/// a typo cannot exhaust memory: no layer may produce more (nor the input have more).
-pub const MAX_VALUES: usize = 10_000_000;
+pub use crate::net::layer::MAX_VALUES;
 
 /// The most entries a convolution or pooling layer may have when unrolled into a dense
 /// matrix for region analysis.
@@ -250,6 +250,13 @@ impl Network {
         &self.layers
     }
 
+    /// The network as a chain of [`Step`](crate::net::residual::Step)s over a state
+    /// vector: what region enumeration and certificates walk (one step per layer outside
+    /// residual blocks; see [`crate::net::residual`]).
+    pub fn steps(&self) -> Vec<crate::net::residual::Step> {
+        crate::net::residual::steps(&self.layers, &self.shapes)
+    }
+
     /// `shapes()[i]` is the input shape of layer `i`; the last entry is the output shape.
     pub fn shapes(&self) -> &[Shape] {
         &self.shapes
@@ -281,17 +288,29 @@ impl Network {
                     });
                 }
             }
+            if matches!(layer, Layer::Residual { .. })
+                && crate::net::residual::unrolled_entries(layer, *shape, 0)
+                    .is_none_or(|n| n > MAX_UNROLLED)
+            {
+                return Err(Error::Layer {
+                    layer: i,
+                    kind: layer.kind().into(),
+                    message: format!(
+                        "unrolled for region analysis (the block's input carried beside its branch) it needs a matrix of more than {MAX_UNROLLED} entries; analyse a smaller network or a slice of a smaller input"
+                    ),
+                });
+            }
         }
         Ok(())
     }
 
-    /// Number of units with more than one piece (ReLUs, max-pool outputs, ...).
+    /// Number of units with more than one piece (ReLUs, max-pool outputs, the units inside
+    /// residual blocks, ...).
     pub fn nonlinear_units(&self) -> usize {
         self.layers
             .iter()
             .zip(&self.shapes)
-            .filter(|(l, _)| !l.is_affine())
-            .map(|(_, s)| s.size())
+            .map(|(l, &s)| l.unit_count(s))
             .sum()
     }
 
@@ -342,6 +361,22 @@ impl Network {
             });
         }
         Ok(Trace { layers })
+    }
+
+    /// The layers inside the residual block at `layer`, traced from the block's input `x`
+    /// (as [`Trace`] records it: `trace.layers[layer].input`), in plain `Q`: one entry per
+    /// inner layer, nested blocks followed by their own layers, each with its path in the
+    /// block (`layers[1]`, `skip[0]`, `layers[2].layers[0]`). Empty when `layer` is not a
+    /// residual block or `x` does not fit it.
+    pub fn trace_block(&self, layer: usize, x: &[Q]) -> Vec<BlockTrace> {
+        let mut out = Vec::new();
+        if let (Some(block), Some(&shape)) = (self.layers.get(layer), self.shapes.get(layer))
+            && x.len() == shape.size()
+            && !block.is_curved()
+        {
+            trace_block_into(block, shape, x, "", &mut out);
+        }
+        out
     }
 
     fn plan(&self) -> &Plan {
@@ -417,6 +452,42 @@ impl Network {
     }
 }
 
+/// One layer inside a residual block, as [`Network::trace_block`] records it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockTrace {
+    /// Where in the block, e.g. `layers[1]` or `skip[0]`.
+    pub path: String,
+    /// The layer's type name.
+    pub kind: &'static str,
+    /// Its input, output and pattern.
+    pub trace: LayerTrace,
+}
+
+fn trace_block_into(block: &Layer, shape: Shape, x: &[Q], prefix: &str, out: &mut Vec<BlockTrace>) {
+    let Layer::Residual { layers, skip } = block else {
+        return;
+    };
+    for (field, chain) in [("layers", layers), ("skip", skip)] {
+        let mut cur = x.to_vec();
+        let shapes = crate::net::layer::chain_shapes(chain, shape);
+        for (i, (l, &s)) in chain.iter().zip(&shapes).enumerate() {
+            let (output, pattern) = plain_layer(l, s, &cur);
+            let path = format!("{prefix}{field}[{i}]");
+            out.push(BlockTrace {
+                path: path.clone(),
+                kind: l.kind(),
+                trace: LayerTrace {
+                    input: cur.clone(),
+                    output: output.clone(),
+                    pattern,
+                },
+            });
+            trace_block_into(l, s, &cur, &format!("{path}."), out);
+            cur = output;
+        }
+    }
+}
+
 /// One layer on enclosures.
 fn enclose_layer(layer: &Layer, shape: Shape, z: &[Interval], bits: u32) -> Result<Vec<Interval>> {
     Ok(match layer {
@@ -464,6 +535,21 @@ fn enclose_layer(layer: &Layer, shape: Shape, z: &[Interval], bits: u32) -> Resu
                 .collect()
         }
         Layer::Flatten | Layer::Activation(Activation::Identity) => z.to_vec(),
+        Layer::Residual { layers, skip } => {
+            let run = |chain: &[Layer]| -> Result<Vec<Interval>> {
+                let mut cur = z.to_vec();
+                let shapes = crate::net::layer::chain_shapes(chain, shape);
+                for (l, &s) in chain.iter().zip(&shapes) {
+                    cur = enclose_layer(l, s, &cur, bits)?;
+                }
+                Ok(cur)
+            };
+            let (f, p) = (run(layers)?, run(skip)?);
+            f.iter()
+                .zip(&p)
+                .map(|(a, b)| a.add(b).rounded(bits))
+                .collect()
+        }
         Layer::Activation(a) => z
             .iter()
             .enumerate()

@@ -4,7 +4,8 @@
 //! `{"input": ["1", "2"], "output": ["3/2"], "pattern": "10|1", "trace": [...]}` where every
 //! number is an exact string, `pattern` is the compact [`Pattern`](crate::Pattern) and `trace`
 //! (only with `--trace`) lists each layer's `type`, `input`, `output` and, for piecewise-linear
-//! layers, `pattern` (the active piece of each unit).
+//! layers, `pattern` (the active piece of each unit); a residual block's entry also has
+//! `block`, its inner layers' `path` (`layers[1]`, `skip[0]`), `type`, `output` and `pattern`.
 
 use crate::exact::decimal::readable_arguments;
 use crate::exact::interval::Interval;
@@ -30,14 +31,23 @@ pub fn eval_text(net: &Network, trace: &Trace, show_trace: bool) -> String {
             )
             .unwrap();
             if !t.pattern.is_empty() {
-                let p: String = t
-                    .pattern
-                    .iter()
-                    .map(|&p| std::char::from_digit(p as u32, 36).unwrap_or('?'))
-                    .collect();
-                write!(s, "   pattern {p}").unwrap();
+                write!(s, "   pattern {}", digits(&t.pattern)).unwrap();
             }
             s.push('\n');
+            for b in net.trace_block(i, &t.input) {
+                write!(
+                    s,
+                    "  {} {} -> {}",
+                    b.path,
+                    b.kind,
+                    format_point(&b.trace.output)
+                )
+                .unwrap();
+                if !b.trace.pattern.is_empty() {
+                    write!(s, "   pattern {}", digits(&b.trace.pattern)).unwrap();
+                }
+                s.push('\n');
+            }
         }
         writeln!(s, "output {}", format_point(trace.output())).unwrap();
     } else {
@@ -66,7 +76,8 @@ pub fn eval_json(net: &Network, trace: &Trace, show_trace: bool) -> Value {
             .layers()
             .iter()
             .zip(&trace.layers)
-            .map(|(l, t)| {
+            .enumerate()
+            .map(|(i, (l, t))| {
                 let mut e = Map::new();
                 e.insert("type".into(), json!(l.kind()));
                 e.insert("input".into(), qs_to_strings(&t.input));
@@ -74,12 +85,36 @@ pub fn eval_json(net: &Network, trace: &Trace, show_trace: bool) -> Value {
                 if !t.pattern.is_empty() {
                     e.insert("pattern".into(), json!(t.pattern));
                 }
+                let inner: Vec<Value> = net
+                    .trace_block(i, &t.input)
+                    .into_iter()
+                    .map(|b| {
+                        let mut m = Map::new();
+                        m.insert("path".into(), json!(b.path));
+                        m.insert("type".into(), json!(b.kind));
+                        m.insert("output".into(), qs_to_strings(&b.trace.output));
+                        if !b.trace.pattern.is_empty() {
+                            m.insert("pattern".into(), json!(b.trace.pattern));
+                        }
+                        Value::Object(m)
+                    })
+                    .collect();
+                if !inner.is_empty() {
+                    e.insert("block".into(), Value::Array(inner));
+                }
                 Value::Object(e)
             })
             .collect();
         m.insert("trace".into(), Value::Array(layers));
     }
     Value::Object(m)
+}
+
+/// A pattern's digits, one base-36 character per unit.
+fn digits(p: &[u8]) -> String {
+    p.iter()
+        .map(|&p| std::char::from_digit(p as u32, 36).unwrap_or('?'))
+        .collect()
 }
 
 fn enclosures_text(v: &[Interval]) -> String {

@@ -239,10 +239,11 @@ pub fn region_bounds(net: &Network, k: usize) -> Vec<Bound> {
     // (layer, width) of every piecewise-linear layer.
     let mut nonlinear: Vec<(&Layer, usize)> = Vec::new();
     for (l, s) in net.layers().iter().zip(net.shapes()) {
-        if let Some(units) = l.pieces(*s) {
-            for u in &units {
-                patterns *= BigUint::from(u.len().max(1));
-            }
+        let units = crate::net::residual::piece_counts(l, *s);
+        for u in &units {
+            patterns *= BigUint::from((*u).max(1));
+        }
+        if !units.is_empty() {
             nonlinear.push((l, units.len()));
         }
     }
@@ -287,6 +288,10 @@ fn zaslavsky(nonlinear: &[(&Layer, usize)], k: usize) -> Bound {
                 "one hidden layer of n = {n} {} units, each with one kink: the regions are cells of {n} hyperplanes in R^{k}",
                 l.kind()
             ),
+        ),
+        [(Layer::Residual { .. }, _)] => (
+            None,
+            "not applicable: the units are inside a residual block, not one hidden layer".into(),
         ),
         [(l, _)] => (
             None,

@@ -62,6 +62,7 @@ use crate::exact::rational::Q;
 use crate::geometry::polytope::Polytope;
 use crate::geometry::vrep::{Side, VCell};
 use crate::net::network::{Network, Pattern, Piece};
+use crate::net::residual::{Op, Step};
 use crate::regions::budget::Budget;
 use crate::regions::domain::Domain;
 use num_bigint::BigInt;
@@ -271,12 +272,8 @@ fn default_threads() -> usize {
     })
 }
 
-enum Stage {
-    Affine(Affine),
-    Pieces(Vec<Vec<Piece>>),
-    /// The sign pieces of an ELU (`false`) or SELU (`true`) layer.
-    Curved(Vec<Vec<Piece>>, bool),
-}
+/// A step of the network over its state (a layer, or a part of a residual block).
+type Stage = Step;
 
 /// The constraints of a cell: a persistent list shared with its ancestors (a child adds its
 /// cutting hyperplanes without copying the parent's).
@@ -584,38 +581,24 @@ impl<'a> Enumerator<'a> {
     }
 }
 
-/// What the network's layers do, stage by stage.
+/// What the network's layers do, step by step ([`crate::net::residual::steps`]).
 fn stages_of(net: &Network) -> Vec<Stage> {
-    net.layers()
-        .iter()
-        .zip(net.shapes())
-        .map(|(l, &s)| match (l.pieces(s), l.sign_pieces(s)) {
-            (Some(p), _) => Stage::Pieces(p),
-            (None, Some(p)) => Stage::Curved(
-                p,
-                matches!(
-                    l,
-                    crate::net::network::Layer::Activation(crate::Activation::Selu)
-                ),
-            ),
-            (None, None) => Stage::Affine(l.affine(s).expect("affine layer")),
-        })
-        .collect()
+    net.steps()
 }
 
 /// The affine layers' rows `[a_i.., c_i]` over common denominators, when they fit.
 fn int_rows_of(stages: &[Stage]) -> Vec<Option<Vec<Vec<i128>>>> {
     stages
         .iter()
-        .map(|s| match s {
-            Stage::Affine(a) => (0..a.output_dim())
+        .map(|s| match &s.op {
+            Op::Affine(a) => (0..a.output_dim())
                 .map(|i| {
                     let mut r = a.a.row(i).to_vec();
                     r.push(a.c[i].clone());
                     crate::geometry::vrep::int_form(&r)
                 })
                 .collect(),
-            Stage::Pieces(_) | Stage::Curved(..) => None,
+            Op::Pieces { .. } | Op::Curved { .. } => None,
         })
         .collect()
 }
@@ -965,12 +948,18 @@ fn units_by_hyperplane(
 ) -> Option<UnitsByPlane> {
     let mut map = embedding.clone();
     let mut out = UnitsByPlane::new();
-    for (l, st) in stages.iter().enumerate() {
-        match st {
-            Stage::Affine(a) => map = map.then(a),
-            Stage::Curved(..) => return None,
-            Stage::Pieces(units) => {
+    // The pattern entry of the current layer, and where the step's units start in it.
+    let (mut l, mut first) = (0, 0);
+    for st in stages {
+        if st.starts_layer {
+            (l, first) = (st.layer, 0);
+        }
+        match &st.op {
+            Op::Affine(a) => map = map.then(a),
+            Op::Curved { .. } => return None,
+            Op::Pieces { units, carry } => {
                 for (u, pieces) in units.iter().enumerate() {
+                    let u = first + u;
                     for f in pieces.iter().flat_map(|p| &p.conditions) {
                         let (row, off) = f.compose(&map);
                         let zero = row.iter().all(Q::is_zero);
@@ -986,21 +975,37 @@ fn units_by_hyperplane(
                         }
                     }
                 }
-                map = layer_output(units, pattern.0.get(l)?, &map, k)?;
+                let chosen = pattern.0.get(l)?.get(first..)?;
+                map = layer_output(units, chosen, &map, *carry, k)?;
+                first += units.len();
             }
         }
     }
     Some(out)
 }
 
-/// The map into the next layer when unit `u` of a piecewise-linear layer takes the piece
-/// `chosen[u]` and `map` leads into the layer; `None` when a piece is missing.
-fn layer_output(units: &[Vec<Piece>], chosen: &[u8], map: &Affine, k: usize) -> Option<Affine> {
-    let mut a = Matrix::zeros(units.len(), k);
-    let mut c = Vec::with_capacity(units.len());
+/// The map into the next step when unit `u` of a piecewise-linear step takes the piece
+/// `chosen[u]` and `map` leads into the step: the units' outputs, then the last `carry`
+/// values of `map` (inside residual blocks); `None` when a piece is missing.
+fn layer_output(
+    units: &[Vec<Piece>],
+    chosen: &[u8],
+    map: &Affine,
+    carry: usize,
+    k: usize,
+) -> Option<Affine> {
+    let n = units.len();
+    let mut a = Matrix::zeros(n + carry, k);
+    let mut c = Vec::with_capacity(n + carry);
     for (u, pieces) in units.iter().enumerate() {
         let piece = pieces.get(usize::from(*chosen.get(u)?))?;
         c.push(piece.output.compose_into(map, a.row_mut(u)));
+    }
+    let from = map.output_dim().checked_sub(carry)?;
+    for i in 0..carry {
+        let (row, off) = map.component(from + i);
+        a.row_mut(n + i).clone_from_slice(row);
+        c.push(off.clone());
     }
     Some(Affine { a, c })
 }
@@ -1280,15 +1285,18 @@ impl Walk<'_> {
     /// Replaces a cell that is not a leaf by its children, appended to `out` in order.
     fn expand(&self, mut cell: Cell, out: &mut Vec<Cell>, lps: &mut usize) {
         let (stages, k) = (self.stages, self.k);
-        match &stages[cell.layer] {
-            Stage::Affine(a) => {
+        let starts = stages[cell.layer].starts_layer;
+        match &stages[cell.layer].op {
+            Op::Affine(a) => {
                 let (rows, big) = (&self.int_rows[cell.layer], &self.big_layers[cell.layer]);
                 cell.map = Arc::new(compose(&cell.map, a, rows, big.as_ref()));
-                cell.pattern.push(Vec::new());
+                if starts {
+                    cell.pattern.push(Vec::new());
+                }
                 cell.layer += 1;
                 out.push(cell);
             }
-            Stage::Curved(units, selu) if cell.unit == units.len() => {
+            Op::Curved { units, selu } if cell.unit == units.len() => {
                 let chosen = cell.pattern.last().expect("pushed");
                 if chosen.contains(&0) || *selu {
                     // Curved (some unit on z <= 0), or SELU's irrational lambda·z:
@@ -1301,12 +1309,13 @@ impl Walk<'_> {
                         c: Vec::new(),
                     });
                     for st in &stages[cell.layer + 1..] {
-                        cell.pattern.push(match st {
-                            Stage::Affine(_) => Vec::new(),
-                            Stage::Pieces(u) | Stage::Curved(u, _) => {
-                                vec![UNDETERMINED; u.len()]
-                            }
-                        });
+                        if st.starts_layer {
+                            cell.pattern.push(Vec::new());
+                        }
+                        if let Op::Pieces { units: u, .. } | Op::Curved { units: u, .. } = &st.op {
+                            let last = cell.pattern.last_mut().expect("pushed");
+                            last.extend(std::iter::repeat_n(UNDETERMINED, u.len()));
+                        }
                     }
                     cell.layer = stages.len();
                 } else {
@@ -1316,17 +1325,22 @@ impl Walk<'_> {
                 cell.unit = 0;
                 out.push(cell);
             }
-            Stage::Pieces(units) | Stage::Curved(units, _) => {
+            Op::Pieces { units, .. } | Op::Curved { units, .. } => {
+                let carry = match &stages[cell.layer].op {
+                    Op::Pieces { carry, .. } => *carry,
+                    _ => 0,
+                };
                 if cell.unit == units.len() {
                     let chosen = cell.pattern.last().expect("pushed");
-                    let map = layer_output(units, chosen, &cell.map, k);
+                    let chosen = &chosen[chosen.len() - units.len()..];
+                    let map = layer_output(units, chosen, &cell.map, carry, k);
                     cell.map = Arc::new(map.expect("a piece for every unit"));
                     cell.layer += 1;
                     cell.unit = 0;
                     out.push(cell);
                     return;
                 }
-                if cell.unit == 0 {
+                if cell.unit == 0 && starts {
                     cell.pattern.push(Vec::with_capacity(units.len()));
                 }
                 let pieces = &units[cell.unit];
@@ -1404,7 +1418,11 @@ struct BigLayer {
 
 impl BigLayer {
     fn new(stage: &Stage) -> Option<BigLayer> {
-        let Stage::Affine(a) = stage else {
+        Self::of(&stage.op)
+    }
+
+    fn of(op: &Op) -> Option<BigLayer> {
+        let Op::Affine(a) = op else {
             return None;
         };
         let (rows, cols) = (a.output_dim(), a.input_dim());
@@ -1838,7 +1856,7 @@ mod tests {
                 a: weights.clone(),
                 c: bias.clone(),
             };
-            let big = BigLayer::new(&Stage::Affine(outer.clone())).unwrap();
+            let big = BigLayer::of(&Op::Affine(outer.clone())).unwrap();
             let want = map.then(&outer);
             assert_eq!(big.compose(&map), want);
             map = want;

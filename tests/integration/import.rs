@@ -34,6 +34,8 @@ const VALID: &[&str] = &[
     "gemm_trans",
     "nhwc",
     "external",
+    "residual_identity",
+    "residual_projection",
 ];
 
 /// The fixture input in the layout relucheck's network takes: `nhwc` begins with a
@@ -186,6 +188,19 @@ fn onnx_fixtures_have_the_expected_layers_and_notes() {
             "dense"
         ]
     );
+    // Residual blocks: the branch as `layers`, a projection as `skip`.
+    assert_eq!(kinds("residual_identity"), ["residual", "relu", "dense"]);
+    assert_eq!(
+        kinds("residual_projection"),
+        ["residual", "relu", "flatten", "dense"]
+    );
+    let proj = Network::load(repo("fixtures/onnx/residual_projection.onnx")).unwrap();
+    let Layer::Residual { layers, skip } = &proj.layers()[0] else {
+        panic!("{proj}")
+    };
+    let kinds_of = |v: &[Layer]| v.iter().map(Layer::kind).collect::<Vec<_>>();
+    assert_eq!(kinds_of(layers), ["conv2d", "relu", "conv2d"]);
+    assert_eq!(kinds_of(skip), ["conv2d"]);
     let bn = Network::load(repo("fixtures/onnx/batchnorm.onnx")).unwrap();
     assert_eq!(bn.notes.len(), 3);
     assert!(
@@ -727,19 +742,24 @@ fn reshape_flatten_and_pooling_forms() {
 
 #[test]
 fn branches_and_other_unsupported_graphs_are_clear_errors() {
-    // A residual connection: y = relu(x) + x.
+    // A branch inside the branch of a residual block.
     let e = one_op(
         13,
         vec![
             node("Relu", &["x"], "r", vec![]),
-            node("Add", &["r", "x"], "y", vec![]),
+            node("Abs", &["r"], "a", vec![]),
+            node("Relu", &["r"], "b", vec![]),
+            node("Add", &["b", "x"], "y", vec![]),
         ],
         vec![],
     )
     .unwrap_err()
     .to_string();
-    assert!(e.contains("node 1 \"my_add\" (Add)"), "{e}");
-    assert!(e.contains("not branches or skip connections"), "{e}");
+    assert!(e.contains("\"my_relu\" (Relu)"), "{e}");
+    assert!(
+        e.contains("is not the end of a branch of the residual block from `x`"),
+        "{e}"
+    );
     let e = one_op(13, vec![node("Tanh", &["x"], "y", vec![])], vec![])
         .unwrap_err()
         .to_string();

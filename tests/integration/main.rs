@@ -18,6 +18,7 @@ mod proofs;
 mod properties;
 mod regions;
 mod report;
+mod residual;
 mod robustness;
 mod writes;
 

@@ -12,8 +12,11 @@
 //! **Trusted** (not from the certificate): exact `Q` arithmetic; [`crate::net`]'s
 //! `Layer::pieces` (each unit has finitely many pieces whose closed conditions `form >= 0`
 //! cover the unit's whole input space, and on each piece the unit equals the piece's output
-//! form) and `Layer::affine`; the domain's polyhedron `P` (full-dimensional in domain
-//! coordinates) and its embedding `E`; [`odd_sum_network`]. Everything the certificate
+//! form) and `Layer::affine`, and for residual blocks the steps of
+//! [`crate::net::residual::steps`] built from them (the block's input carried unchanged
+//! beside its branch, the branch and skip summed: the network as a chain of affine maps and
+//! piecewise-linear units over a state); the domain's polyhedron `P` (full-dimensional in
+//! domain coordinates) and its embedding `E`; [`odd_sum_network`]. Everything the certificate
 //! provides is a hint that is re-checked: the piece digits of patterns and paths, interior
 //! points, maps, multipliers and `coincides_with` indices. The fingerprint only catches a
 //! certificate read against the wrong network (every fact is re-derived from `net` itself);

@@ -6,22 +6,26 @@
 use crate::exact::linalg::{Affine, HalfSpace, Matrix};
 use crate::exact::rational::Q;
 use crate::net::network::{Network, Piece};
+use crate::net::residual::Op;
 use crate::regions::domain::Domain;
 
-/// A layer of the subject network: affine, or a layer of piecewise-linear units.
+/// A step of the subject network: affine, or a layer of piecewise-linear units with the
+/// number of trailing values it passes through (inside residual blocks,
+/// [`crate::net::residual`]).
 pub(super) enum Stage {
     Affine(Affine),
-    Pieces(Vec<Vec<Piece>>),
+    Pieces(Vec<Vec<Piece>>, usize),
 }
 
-/// The stages of `net`, which must not be curved (no ELU/SELU).
+/// The stages of `net`, which must not be curved (no ELU/SELU): its
+/// [`steps`](crate::net::residual::steps), one per layer outside residual blocks.
 pub(super) fn stages(net: &Network) -> Vec<Stage> {
-    net.layers()
-        .iter()
-        .zip(net.shapes())
-        .map(|(l, &s)| match l.pieces(s) {
-            Some(p) => Stage::Pieces(p),
-            None => Stage::Affine(l.affine(s).expect("affine layer")),
+    net.steps()
+        .into_iter()
+        .map(|s| match s.op {
+            Op::Affine(a) => Stage::Affine(a),
+            Op::Pieces { units, carry } => Stage::Pieces(units, carry),
+            Op::Curved { .. } => unreachable!("certificates are for networks without ELU/SELU"),
         })
         .collect()
 }
@@ -31,7 +35,7 @@ pub(super) fn layout(stages: &[Stage]) -> Vec<usize> {
     stages
         .iter()
         .filter_map(|s| match s {
-            Stage::Pieces(u) => Some(u.len()),
+            Stage::Pieces(u, _) => Some(u.len()),
             Stage::Affine(_) => None,
         })
         .collect()
@@ -79,11 +83,18 @@ impl<'n> Walk<'n> {
                     self.map = self.map.then(a);
                     self.layer += 1;
                 }
-                Stage::Pieces(units) => {
+                Stage::Pieces(units, carry) => {
                     if self.unit < units.len() {
                         return;
                     }
-                    let rows = std::mem::take(&mut self.rows);
+                    let mut rows = std::mem::take(&mut self.rows);
+                    let mut offsets = std::mem::take(&mut self.offsets);
+                    let from = self.map.output_dim() - carry;
+                    for i in from..self.map.output_dim() {
+                        let (row, off) = self.map.component(i);
+                        rows.push(row.to_vec());
+                        offsets.push(off.clone());
+                    }
                     let n = rows.len();
                     self.map = Affine {
                         a: if n == 0 {
@@ -91,7 +102,7 @@ impl<'n> Walk<'n> {
                         } else {
                             Matrix::from_rows(rows).expect("equal rows")
                         },
-                        c: std::mem::take(&mut self.offsets),
+                        c: offsets,
                     };
                     self.layer += 1;
                     self.unit = 0;
@@ -103,7 +114,7 @@ impl<'n> Walk<'n> {
     /// The pieces of the next unit (call only before every unit is chosen).
     pub(super) fn pieces(&self) -> &'n [Piece] {
         match &self.stages[self.layer] {
-            Stage::Pieces(u) => &u[self.unit],
+            Stage::Pieces(u, _) => &u[self.unit],
             Stage::Affine(_) => unreachable!("settled on a unit"),
         }
     }

@@ -39,6 +39,8 @@ pub(super) struct Chain<'a> {
     absorber: Option<(usize, Shape)>,
     pending: Option<Pending>,
     pub(super) notes: Vec<String>,
+    /// A branch of a residual block: its start is the block's input, whose layout is fixed.
+    sub: bool,
 }
 
 /// The value of channel `c` in a per-element vector over `shape`, if every element of
@@ -78,7 +80,22 @@ impl<'a> Chain<'a> {
             absorber: None,
             pending: None,
             notes: Vec::new(),
+            sub: false,
         }
+    }
+
+    /// An empty chain on the current value, for a branch of a residual block that starts
+    /// here (call after [`Chain::flush`] and [`Chain::place_perm`]).
+    pub(super) fn branch(&self) -> Chain<'a> {
+        let mut b = Chain::new(
+            self.cx,
+            self.shape,
+            self.batched,
+            self.batch,
+            self.dims.clone(),
+        );
+        b.sub = true;
+        b
     }
 
     pub(super) fn full_dims(&self) -> Vec<usize> {
@@ -107,7 +124,7 @@ impl<'a> Chain<'a> {
     /// Is no layer placed yet (element-wise maps may be pending)? The input's layout may
     /// then change: pending maps act value by value and follow the values.
     fn no_layers(&self) -> bool {
-        self.layers.is_empty() && self.perm.is_none()
+        !self.sub && self.layers.is_empty() && self.perm.is_none()
     }
 
     /// The per-sample dims of the value.

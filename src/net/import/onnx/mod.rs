@@ -1,7 +1,10 @@
 //! ONNX models (as exported by `torch.onnx.export`), read exactly.
 //!
 //! The graph must be a chain: one input, one output, every node reading the previous
-//! node's output (plus constants). Opsets 7 to 21 of the default domain are read; models
+//! node's output (plus constants), except in residual blocks: a value read by two nodes
+//! starts two branches, each a chain (one may be empty: the identity skip), and an `Add`
+//! of their ends closes the block, which becomes one `residual` layer (the shorter branch,
+//! e.g. a 1x1 `Conv` or a `Gemm` projection, is its `skip`; see `branch`). Opsets 7 to 21 of the default domain are read; models
 //! are tested with opsets 11 to 21.
 //!
 //! | operator | becomes |
@@ -15,6 +18,7 @@
 //! | `Relu`, `LeakyRelu`, `PRelu`, `Abs` | the activation |
 //! | `Clip` (min/max as inputs, or attributes before opset 11) | `hard_tanh`, or `relu` with shifts when one bound is missing |
 //! | `Add`, `Sub`, `Mul`, `Div` by a constant, `BatchNormalization` (inference) | folded into the preceding `Conv`/`Gemm`/`MatMul`, else the following one, else an element-wise affine layer |
+//! | `Add` of two branches from one value | `residual` (`layers` the longer branch, `skip` the shorter; `Concat`, `Mul` or any other join of branches is refused) |
 //! | `Identity`, `Dropout` | nothing |
 //! | `Constant` | a constant |
 //! | `Shape` of the value; `Gather`, `Unsqueeze`, `Squeeze`, `Concat`, `Cast` on constants | evaluated to constants (the shape arithmetic of `x.view(x.size(0), -1)`) |
@@ -47,6 +51,7 @@ use prost::Message;
 use std::collections::{HashMap, HashSet};
 
 mod attrs;
+mod branch;
 mod chain;
 mod layout;
 mod linear;
@@ -166,6 +171,8 @@ fn convert(graph: &GraphProto, opset: i64, cx: &Cx) -> Result<Network> {
         ));
     };
     let mut cur = input.name.clone();
+    let readers = branch::readers(graph);
+    let mut fork = branch::Fork::open(&cur, &readers, &mut chain)?;
     let mut defined: HashSet<&str> = graph.initializer.iter().map(|t| t.name.as_str()).collect();
     defined.insert(&input.name);
     for (i, node) in graph.node.iter().enumerate() {
@@ -186,9 +193,22 @@ fn convert(graph: &GraphProto, opset: i64, cx: &Cx) -> Result<Network> {
             output: &output.name,
             opset,
         };
-        if let Some(next) = step.run(&mut chain, &mut consts)? {
+        let next = match &mut fork {
+            Some(f) => f.step(&step, &mut chain, &mut consts)?,
+            None => step.run(&mut chain, &mut consts)?,
+        };
+        if let Some(next) = next {
             cur = next;
+            fork = branch::Fork::open(&cur, &readers, &mut chain)?;
         }
+    }
+    if fork.is_some() {
+        return Err(cx.err(
+            "graph.output",
+            format!(
+                "the residual block from `{cur}` is not closed: its branches do not meet in an Add before the end of the graph"
+            ),
+        ));
     }
     if cur != output.name {
         return Err(cx.err(
@@ -371,7 +391,7 @@ impl Step<'_> {
             return Err(cx.err(
                 &at,
                 format!(
-                    "reads `{name}`, which is not the output of the previous node (`{}`); relucheck imports chains of layers, not branches or skip connections (residual adds, concatenations)",
+                    "reads `{name}`, which is not the output of the previous node (`{}`); relucheck imports chains of layers and residual blocks (a value read by two branches that an Add joins), not other branches",
                     self.cur
                 ),
             ));
@@ -451,10 +471,12 @@ fn finish(mut chain: Chain) -> Result<Network> {
     }
     let origins = chain.origins;
     let mut net = Network::new(input_shape, chain.layers).map_err(|e| match e {
-        Error::Shape { layer, .. } | Error::Layer { layer, .. } => cx.err(
-            origins.get(layer).cloned().unwrap_or_default(),
-            e.to_string(),
-        ),
+        Error::Shape { layer, .. } | Error::Layer { layer, .. } | Error::Residual { layer, .. } => {
+            cx.err(
+                origins.get(layer).cloned().unwrap_or_default(),
+                e.to_string(),
+            )
+        }
         other => cx.err("graph", other.to_string()),
     })?;
     net.notes = chain.notes;

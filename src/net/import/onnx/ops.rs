@@ -15,7 +15,7 @@ use crate::net::network::{Activation, Layer, Shape};
 pub const SUPPORTED_OPERATORS: &[&str] = &[
     "Gemm",
     "MatMul",
-    "Add",
+    "Add (by a constant, or of two branches: a residual block)",
     "Sub",
     "Mul",
     "Div",
