@@ -292,6 +292,45 @@ pub(crate) fn relative_interior_point(
     Some(x)
 }
 
+thread_local! {
+    /// The deadline of the LP running on this thread, set only by [`interior_point_within`]
+    /// for the duration of its one LP.
+    static DEADLINE: std::cell::Cell<Option<std::time::Instant>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// Is the deadline of [`interior_point_within`] past? Read every 16 pivots.
+fn deadline_passed() -> bool {
+    DEADLINE.with(|d| d.get().is_some_and(|t| std::time::Instant::now() >= t))
+}
+
+/// The LP gave up at its deadline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TimeUp;
+
+/// [`interior_point`], giving up with [`TimeUp`] once `deadline` has passed (the simplex
+/// reads the clock every 16 pivots), so that a budget holds while one large exact LP runs
+/// (an enumeration on a 784-D box).
+pub(crate) fn interior_point_within(
+    dim: usize,
+    constraints: &[HalfSpace],
+    deadline: Option<std::time::Instant>,
+) -> Result<Option<Vec<Q>>, TimeUp> {
+    if deadline.is_some_and(|t| std::time::Instant::now() >= t) {
+        return Err(TimeUp);
+    }
+    let before = DEADLINE.with(|d| d.replace(deadline));
+    let p = relative_interior_point(dim, constraints, None);
+    let timed_out = deadline.is_some() && TIMED_OUT.with(|t| t.replace(false));
+    DEADLINE.with(|d| d.set(before));
+    if timed_out { Err(TimeUp) } else { Ok(p) }
+}
+
+thread_local! {
+    /// Set when an LP stopped at [`DEADLINE`]; read and cleared by [`interior_point_within`].
+    static TIMED_OUT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Column marker for a free variable that could not be pivoted into the basis.
 const UNPIVOTED: usize = usize::MAX;
 
@@ -555,7 +594,13 @@ impl Dict {
     fn simplex(&mut self, obj: usize, blocked: Option<usize>, stop_at_zero: bool) -> Option<usize> {
         let w = self.w;
         let mut bland = false;
+        let mut steps = 0u32;
         loop {
+            steps = steps.wrapping_add(1);
+            if steps.is_multiple_of(16) && deadline_passed() {
+                TIMED_OUT.with(|t| t.set(true));
+                return None;
+            }
             let ob = obj * w;
             if stop_at_zero && self.t[ob].is_zero() {
                 return None;
@@ -636,7 +681,7 @@ fn solve(dim: usize, objective: Option<&[Q]>, constraints: &[HalfSpace]) -> LpRe
     }
     let result = run(dim, objective, constraints);
     debug_assert!(
-        check(objective, constraints, &result),
+        TIMED_OUT.with(std::cell::Cell::get) || check(objective, constraints, &result),
         "lp: wrong answer {result:?} for objective {objective:?} and constraints {constraints:?}"
     );
     result
@@ -660,6 +705,10 @@ fn run(dim: usize, objective: Option<&[Q]>, constraints: &[HalfSpace]) -> LpResu
     let m = constraints.len();
     let mut a = StageA::new(dim, objective, constraints);
     let buf = a.pivot_free_variables(m);
+    if TIMED_OUT.with(std::cell::Cell::get) {
+        // No answer: the caller, interior_point_within, sees TIMED_OUT and drops this.
+        return LpResult::Infeasible(Farkas { y: Vec::new() });
+    }
     // Column j + 1 of `ta` now holds the slack of row x_row[j] (or x_j if unpivoted).
     let piv: Vec<usize> = (0..dim).filter(|&j| a.x_row[j] != UNPIVOTED).collect();
     let srows: Vec<usize> = (0..m).filter(|&r| !a.is_x_row[r]).collect();
@@ -667,6 +716,11 @@ fn run(dim: usize, objective: Option<&[Q]>, constraints: &[HalfSpace]) -> LpResu
     let (raw, d) = simplex_stages(
         &a.ta, a.wa, &a.den_a, m, has_obj, &a.x_row, &piv, &srows, buf,
     );
+    if TIMED_OUT.with(std::cell::Cell::get) {
+        // A simplex stopped at the deadline: whatever it left is no answer, and the caller,
+        // interior_point_within, sees TIMED_OUT and drops this.
+        return LpResult::Infeasible(Farkas { y: Vec::new() });
+    }
     let Some(d) = d else {
         let Raw::Infeasible(y) = raw else {
             unreachable!()
@@ -743,6 +797,10 @@ impl StageA {
         let mut buf = Vec::new();
         let wa = self.wa;
         for j in 0..self.dim {
+            if j % 16 == 15 && deadline_passed() {
+                TIMED_OUT.with(|t| t.set(true));
+                break;
+            }
             let mut best: Option<usize> = None;
             for r in (0..m).filter(|&r| !self.is_x_row[r]) {
                 let v = &self.ta[r * wa + 1 + j];

@@ -59,6 +59,7 @@ use crate::error::Result;
 use crate::exact::intvec::{self, Den, Ints};
 use crate::exact::linalg::{Affine, HalfSpace, Matrix};
 use crate::exact::rational::Q;
+use crate::geometry::lp::TimeUp;
 use crate::geometry::polytope::Polytope;
 use crate::geometry::vrep::{Side, VCell};
 use crate::net::network::{Network, Pattern, Piece};
@@ -1124,6 +1125,22 @@ impl Walk<'_> {
         c.layer == self.stages.len()
     }
 
+    /// [`split_h`] within the deadline; `None` (the walk marked out of time) when an exact LP
+    /// stopped at it: the cell is left out, and the enumeration ends incomplete.
+    fn split_h(
+        &self,
+        cell: &Cell,
+        p: &[Q],
+        pieces: &[Piece],
+        lps: &mut usize,
+    ) -> Option<Vec<Child>> {
+        let split = split_h(&cell.cons, p, pieces, &cell.map, self.k, lps, self.deadline);
+        if split.is_err() {
+            self.timed_out.store(true, Relaxed);
+        }
+        split.ok()
+    }
+
     fn out_of_time(&self) -> bool {
         if self.timed_out.load(Relaxed) {
             return true;
@@ -1346,7 +1363,10 @@ impl Walk<'_> {
                 let pieces = &units[cell.unit];
                 let children = match &cell.geom {
                     Geom::V(v) => split_v(v, pieces, &cell.map, cell.cons.len),
-                    Geom::H(p) => split_h(&cell.cons, p, pieces, &cell.map, k, lps),
+                    Geom::H(p) => match self.split_h(&cell, p, pieces, lps) {
+                        Some(children) => children,
+                        None => return,
+                    },
                 };
                 let last = children.len().saturating_sub(1);
                 let mut parent = Some(cell);
@@ -1634,10 +1654,14 @@ fn split_v(cell: &VCell, pieces: &[Piece], map: &Affine, base: u32) -> Vec<Child
     out
 }
 
+/// The largest input dimension in which [`split_h`] asks the float filter first.
+const MISSES_MAX_DIM: usize = 64;
+
 /// Splits a cell without vertices by one unit: `(piece, conditions, interior point)` for
 /// every piece with a full-dimensional part, lowest piece first. The parent's point is
 /// tested first; otherwise an exact LP finds an interior point or proves there is none.
-/// The conditions are added only when the cell really splits.
+/// The conditions are added only when the cell really splits. An LP still running at
+/// `deadline` gives up with [`TimeUp`].
 fn split_h(
     cons: &Cons,
     point: &[Q],
@@ -1645,7 +1669,8 @@ fn split_h(
     map: &Affine,
     k: usize,
     lps: &mut usize,
-) -> Vec<Child> {
+    deadline: Option<Instant>,
+) -> Result<Vec<Child>, TimeUp> {
     let mut seen = Seen { keys: Vec::new() };
     let mut out: Vec<Child> = Vec::new();
     let mut all: Option<Vec<HalfSpace>> = None;
@@ -1661,8 +1686,14 @@ fn split_h(
             out.push((j, conds, Some(Geom::H(point.to_vec()))));
             continue;
         }
+        if deadline.is_some_and(|t| Instant::now() >= t) {
+            return Err(TimeUp);
+        }
         let base = all.get_or_insert_with(|| cons.to_vec());
+        // The float filter's exact check solves a k x k system without reading the clock:
+        // above MISSES_MAX_DIM inputs the LP (which reads it) decides alone.
         if let [cond] = &conds[..]
+            && k <= MISSES_MAX_DIM
             && crate::geometry::float_filter::misses(base, point, cond)
         {
             continue; // shown empty without an LP (an exact identity, found by a float guess)
@@ -1670,16 +1701,16 @@ fn split_h(
         let n = base.len();
         base.extend(conds.iter().cloned());
         *lps += 1;
-        let p = crate::geometry::lp::interior_point(k, base);
+        let p = crate::geometry::lp::interior_point_within(k, base, deadline);
         base.truncate(n);
-        if let Some(p) = p {
+        if let Some(p) = p? {
             out.push((j, conds, Some(Geom::H(p))));
         }
     }
     if out.len() == 1 {
         out[0].1.clear();
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -600,3 +600,39 @@ fn the_time_limit_holds_on_every_thread_count() {
         }
     }
 }
+
+#[test]
+fn the_time_limit_holds_while_one_exact_lp_runs_in_hundreds_of_dimensions() {
+    use relucheck::StopReason;
+    use std::time::{Duration, Instant};
+    // 64 units with float32 weights on a 400-D box: each exact LP takes longer than the
+    // limit, so the simplex itself must read the clock (it did not: a 784-D box ran 5-7 s
+    // at a 1 s limit).
+    let d = 400;
+    let mut s = 5u64;
+    let mut next = || {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let u = ((s >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0;
+        Q::from_f32((u / (d as f64).sqrt()) as f32).unwrap()
+    };
+    let rows = (0..64).map(|_| (0..d).map(|_| next()).collect()).collect();
+    let bias = (0..64).map(|_| next()).collect();
+    let net = one_layer(rows, bias);
+    let dom = Domain::boxed(vec![Q::ZERO; d], vec![Q::ONE; d]).unwrap();
+    for threads in [1, 2] {
+        let limit = Duration::from_millis(500);
+        let start = Instant::now();
+        let r = Enumerator::new(&net, dom.clone())
+            .with_threads(threads)
+            .with_details(false)
+            .with_time_limit(limit)
+            .run()
+            .unwrap();
+        let took = start.elapsed();
+        assert_eq!(r.stop, StopReason::TimeLimit(limit), "{threads} threads");
+        let bound = limit.mul_f64(1.1) + Duration::from_millis(100);
+        assert!(took <= bound, "{threads} threads: {took:?} > {bound:?}");
+    }
+}
