@@ -71,10 +71,19 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         args.out.display(),
         names.join(", ")
     );
+    if !r.printed.is_complete() {
+        println!(
+            "report.json lists {} of the {} regions found: the time limit ran out while it was written",
+            r.printed.printed, r.printed.found
+        );
+    }
     if !r.complete {
         println!(
             "the report is INCOMPLETE: a budget ran out (raise --max-regions or --time-limit)"
         );
     }
+    // Freeing every exact number of a large enumeration takes longer than the exit that
+    // frees them at once: leave it to the exit.
+    std::mem::forget(r);
     Ok(ExitCode::SUCCESS)
 }

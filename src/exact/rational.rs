@@ -19,7 +19,8 @@
 //! have at most [`MAX_DIGITS`] digits (integer part, fraction and denominator together; the
 //! digits of an exponent are not counted) and a decimal exponent of magnitude at most
 //! [`MAX_EXPONENT`]: `1e10000` and a 10,000-digit integer are read, `1e10001` and a
-//! 10,001-digit integer are not. A value read is therefore at most about
+//! 10,001-digit integer are not; the exponent of the shortest form counts
+//! (`2000e9999` is `2e10002`, refused). A value read is therefore at most about
 //! `MAX_DIGITS + MAX_EXPONENT` digits long when written out as `p/q`.
 //!
 //! # Floats
@@ -574,6 +575,14 @@ fn parse_decimal(s: &str) -> Result<Q, DecErr> {
         n = -n;
     }
     e10 -= frac_part.len() as i64;
+    // The exponent of the value written shortest (`2000e9999` is `2e10002`) is bounded too,
+    // so that every number read prints as text that reads back (found by fuzzing).
+    let significant = all.trim_end_matches('0');
+    if !significant.trim_start_matches('0').is_empty()
+        && (e10 + (all.len() - significant.len()) as i64).abs() > MAX_EXPONENT
+    {
+        return Err(DecErr::TooLarge);
+    }
     let ten = BigInt::from(10);
     let r = if e10 >= 0 {
         BigRational::from_integer(n * num_traits::pow(ten, e10 as usize))

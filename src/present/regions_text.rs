@@ -18,13 +18,22 @@
 //!      "inequalities": [{"a": ["-1"], "b": "0"}, {"a": ["1"], "b": "1/8"}],
 //!      "bounded": true, "vertices": [["0"], ["1/8"]],
 //!      "facets": [{"neighbours": []}, {"neighbours": [1]}]}
-//!   ]
+//!   ],
+//!   "output": {"complete": true, "regions_printed": 8, "regions_not_printed": 0,
+//!              "stop": "complete"}
 //! }
 //! ```
 //! All numbers are exact strings. Points, maps and inequalities are in domain coordinates
 //! (`coordinates` names them); `input_point` is the interior point in the network's input
 //! space. `inequalities[i]` means `a·y <= b` and `facets[i]` lists the regions across it.
 //! `pieces` is `null` when enumeration was incomplete (or some region has no exact map).
+//!
+//! With the regions listed, `"output"` says whether all were printed:
+//! `{"complete": true, "regions_printed": 8, "regions_not_printed": 0, "stop": "complete"}`.
+//! The CLI prints regions while its `--time-limit` lasts (see
+//! [`printed`](crate::present::printed)); when the time runs out first, `regions` holds the
+//! first `regions_printed` of the `counts.regions` regions found, `output.complete` and the
+//! top-level `complete` are `false`, and `stop` (`output.stop`) says why.
 //!
 //! With ELU/SELU layers each region also has `"curved": true` when some ELU/SELU unit is on
 //! its curved part (`z <= 0`); `map` is `null` on such regions (no affine map exists) and on
@@ -34,6 +43,8 @@
 use crate::exact::points::format_point;
 use crate::net::network::Network;
 use crate::output::qs_to_strings;
+use crate::present::printed::{Printed, nested_item, pretty_with_array, within};
+use crate::regions::budget::Budget;
 use crate::regions::enumerate::{Region, Regions};
 use crate::regions::formula::{inequality_text, map_formulas};
 use serde_json::{Value, json};
@@ -67,57 +78,104 @@ pub fn counts_text(net: &Network, r: &Regions) -> String {
 
 /// Every region in readable text.
 pub fn regions_text(net: &Network, r: &Regions) -> String {
+    regions_text_within(net, r, &Budget::unlimited()).0
+}
+
+/// The regions in readable text, written in order while `budget`'s time lasts (see
+/// [`printed`](crate::present::printed)): when it runs out, a line after the header and one
+/// at the end say how many regions were found and not printed, and why.
+pub fn regions_text_within(net: &Network, r: &Regions, budget: &Budget) -> (String, Printed) {
     let names = r.domain.coordinate_names();
+    let (texts, printed) = within(&r.regions, budget, |reg| region_text(reg, &names));
     let mut s = header(net, r);
-    for reg in &r.regions {
-        writeln!(s, "\nregion {}  pattern {}", reg.id, reg.pattern).unwrap();
-        for f in map_formulas(reg, &names) {
-            writeln!(s, "  {f}").unwrap();
-        }
-        let ineqs: Vec<String> = reg
-            .polytope
-            .constraints()
-            .iter()
-            .map(|h| inequality_text(&h.a, &h.b, &names))
-            .collect();
-        if ineqs.is_empty() {
-            writeln!(s, "  where   everywhere").unwrap();
+    if !printed.is_complete() {
+        writeln!(s, "printed: {}", printed.describe()).unwrap();
+    }
+    for t in texts {
+        s.push_str(&t);
+    }
+    if !printed.is_complete() {
+        writeln!(
+            s,
+            "\n... {} more regions found and not printed: the time limit ran out while printing",
+            printed.not_printed()
+        )
+        .unwrap();
+    }
+    (s, printed)
+}
+
+/// One region in readable text, starting with an empty line.
+fn region_text(reg: &Region, names: &[String]) -> String {
+    let mut s = String::new();
+    writeln!(s, "\nregion {}  pattern {}", reg.id, reg.pattern).unwrap();
+    for f in map_formulas(reg, names) {
+        writeln!(s, "  {f}").unwrap();
+    }
+    let ineqs: Vec<String> = reg
+        .polytope
+        .constraints()
+        .iter()
+        .map(|h| inequality_text(&h.a, &h.b, names))
+        .collect();
+    if ineqs.is_empty() {
+        writeln!(s, "  where   everywhere").unwrap();
+    } else {
+        writeln!(s, "  where   {}", ineqs.join(",  ")).unwrap();
+    }
+    writeln!(s, "  interior point {}", format_point(&reg.interior_point)).unwrap();
+    if let Some(b) = reg.bounded {
+        let mut line = if b {
+            "bounded".to_string()
         } else {
-            writeln!(s, "  where   {}", ineqs.join(",  ")).unwrap();
+            "unbounded".to_string()
+        };
+        if let Some(v) = &reg.vertices {
+            let vs: Vec<String> = v.iter().map(|p| format_point(p)).collect();
+            write!(line, "; vertices {}", vs.join(" ")).unwrap();
         }
-        writeln!(s, "  interior point {}", format_point(&reg.interior_point)).unwrap();
-        if let Some(b) = reg.bounded {
-            let mut line = if b {
-                "bounded".to_string()
+        writeln!(s, "  {line}").unwrap();
+    }
+    if let Some(p) = reg.piece {
+        let nb: Vec<String> = reg.neighbour_ids().iter().map(usize::to_string).collect();
+        writeln!(
+            s,
+            "  linear piece {p}; neighbours: {}",
+            if nb.is_empty() {
+                "none".into()
             } else {
-                "unbounded".to_string()
-            };
-            if let Some(v) = &reg.vertices {
-                let vs: Vec<String> = v.iter().map(|p| format_point(p)).collect();
-                write!(line, "; vertices {}", vs.join(" ")).unwrap();
+                nb.join(", ")
             }
-            writeln!(s, "  {line}").unwrap();
-        }
-        if let Some(p) = reg.piece {
-            let nb: Vec<String> = reg.neighbour_ids().iter().map(usize::to_string).collect();
-            writeln!(
-                s,
-                "  linear piece {p}; neighbours: {}",
-                if nb.is_empty() {
-                    "none".into()
-                } else {
-                    nb.join(", ")
-                }
-            )
-            .unwrap();
-        }
+        )
+        .unwrap();
     }
     s
 }
 
 /// A Markdown table of the regions (at most `max_rows` rows, with a note on the rest).
 pub fn regions_markdown(net: &Network, r: &Regions, max_rows: usize) -> String {
+    regions_markdown_within(net, r, max_rows, &Budget::unlimited()).0
+}
+
+/// [`regions_markdown`], its rows written while `budget`'s time lasts (a note says how
+/// many regions were found and not printed when it runs out).
+pub fn regions_markdown_within(
+    net: &Network,
+    r: &Regions,
+    max_rows: usize,
+    budget: &Budget,
+) -> (String, Printed) {
     let names = r.domain.coordinate_names();
+    let shown = &r.regions[..r.regions.len().min(max_rows)];
+    let (rows, printed) = within(shown, budget, |reg| markdown_row(reg, &names));
+    let printed = if printed.is_complete() {
+        Printed::all(r.regions.len())
+    } else {
+        Printed {
+            found: r.regions.len(),
+            ..printed
+        }
+    };
     let mut s = String::new();
     writeln!(s, "# Linear regions of {}\n", net.shown_name("the network")).unwrap();
     writeln!(s, "- Domain: {}", r.domain.describe()).unwrap();
@@ -128,30 +186,28 @@ pub fn regions_markdown(net: &Network, r: &Regions, max_rows: usize) -> String {
         r.piece_count.map_or("unknown".into(), |p| p.to_string())
     )
     .unwrap();
-    writeln!(s, "- Enumeration: {}\n", r.stop.describe()).unwrap();
+    writeln!(s, "- Enumeration: {}", r.stop.describe()).unwrap();
+    if !printed.is_complete() {
+        writeln!(s, "- Printed: {}", printed.describe()).unwrap();
+    }
+    writeln!(s).unwrap();
     writeln!(
         s,
         "| id | pattern | affine map | interior point | bounded |"
     )
     .unwrap();
     writeln!(s, "| --- | --- | --- | --- | --- |").unwrap();
-    for reg in r.regions.iter().take(max_rows) {
+    for row in rows {
+        s.push_str(&row);
+    }
+    if !printed.is_complete() {
         writeln!(
             s,
-            "| {} | `{}` | {} | {} | {} |",
-            reg.id,
-            reg.pattern.to_string().replace('|', "\\|"),
-            map_formulas(reg, &names).join("<br>"),
-            format_point(&reg.interior_point),
-            match reg.bounded {
-                Some(true) => "yes",
-                Some(false) => "no",
-                None => "?",
-            }
+            "\n**Incomplete:** {} more regions found and not printed: the time limit ran out while printing.",
+            printed.not_printed()
         )
         .unwrap();
-    }
-    if r.regions.len() > max_rows {
+    } else if r.regions.len() > max_rows {
         writeln!(
             s,
             "\n{} more rows left out; `--format json` lists every region.",
@@ -159,7 +215,23 @@ pub fn regions_markdown(net: &Network, r: &Regions, max_rows: usize) -> String {
         )
         .unwrap();
     }
-    s
+    (s, printed)
+}
+
+/// One row of the Markdown table.
+fn markdown_row(reg: &Region, names: &[String]) -> String {
+    format!(
+        "| {} | `{}` | {} | {} | {} |\n",
+        reg.id,
+        reg.pattern.to_string().replace('|', "\\|"),
+        map_formulas(reg, names).join("<br>"),
+        format_point(&reg.interior_point),
+        match reg.bounded {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "?",
+        }
+    )
 }
 
 /// With the `serde` feature: the document `relucheck regions --format json` prints (see the
@@ -205,6 +277,39 @@ pub fn regions_json(net: &Network, r: &Regions, with_regions: bool) -> Value {
     regions_value(net.name.as_deref(), &net.notes, r, with_regions)
 }
 
+/// [`regions_json`] with every region, written in order while `budget`'s time lasts: when it
+/// runs out, `"output"` says how many regions were found and not printed, and `"complete"`
+/// is `false` (see the module docs).
+pub fn regions_json_within(net: &Network, r: &Regions, budget: &Budget) -> (Value, Printed) {
+    let mut v = regions_value(net.name.as_deref(), &net.notes, r, false);
+    let (regions, printed) = within(&r.regions, budget, |g| region_json(r, g));
+    v["regions"] = Value::Array(regions);
+    mark_printed(&mut v, r, &printed);
+    (v, printed)
+}
+
+/// The text of [`regions_json_within`] (pretty, with a final newline), each region written
+/// to text while the time lasts, so that the whole document is within `budget`.
+pub fn regions_json_text_within(net: &Network, r: &Regions, budget: &Budget) -> (String, Printed) {
+    let mut v = regions_value(net.name.as_deref(), &net.notes, r, false);
+    let (items, printed) = within(&r.regions, budget, |g| nested_item(&region_json(r, g)));
+    v["regions"] = json!([]);
+    mark_printed(&mut v, r, &printed);
+    (pretty_with_array(&v, "regions", &items), printed)
+}
+
+/// `"output"` from `printed`; an incomplete output makes the document incomplete, and when
+/// the enumeration was complete, `"stop"` says why the list is not.
+pub(crate) fn mark_printed(v: &mut Value, r: &Regions, printed: &Printed) {
+    v["output"] = printed.to_json();
+    if !printed.is_complete() {
+        v["complete"] = json!(false);
+        if r.is_complete() {
+            v["stop"] = json!(printed.describe());
+        }
+    }
+}
+
 fn regions_value(name: Option<&str>, notes: &[String], r: &Regions, with_regions: bool) -> Value {
     let mut v = json!({
         "relucheck_regions": 1,
@@ -218,6 +323,7 @@ fn regions_value(name: Option<&str>, notes: &[String], r: &Regions, with_regions
     });
     if with_regions {
         v["regions"] = Value::Array(r.regions.iter().map(|g| region_json(r, g)).collect());
+        v["output"] = Printed::all(r.regions.len()).to_json();
     }
     v
 }

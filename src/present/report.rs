@@ -70,6 +70,8 @@
 //!   "learner": {"linear": false, "affine": false, "answer": ["...", ...],
 //!               "witness": null | <witness>},
 //!   "regions": [<region>, ...],
+//!   "output": {"complete": true, "regions_printed": 7, "regions_not_printed": 0,
+//!              "stop": "complete"},
 //!   "pictures": [{"file": "regions.svg", "caption": "...", "output": null}],
 //!   "picture_note": null | "..."
 //! }
@@ -94,6 +96,9 @@ use crate::exact::points::format_point;
 use crate::exact::rational::Q;
 use crate::net::network::{Activation, Layer, Network};
 use crate::output::{qs_to_strings, write_folder_atomic};
+use crate::present::printed::{
+    OUTPUT_SHARE, Printed, for_printing, nested_item, pretty_with_array, within,
+};
 use crate::present::regions_text::region_json;
 use crate::present::svg;
 use crate::regions::formula::map_formulas;
@@ -152,8 +157,15 @@ pub struct Report {
     pub json: Value,
     /// The pictures, linked from `report.md` by file name.
     pub pictures: Vec<Picture>,
-    /// Did every enumeration finish?
+    /// Did every enumeration finish, and was every region found written to `report.json`?
     pub complete: bool,
+    /// The regions of the domain (what `report.json` lists, or the first of them when the
+    /// time ran out while it was written).
+    pub regions: Regions,
+    /// How many regions `report.json` lists of those found.
+    pub printed: Printed,
+    /// `report.json` as written: the text of `json`, each region written while the time lasted.
+    json_text: String,
 }
 
 impl Report {
@@ -161,11 +173,9 @@ impl Report {
     /// previous report there is replaced whole, so no file of it survives (see
     /// [`write_folder_atomic`]); returns the paths written.
     pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>> {
-        let mut j = serde_json::to_string_pretty(&self.json).expect("JSON values serialise");
-        j.push('\n');
         let mut files: Vec<(&str, &[u8])> = vec![
             ("report.md", self.markdown.as_bytes()),
-            ("report.json", j.as_bytes()),
+            ("report.json", self.json_text.as_bytes()),
         ];
         for p in &self.pictures {
             files.push((&p.file, p.svg.as_bytes()));
@@ -641,6 +651,16 @@ struct Plan {
 pub const AUX_TIME_LIMIT: Duration = Duration::from_secs(10);
 
 impl Plan {
+    /// This plan, its time ending when `share` of the time limit is left
+    /// ([`Budget::leaving`]).
+    fn leaving(&self, share: f64) -> Plan {
+        Plan {
+            budget: self.budget.leaving(share),
+            threads: self.threads,
+            aux_limit: self.aux_limit,
+        }
+    }
+
     /// The plan of an extra enumeration: `aux_limit` from now, and never past the report's
     /// own deadline.
     fn aux(&self) -> Plan {
@@ -770,12 +790,31 @@ pub fn build(net: &Network, domain: Domain, opts: &ReportOptions) -> Result<Repo
             if net.output_dim() == 1 { "" } else { "s" }
         )));
     }
-    let findings = Findings::establish(net, domain, opts.output, &budget)?;
+    // Writing every region takes time of its own: the findings leave it a share.
+    let mut findings =
+        Findings::establish(net, domain, opts.output, &budget.leaving(OUTPUT_SHARE))?;
+    // Each region is written to report.json while the time lasts (see `printed`).
+    let regions = &findings.regions;
+    let (items, printed) = within(&regions.regions, &for_printing(&opts.budget), |r| {
+        let mut v = region_json(regions, r);
+        v["formulas"] = json!(map_formulas(r, &findings.names));
+        let text = nested_item(&v);
+        (v, text)
+    });
+    findings.printed = printed;
+    findings.complete &= printed.is_complete();
+    let (values, texts): (Vec<Value>, Vec<String>) = items.into_iter().unzip();
+    let mut json = report_json(net, &findings);
+    let json_text = pretty_with_array(&json, "regions", &texts);
+    json["regions"] = Value::Array(values);
     Ok(Report {
-        markdown: markdown(net, &findings, opts.max_rows),
-        json: report_json(net, &findings),
+        markdown: markdown(net, &findings, opts.max_rows.min(printed.printed)),
+        json,
+        json_text,
         complete: findings.complete,
         pictures: findings.pictures,
+        regions: findings.regions,
+        printed,
     })
 }
 
@@ -789,8 +828,11 @@ struct Findings {
     /// The verdicts on the whole input space, when the domain is something else.
     whole_verdicts: Option<Vec<Verdict>>,
     orthant: OrthantFindings,
-    /// Did every enumeration finish and every verdict get established?
+    /// Did every enumeration finish and every verdict get established (and, once
+    /// report.json is written, every region get into it)?
     complete: bool,
+    /// How many regions report.json lists (all until it is written).
+    printed: Printed,
     bounds: Vec<Bound>,
     bounded_regions: usize,
     /// The units that keep one piece, and the number of the others.
@@ -854,6 +896,7 @@ impl Findings {
             whole_verdicts,
             orthant,
             complete,
+            printed: Printed::all(0),
             bounds,
             bounded_regions,
             constant,
@@ -1031,6 +1074,16 @@ fn header_section(s: &mut String, net: &Network, f: &Findings) {
             f.regions.stop.describe()
         )
         .unwrap();
+        if !f.printed.is_complete() {
+            writeln!(
+                s,
+                "**Regions printed:** report.json lists the first {} of the {} regions found; {}.\n",
+                f.printed.printed,
+                f.printed.found,
+                f.printed.describe()
+            )
+            .unwrap();
+        }
     }
     for note in &net.shown_notes() {
         writeln!(s, "Note: {note}\n").unwrap();
@@ -1302,7 +1355,17 @@ fn regions_section(s: &mut String, f: &Findings, max_rows: usize) {
         )
         .unwrap();
     }
-    if regions.regions.len() > max_rows {
+    if !f.printed.is_complete() {
+        writeln!(
+            s,
+            "\n{} more rows left out (the table shows the first {}); `report.json` lists the first {} of the {} regions found: the time limit ran out while it was written.",
+            regions.regions.len() - max_rows.min(regions.regions.len()),
+            max_rows.min(regions.regions.len()),
+            f.printed.printed,
+            f.printed.found
+        )
+        .unwrap();
+    } else if regions.regions.len() > max_rows {
         writeln!(
             s,
             "\n{} more rows left out (the table shows the first {}); `report.json` lists every region, as does `relucheck regions --format json`.",
@@ -1326,7 +1389,11 @@ fn report_json(net: &Network, f: &Findings) -> Value {
         "domain_text": f.domain.describe(),
         "coordinates": f.names,
         "complete": f.complete,
-        "stop": regions.stop.describe(),
+        "stop": if f.printed.is_complete() || !regions.is_complete() {
+            regions.stop.describe()
+        } else {
+            f.printed.describe()
+        },
         "counts": {
             "regions": regions.regions.len(),
             "pieces": regions.piece_count,
@@ -1355,11 +1422,8 @@ fn report_json(net: &Network, f: &Findings) -> Value {
             "answer": f.learner,
             "witness": f.witness.as_ref().map(Witness::to_json),
         },
-        "regions": regions.regions.iter().map(|r| {
-            let mut v = region_json(regions, r);
-            v["formulas"] = json!(map_formulas(r, &f.names));
-            v
-        }).collect::<Vec<_>>(),
+        "regions": [],
+        "output": f.printed.to_json(),
         "pictures": f.pictures.iter().map(|p| json!({
             "file": p.file,
             "caption": p.caption,

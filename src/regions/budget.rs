@@ -93,6 +93,25 @@ impl Budget {
     }
 }
 
+impl Budget {
+    /// The part of this budget for the work before an output that takes time of its own
+    /// (printing every region found): it ends when `share` (between 0 and 1) of the time
+    /// limit is left, and keeps the region cap and the time limit in its messages. The
+    /// output then gets the rest of the whole budget.
+    pub fn leaving(&self, share: f64) -> Budget {
+        let Some((at, limit)) = self.time else {
+            return *self;
+        };
+        // At most a year: an absurd limit (`Duration::MAX`) has a far deadline, not a real start.
+        let year = Duration::from_secs(365 * 24 * 3600);
+        let keep = limit.mul_f64(share.clamp(0.0, 1.0)).min(year);
+        Budget {
+            time: Some((at.checked_sub(keep).unwrap_or(at), limit)),
+            max_regions: self.max_regions,
+        }
+    }
+}
+
 /// `limit` from now, or far in the future when that cannot be represented.
 fn deadline_after(limit: Duration) -> Instant {
     let now = Instant::now();
@@ -133,5 +152,22 @@ mod tests {
         let b = Budget::unlimited().with_time_limit(Duration::MAX);
         assert!(!b.expired());
         assert!(!b.within(Duration::MAX).expired());
+        assert!(!b.leaving(0.2).expired());
+    }
+
+    #[test]
+    fn leaving_a_share_ends_that_much_earlier() {
+        let whole = Budget::unlimited()
+            .with_time_limit(Duration::from_secs(10))
+            .with_max_regions(5);
+        let part = whole.leaving(0.2);
+        assert_eq!(
+            whole.deadline().unwrap() - part.deadline().unwrap(),
+            Duration::from_secs(2)
+        );
+        assert_eq!(part.time_limit(), whole.time_limit());
+        assert_eq!(part.max_regions(), Some(5));
+        assert_eq!(whole.leaving(7.0).deadline(), whole.leaving(1.0).deadline());
+        assert_eq!(Budget::unlimited().leaving(0.5), Budget::unlimited());
     }
 }

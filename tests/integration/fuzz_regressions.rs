@@ -46,3 +46,20 @@ fn numbers_that_would_print_too_long_are_refused_and_accepted_ones_round_trip() 
         "{e}"
     );
 }
+
+/// Found by the `number` target (issue 16): `2` and 813 zeros `e9747` was read, but it is
+/// `2e10560`, which prints so and does not read back (exponent beyond 10,000). The exponent
+/// of the shortest form is bounded now; every number read prints as text that reads back.
+#[test]
+fn trailing_zeros_count_in_the_exponent_issue_16() {
+    let text = format!("2{}e9747", "0".repeat(813));
+    assert!(relucheck::Q::parse(&text).is_err(), "{text} is 2e10560");
+    assert!(relucheck::Q::parse(&format!("2{}e9747", "0".repeat(253))).is_ok());
+    for ok in ["1e10000", "1000e9997", "0.5e-9999", "100e-9999"] {
+        let q = relucheck::Q::parse(ok).unwrap();
+        assert_eq!(relucheck::Q::parse(&q.to_string()), Ok(q), "{ok}");
+    }
+    for bad in ["1000e9998", "0.5e-10000", "200e9999"] {
+        assert!(relucheck::Q::parse(bad).is_err(), "{bad}");
+    }
+}
