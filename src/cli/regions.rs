@@ -39,7 +39,9 @@ pub fn run(args: RegionsArgs) -> Result<ExitCode> {
     let network = Network::load(&args.net)?;
     let dom = args.domain.domain(&network, false)?;
     // A count shows the linear pieces only when the regions are complete: no details else.
-    let e = Enumerator::new(&network, dom).with_details_when_complete(args.count);
+    let e = Enumerator::new(&network, dom)
+        .with_details_when_complete(args.count)
+        .with_pieces_only(args.count);
     let regions = args.budget.apply(e, budget).run()?;
     if std::io::stderr().is_terminal() {
         eprint!("\r\x1b[2K");
