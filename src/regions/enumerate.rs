@@ -588,13 +588,31 @@ impl<'a> Enumerator<'a> {
         if !out.stop.is_complete() || !out.regions.iter().all(|r| r.map_exact) {
             return;
         }
-        let mut by_map: HashMap<&Affine, Vec<usize>> = HashMap::new();
+        // Regions by a cheap key of their map (equal maps have equal keys), then by the map.
+        let key = |m: &Affine| -> Vec<u64> {
+            (0..m.output_dim())
+                .flat_map(|t| {
+                    let (r, c) = m.component(t);
+                    r.iter().chain([c]).map(|v| v.to_f64().to_bits())
+                })
+                .collect()
+        };
+        let mut by_key: HashMap<Vec<u64>, Vec<usize>> = HashMap::new();
         for r in &out.regions {
-            by_map.entry(&r.map).or_default().push(r.id);
+            by_key.entry(key(&r.map)).or_default().push(r.id);
         }
-        let mut shared: Vec<usize> = (by_map.into_values())
+        let regions = &out.regions;
+        let mut shared: Vec<usize> = (by_key.into_values())
             .filter(|ids| ids.len() > 1)
-            .flatten()
+            .flat_map(|ids| {
+                ids.iter()
+                    .copied()
+                    .filter(|&i| {
+                        ids.iter()
+                            .any(|&j| j != i && regions[j].map == regions[i].map)
+                    })
+                    .collect::<Vec<usize>>()
+            })
             .collect();
         shared.sort_unstable();
         let mut sub: Vec<Region> = (shared.iter().enumerate())
@@ -1480,7 +1498,15 @@ fn compose(
 ) -> Affine {
     // Bringing `map` to integers costs about as much as a few rows of products in `Q`
     // (measured: the integer path wins from about four rows of `outer`).
-    if outer.output_dim() < 4 {
+    // With long numbers in `map` (float32 weights after a layer or two) every product in
+    // `Q` pays a gcd, and the common-denominator path wins at any size.
+    let short = || {
+        (0..map.output_dim()).all(|t| {
+            let (r, c) = map.component(t);
+            r.iter().chain([c]).all(|v| v.to_i64_pair().is_some())
+        })
+    };
+    if outer.output_dim() < 4 && (big.is_none() || short()) {
         return map.then(outer);
     }
     rows.as_ref()
