@@ -244,6 +244,16 @@ impl Q {
         }
     }
 
+    /// An `f64` within a few ulps of the value (the middle of [`Q::f64_bounds`] for a long
+    /// value, else [`Q::to_f64`]), without dividing big integers: for float guesses that
+    /// exact code confirms, never for decisions or output.
+    pub(crate) fn approx_f64(&self) -> f64 {
+        match self.f64_bounds() {
+            Some((lo, hi)) => lo / 2.0 + hi / 2.0,
+            None => self.to_f64(),
+        }
+    }
+
     /// For a value that does not fit `i64`s: `(lo, hi)` in `f64` with `lo <= self <= hi`,
     /// without dividing big integers. With the numerator's magnitude in
     /// `[n, n + 1]·2^s` and the denominator in `[d, d + 1]·2^t` (`n`, `d` their top 53 bits,

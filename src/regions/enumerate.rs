@@ -593,7 +593,7 @@ impl<'a> Enumerator<'a> {
             (0..m.output_dim())
                 .flat_map(|t| {
                     let (r, c) = m.component(t);
-                    r.iter().chain([c]).map(|v| v.to_f64().to_bits())
+                    r.iter().chain([c]).map(|v| v.approx_f64().to_bits())
                 })
                 .collect()
         };
@@ -1762,7 +1762,7 @@ fn split_h(
             continue;
         }
         let conds: Vec<HalfSpace> = forms.iter().map(|(r, o)| cond_half_space(r, o)).collect();
-        if conds.iter().all(|h| h.contains_strictly(point)) {
+        if crate::geometry::lazy::strictly_inside(point, &conds) {
             out.push((j, conds, Some(Geom::H(point.to_vec()))));
             continue;
         }
@@ -1775,7 +1775,16 @@ fn split_h(
         let n = base.len();
         base.extend(conds.iter().cloned());
         *lps += 1;
-        let p = crate::geometry::lp::interior_point(k, base);
+        // The LP's point, moved to a simple one when one near it is inside (every later
+        // test of this point, and its output, is then cheap).
+        let p = crate::geometry::lp::interior_point(k, base).map(|p| {
+            let simple = |v: &Q| v.to_i64_pair().is_some_and(|(_, d)| d < 1 << 16);
+            if !p.iter().all(simple) {
+                crate::geometry::lazy::simple_near(&p, base).unwrap_or(p)
+            } else {
+                p
+            }
+        });
         base.truncate(n);
         if let Some(p) = p {
             out.push((j, conds, Some(Geom::H(p))));
