@@ -182,8 +182,8 @@ pub(crate) fn strictly_inside(p: &[Q], cons: &[HalfSpace]) -> bool {
     cons.iter().all(|h| {
         filtered::sign(
             || {
-                let a: Vec<Iv> = h.a.iter().map(Iv::from_q).collect();
-                affine(&a, &-Iv::from_q(&h.b), &piv)
+                (h.a.iter().zip(&piv))
+                    .fold(-Iv::from_q(&h.b), |acc, (a, x)| acc + Iv::from_q(a) * *x)
             },
             || affine(&h.a, &-&h.b, p),
         ) < 0

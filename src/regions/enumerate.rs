@@ -1503,7 +1503,10 @@ fn compose(
     let short = || {
         (0..map.output_dim()).all(|t| {
             let (r, c) = map.component(t);
-            r.iter().chain([c]).all(|v| v.to_i64_pair().is_some())
+            let small = |(n, d): (i64, i64)| n.unsigned_abs() < 1 << 31 && d < 1 << 31;
+            r.iter()
+                .chain([c])
+                .all(|v| v.to_i64_pair().is_some_and(small))
         })
     };
     if outer.output_dim() < 4 && (big.is_none() || short()) {
