@@ -445,6 +445,7 @@ impl<'a> Enumerator<'a> {
             lps: AtomicUsize::new(lps),
             fallbacks: AtomicU64::new(0),
             exact_only: self.exact_only,
+            keep_cells: self.details && !self.pieces_only,
             timed_out: AtomicBool::new(false),
         };
         let leaves = match root {
@@ -1214,6 +1215,8 @@ struct Walk<'s> {
     fallbacks: AtomicU64,
     /// The float filter off (see [`Enumerator::exact_only`]).
     exact_only: bool,
+    /// Keep the leaves' vertex cells (full details use them; a count of pieces does not).
+    keep_cells: bool,
     timed_out: AtomicBool,
 }
 
@@ -1331,7 +1334,9 @@ impl Walk<'_> {
                 {
                     break;
                 }
-                leaves.push(cell);
+                // Converted at once: its vertices (and the lazy vertices they were made
+                // from) are freed as the walk goes on when the details do not need them.
+                leaves.push(self.region(cell));
                 if let Some(mine) = held.last() {
                     mine.store(leaves.len(), Relaxed);
                 }
@@ -1346,23 +1351,11 @@ impl Walk<'_> {
             stack[from..].reverse();
         }
         self.lps.fetch_add(lps, Relaxed);
-        self.regions_of(leaves)
+        leaves
     }
 
-    /// The leaves as regions, in order, until the time runs out (each conversion sums over
-    /// the cell's vertices).
-    fn regions_of(&self, leaves: Vec<Cell>) -> Vec<Found> {
-        let mut out = Vec::with_capacity(leaves.len());
-        for c in leaves {
-            if self.out_of_time() {
-                break;
-            }
-            out.push(self.region(c));
-        }
-        out
-    }
-
-    /// A leaf as a region (id 0 until the regions are joined) and its vertex cell.
+    /// A leaf as a region (id 0 until the regions are joined) and its vertex cell (when the
+    /// details need it).
     fn region(&self, c: Cell) -> Found {
         let cons = c.cons.to_vec();
         let (point, v) = match c.geom {
@@ -1375,6 +1368,7 @@ impl Walk<'_> {
         } else {
             point
         };
+        let v = v.filter(|_| self.keep_cells);
         let map = Arc::try_unwrap(c.map).unwrap_or_else(|m| (*m).clone());
         let region = Region {
             id: 0,
