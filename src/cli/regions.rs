@@ -40,7 +40,9 @@ pub fn run(args: RegionsArgs) -> Result<ExitCode> {
     let network = Network::load(&args.net)?;
     let dom = args.domain.domain(&network, false)?;
     // A count shows the linear pieces only when the regions are complete: no details else.
-    let e = Enumerator::new(&network, dom).with_details_when_complete(args.count);
+    let e = Enumerator::new(&network, dom)
+        .with_details_when_complete(args.count)
+        .with_pieces_only(args.count);
     // Printing every region takes time of its own: the enumeration leaves it a share.
     let share = if args.count { 0.0 } else { OUTPUT_SHARE };
     let regions = args.budget.apply(e, budget.leaving(share)).run()?;

@@ -38,12 +38,17 @@ impl Iv {
     /// Zero.
     pub const ZERO: Iv = Iv { lo: 0.0, hi: 0.0 };
 
-    /// An interval containing `q`. [`Q::to_f64`] rounds to nearest (within one ulp either
-    /// way is all this needs: the ends are two steps out), and flushes only values below
-    /// the smallest subnormal to zero, which `±f64::MIN_POSITIVE` covers.
+    /// An interval containing `q`. A long value is bounded from the top 53 bits of its
+    /// numerator and denominator (no division of big integers); otherwise [`Q::to_f64`]
+    /// rounds to nearest (within one ulp either way is all this needs: the ends are two
+    /// steps out), and flushes only values below the smallest subnormal to zero, which
+    /// `±f64::MIN_POSITIVE` covers.
     pub fn from_q(q: &Q) -> Iv {
         if q.is_zero() {
             return Iv::ZERO;
+        }
+        if let Some((lo, hi)) = q.f64_bounds() {
+            return Iv { lo, hi }; // a long value: no division of big integers
         }
         let f = q.to_f64();
         if f == 0.0 {

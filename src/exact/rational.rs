@@ -112,6 +112,26 @@ fn shorten(text: &str) -> String {
     }
 }
 
+/// `(floor(x / 2^s), s)` with the first below `2^53` (`s = 0` when `x` fits 53 bits).
+fn top53(x: &num_bigint::BigUint) -> (u64, i64) {
+    let bits = x.bits();
+    if bits <= 53 {
+        return (x.to_u64().unwrap_or(0), 0);
+    }
+    let shift = bits - 53;
+    let mut digits = x.iter_u64_digits().rev();
+    let len = digits.len() as u64;
+    let top = u128::from(digits.next().unwrap_or(0));
+    let next = u128::from(digits.next().unwrap_or(0));
+    // `top·2^64 + next` holds the bits from position `64·(len - 2)`, which is at most `shift`.
+    let (pair, from) = if len >= 2 {
+        (top << 64 | next, 64 * (len - 2))
+    } else {
+        (top, 0)
+    };
+    ((pair >> (shift - from)) as u64, shift as i64)
+}
+
 /// Greatest common divisor, on `u64` when both fit (64-bit steps are much cheaper).
 pub(crate) fn gcd_u128(a: u128, b: u128) -> u128 {
     match (u64::try_from(a), u64::try_from(b)) {
@@ -223,6 +243,44 @@ impl Q {
             Repr::Small(_, d) => BigInt::from(*d),
             Repr::Big(b) => b.denom().clone(),
         }
+    }
+
+    /// An `f64` within a few ulps of the value (the middle of [`Q::f64_bounds`] for a long
+    /// value, else [`Q::to_f64`]), without dividing big integers: for float guesses that
+    /// exact code confirms, never for decisions or output.
+    pub(crate) fn approx_f64(&self) -> f64 {
+        match self.f64_bounds() {
+            Some((lo, hi)) => lo / 2.0 + hi / 2.0,
+            None => self.to_f64(),
+        }
+    }
+
+    /// For a value that does not fit `i64`s: `(lo, hi)` in `f64` with `lo <= self <= hi`,
+    /// without dividing big integers. With the numerator's magnitude in
+    /// `[n, n + 1]·2^s` and the denominator in `[d, d + 1]·2^t` (`n`, `d` their top 53 bits,
+    /// exact in `f64`), the magnitude lies in `[n / (d + 1), (n + 1) / d]·2^(s - t)`; each
+    /// division is rounded to nearest and then stepped outwards, and the scaling by a power
+    /// of two is exact (the ends stay normal). `None` for small values and when the scale is
+    /// far outside the range of `f64`.
+    pub(crate) fn f64_bounds(&self) -> Option<(f64, f64)> {
+        let Repr::Big(b) = &self.0 else {
+            return None;
+        };
+        let (n, s) = top53(b.numer().magnitude());
+        let (d, t) = top53(b.denom().magnitude());
+        let e = s - t;
+        if e.abs() > 900 || n == 0 || d == 0 {
+            return None;
+        }
+        let (n, d) = (n as f64, d as f64);
+        let scale = 2f64.powi(e as i32);
+        let lo = (n / (d + 1.0)).next_down() * scale;
+        let hi = ((n + 1.0) / d).next_up() * scale;
+        Some(if b.is_negative() {
+            (-hi, -lo)
+        } else {
+            (lo, hi)
+        })
     }
 
     /// The numerator and denominator when both fit in `i64`.
@@ -883,6 +941,44 @@ pub fn dot(a: &[Q], b: &[Q]) -> Q {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn f64_bounds_enclose_big_values() {
+        let mut seed = 7u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut checked = 0;
+        for _ in 0..2000 {
+            let digits = |n: &mut dyn FnMut() -> u64, k: u64| {
+                (0..=k % 4).fold(BigInt::from(1 + n() % 1000), |acc, _| {
+                    acc * BigInt::from(n()) + BigInt::from(n() >> (n() % 64))
+                })
+            };
+            let k = next();
+            let num = digits(&mut next, k) * if k % 2 == 0 { 1 } else { -1 };
+            let den = digits(&mut next, k / 4) << (k % 200) as usize;
+            let q = Q::from_big(BigRational::new(num, den));
+            let Some((lo, hi)) = q.f64_bounds() else {
+                continue;
+            };
+            assert!(lo <= hi);
+            assert!(
+                Q::from_f64(lo).unwrap() <= q && q <= Q::from_f64(hi).unwrap(),
+                "{q}"
+            );
+            // Tight: a few ulps wide.
+            assert!(
+                hi - lo <= 8.0 * f64::EPSILON * hi.abs().max(lo.abs()),
+                "{q}"
+            );
+            checked += 1;
+        }
+        assert!(checked > 1000);
+    }
+
     use super::*;
     use proptest::prelude::*;
 

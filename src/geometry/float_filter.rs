@@ -48,17 +48,17 @@ pub(crate) fn misses(cons: &[HalfSpace], point: &[Q], side: &HalfSpace) -> bool 
 /// left in the basis, too many pivots, non-finite numbers).
 fn dual_basis(cons: &[HalfSpace], point: &[Q], c: &[Q]) -> Option<Vec<usize>> {
     let (m, k) = (cons.len(), c.len());
-    let pf: Vec<f64> = point.iter().map(Q::to_f64).collect();
+    let pf: Vec<f64> = point.iter().map(Q::approx_f64).collect();
     // Tableau rows: k equations over m + k columns (y, then artificials), then the value.
     let width = m + k + 1;
     let mut t = vec![0.0f64; k * width];
     for (i, h) in cons.iter().enumerate() {
         for (r, a) in h.a.iter().enumerate() {
-            t[r * width + i] = a.to_f64();
+            t[r * width + i] = a.approx_f64();
         }
     }
     for (r, cr) in c.iter().enumerate() {
-        let v = cr.to_f64();
+        let v = cr.approx_f64();
         // Artificial r with coefficient sign(c_r), value |c_r|.
         let s = if v < 0.0 { -1.0 } else { 1.0 };
         for j in 0..width {
@@ -70,8 +70,8 @@ fn dual_basis(cons: &[HalfSpace], point: &[Q], c: &[Q]) -> Option<Vec<usize>> {
     let cost: Vec<f64> = cons
         .iter()
         .map(|h| {
-            let ax: f64 = h.a.iter().zip(&pf).map(|(a, x)| a.to_f64() * x).sum();
-            h.b.to_f64() - ax
+            let ax: f64 = h.a.iter().zip(&pf).map(|(a, x)| a.approx_f64() * x).sum();
+            h.b.approx_f64() - ax
         })
         .collect();
     if !t.iter().chain(&cost).all(|v| v.is_finite()) {

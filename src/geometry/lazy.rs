@@ -182,8 +182,8 @@ pub(crate) fn strictly_inside(p: &[Q], cons: &[HalfSpace]) -> bool {
     cons.iter().all(|h| {
         filtered::sign(
             || {
-                let a: Vec<Iv> = h.a.iter().map(Iv::from_q).collect();
-                affine(&a, &-Iv::from_q(&h.b), &piv)
+                (h.a.iter().zip(&piv))
+                    .fold(-Iv::from_q(&h.b), |acc, (a, x)| acc + Iv::from_q(a) * *x)
             },
             || affine(&h.a, &-&h.b, p),
         ) < 0
@@ -229,8 +229,84 @@ pub(crate) fn simple_interior(verts: &[&[Iv]], cons: &[HalfSpace]) -> Option<Vec
     None
 }
 
+/// A simple rational point near `p` (strictly inside every constraint of `cons`) that is
+/// strictly inside too: each coordinate the simplest rational within a relative radius of
+/// its float value, the radius shrinking from `2^-4` to `2^-40`, each try checked with
+/// filtered signs. `None` when no try is inside (a cell thinner than the last radius):
+/// then the caller keeps `p`.
+pub(crate) fn simple_near(p: &[Q], cons: &[HalfSpace]) -> Option<Vec<Q>> {
+    let center: Vec<f64> = p.iter().map(Q::approx_f64).collect();
+    if center.iter().any(|c| !c.is_finite()) {
+        return None;
+    }
+    for k in [4, 10, 16, 24, 32, 40] {
+        let scale = 2f64.powi(-k);
+        let x: Option<Vec<Q>> = center
+            .iter()
+            .map(|&c| {
+                let r = scale * (c.abs() + 1.0);
+                simplest_between(&Q::from_f64(c - r).ok()?, &Q::from_f64(c + r).ok()?)
+            })
+            .collect();
+        if let Some(x) = x
+            && strictly_inside(&x, cons)
+        {
+            return Some(x);
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Random cells (float32 constraints around a point) with the exact LP's interior
+        /// point: the simple point near it is strictly inside every constraint, checked in
+        /// exact arithmetic.
+        #[test]
+        fn simple_points_near_lp_points_are_inside(
+            rows in proptest::collection::vec(
+                (proptest::collection::vec(-1.0f32..1.0, 3), 0.001f32..1.0), 4..12),
+        ) {
+            let cons: Vec<HalfSpace> = rows
+                .iter()
+                .map(|(a, b)| {
+                    let a: Vec<Q> = a.iter().map(|&v| Q::from_f32(v).unwrap()).collect();
+                    HalfSpace::new(a, Q::from_f32(*b).unwrap())
+                })
+                .collect();
+            let Some(p) = crate::geometry::lp::interior_point(3, &cons) else {
+                return Ok(());
+            };
+            if let Some(x) = simple_near(&p, &cons) {
+                proptest::prop_assert!(cons.iter().all(|h| h.contains_strictly(&x)));
+            }
+        }
+    }
+
+    #[test]
+    fn simple_points_near_thin_cells_fall_back() {
+        // The slab 0 < x < 2^-60 around x = 2^-61: no radius fits; the caller keeps p.
+        let t = Q::pow2(-60);
+        let cons = [
+            HalfSpace::new(vec![Q::ONE, Q::ZERO], t.clone()),
+            HalfSpace::new(vec![-Q::ONE, Q::ZERO], Q::ZERO),
+            HalfSpace::new(vec![Q::ZERO, Q::ONE], Q::ONE),
+            HalfSpace::new(vec![Q::ZERO, -Q::ONE], Q::ONE),
+        ];
+        let p = [Q::pow2(-61), Q::new(1, 3)];
+        assert!(cons.iter().all(|h| h.contains_strictly(&p)));
+        assert_eq!(simple_near(&p, &cons), None);
+        // A wide cell: a simple point.
+        let wide = [cons[2].clone(), cons[3].clone()];
+        let x = simple_near(&[Q::new(123_456_789, 987_654_321), Q::new(1, 3)], &wide).unwrap();
+        assert!(
+            x.iter()
+                .all(|v| v.to_i64_pair().is_some_and(|(_, d)| d < 1 << 20))
+        );
+    }
+
     use super::*;
 
     fn q(n: i64, d: i64) -> Q {

@@ -227,6 +227,17 @@ impl Form {
             row.clone_from_slice(r);
             return m.clone();
         }
+        if let [(i, c)] = &self.terms[..]
+            && (-c).is_one()
+            && self.constant.is_zero()
+        {
+            // Its negation (ReLU's other side): no products, no gcd.
+            let (r, m) = map.component(*i);
+            for (acc, v) in row.iter_mut().zip(r) {
+                *acc = -v;
+            }
+            return -m;
+        }
         let mut off = self.constant.clone();
         for (i, c) in &self.terms {
             let (r, m) = map.component(*i);

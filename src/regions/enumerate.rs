@@ -253,6 +253,8 @@ pub struct Enumerator<'a> {
     details: bool,
     /// Skip the details when the enumeration is incomplete (their only use would be lost).
     details_when_complete: bool,
+    /// Of the details, only the linear pieces (see [`Enumerator::with_pieces_only`]).
+    pieces_only: bool,
     progress: Option<Box<dyn FnMut(Progress) + 'a>>,
     /// Use the LP path even on bounded domains (to test one path against the other).
     force_lp: bool,
@@ -352,6 +354,7 @@ impl<'a> Enumerator<'a> {
             budget: Budget::unlimited(),
             details: true,
             details_when_complete: false,
+            pieces_only: false,
             progress: None,
             force_lp: false,
             exact_only: false,
@@ -396,6 +399,17 @@ impl<'a> Enumerator<'a> {
         self
     }
 
+    /// Of the details, compute only the linear pieces (default `false`): for a count.
+    /// A piece is a component of "adjacent with an equal map", so only regions whose map
+    /// another region shares need their facets and neighbours, and only neighbours with an
+    /// equal map are tested; [`Region::piece`] and [`Regions::piece_count`] are what full
+    /// details give, while polytopes stay as accumulated and facets, boundedness and
+    /// vertices are not computed.
+    pub fn with_pieces_only(mut self, only: bool) -> Self {
+        self.pieces_only = only;
+        self
+    }
+
     /// Share the work among `n` threads (at least 1; default: the number of cores, at most
     /// 8). The regions, their order and their ids do not depend on it.
     pub fn with_threads(mut self, n: usize) -> Self {
@@ -429,6 +443,7 @@ impl<'a> Enumerator<'a> {
             lps: AtomicUsize::new(lps),
             fallbacks: AtomicU64::new(0),
             exact_only: self.exact_only,
+            keep_cells: self.details && !self.pieces_only,
             timed_out: AtomicBool::new(false),
         };
         let leaves = match root {
@@ -530,13 +545,118 @@ impl<'a> Enumerator<'a> {
     }
 
     /// Minimal inequalities, boundedness, vertices (1-D and 2-D), facets with their
-    /// neighbours, and the linear pieces. When the time runs out the regions keep what the
+    /// neighbours, and the linear pieces (only the pieces with
+    /// [`Enumerator::with_pieces_only`]). When the time runs out the regions keep what the
     /// walk gave them and the stop says so.
     fn add_details(&mut self, out: &mut Regions, cells: &[Option<VCell>], stages: &[Stage]) {
-        let (budget, threads, time_stop) = (self.budget, self.threads, self.time_stop());
-        let (k, n) = (out.domain.dim(), out.regions.len());
+        if self.pieces_only {
+            self.add_pieces(out, cells, stages);
+            return;
+        }
+        let mut lp_count = out.lp_count;
+        let k = out.domain.dim();
+        let facets = self.facets_of(&mut out.regions, cells, (stages, k), &mut lp_count, false);
+        out.lp_count = lp_count;
+        let Some(facets) = facets else {
+            out.stop = self.time_stop();
+            return;
+        };
+        for (r, f) in out.regions.iter_mut().zip(facets) {
+            r.facets = f;
+        }
+        if out.stop.is_complete() && out.regions.iter().all(|r| r.map_exact) {
+            let edges = out.regions.iter().flat_map(|r| {
+                let regions = &out.regions;
+                r.neighbour_ids()
+                    .into_iter()
+                    .filter(move |&nb| regions[nb].map == r.map)
+                    .map(move |nb| (r.id, nb))
+            });
+            let (pieces, count) = linear_pieces(out.regions.len(), edges);
+            for (r, p) in out.regions.iter_mut().zip(pieces) {
+                r.piece = Some(p);
+            }
+            out.piece_count = Some(count);
+        }
+    }
+
+    /// The linear pieces alone: a region whose map no other region has is a piece by
+    /// itself; the others (copied, numbered among themselves) get their facets, with
+    /// neighbours tested only across equal maps, and the pieces are the components.
+    fn add_pieces(&mut self, out: &mut Regions, cells: &[Option<VCell>], stages: &[Stage]) {
+        if !out.stop.is_complete() || !out.regions.iter().all(|r| r.map_exact) {
+            return;
+        }
+        // Regions by a cheap key of their map (equal maps have equal keys), then by the map.
+        let key = |m: &Affine| -> Vec<u64> {
+            (0..m.output_dim())
+                .flat_map(|t| {
+                    let (r, c) = m.component(t);
+                    r.iter().chain([c]).map(|v| v.approx_f64().to_bits())
+                })
+                .collect()
+        };
+        let mut by_key: HashMap<Vec<u64>, Vec<usize>> = HashMap::new();
+        for r in &out.regions {
+            by_key.entry(key(&r.map)).or_default().push(r.id);
+        }
+        let regions = &out.regions;
+        let mut shared: Vec<usize> = (by_key.into_values())
+            .filter(|ids| ids.len() > 1)
+            .flat_map(|ids| {
+                ids.iter()
+                    .copied()
+                    .filter(|&i| {
+                        ids.iter()
+                            .any(|&j| j != i && regions[j].map == regions[i].map)
+                    })
+                    .collect::<Vec<usize>>()
+            })
+            .collect();
+        shared.sort_unstable();
+        let mut sub: Vec<Region> = (shared.iter().enumerate())
+            .map(|(j, &i)| Region {
+                id: j,
+                ..out.regions[i].clone()
+            })
+            .collect();
+        let sub_cells: Vec<Option<VCell>> = shared.iter().map(|&i| cells[i].clone()).collect();
+        let mut lp_count = out.lp_count;
+        let k = out.domain.dim();
+        let facets = self.facets_of(&mut sub, &sub_cells, (stages, k), &mut lp_count, true);
+        out.lp_count = lp_count;
+        let Some(facets) = facets else {
+            out.stop = self.time_stop();
+            return;
+        };
+        let edges = facets.iter().enumerate().flat_map(|(j, f)| {
+            let shared = &shared;
+            f.iter()
+                .flat_map(|f| f.neighbours.iter())
+                .map(move |&nb| (shared[j], shared[nb]))
+        });
+        let (pieces, count) = linear_pieces(out.regions.len(), edges);
+        for (r, p) in out.regions.iter_mut().zip(pieces) {
+            r.piece = Some(p);
+        }
+        out.piece_count = Some(count);
+    }
+
+    /// Each region's facets with the regions across (only those with an equal map when
+    /// `same_map`); the regions get their minimal inequalities, boundedness and vertices.
+    /// `None` when the time runs out.
+    fn facets_of(
+        &mut self,
+        regions: &mut [Region],
+        cells: &[Option<VCell>],
+        (stages, k): (&[Stage], usize),
+        lp_count: &mut usize,
+        same_map: bool,
+    ) -> Option<Vec<Vec<Facet>>> {
+        let (budget, threads) = (self.budget, self.threads);
+        let n = regions.len();
         let done = AtomicUsize::new(0);
-        let lps = AtomicUsize::new(out.lp_count);
+        let lps = AtomicUsize::new(*lp_count);
         let progress = &mut self.progress;
         let mut tick = || {
             if let Some(f) = progress.as_mut() {
@@ -547,38 +667,32 @@ impl<'a> Enumerator<'a> {
                 });
             }
         };
-        let (regions, embedding) = (&out.regions, self.domain.embedding());
-        let shapes = par_map(n, threads, &mut tick, |i| {
-            if budget.expired() {
-                return None;
-            }
-            let shape = region_shape(&regions[i], cells[i].as_ref(), (stages, embedding), &lps);
-            done.fetch_add(1, Relaxed);
-            Some(shape)
-        });
-        let Some(shapes) = shapes.into_iter().collect::<Option<Vec<RegionShape>>>() else {
-            out.stop = time_stop.clone();
-            return;
+        let embedding = self.domain.embedding();
+        let shapes = {
+            let regions = &*regions;
+            par_map(n, threads, &mut tick, |i| {
+                if budget.expired() {
+                    return None;
+                }
+                let shape = region_shape(&regions[i], cells[i].as_ref(), (stages, embedding), &lps);
+                done.fetch_add(1, Relaxed);
+                Some(shape)
+            })
         };
-        let across = Across::new(&mut out.regions, shapes, cells, k, &lps);
-        done.store(0, Relaxed);
-        let facets = par_map(n, threads, &mut tick, |i| {
-            let f = across.facets(i, &budget)?;
-            done.fetch_add(1, Relaxed);
-            Some(f)
+        let shapes = shapes.into_iter().collect::<Option<Vec<RegionShape>>>();
+        let facets = shapes.and_then(|shapes| {
+            let mut across = Across::new(regions, shapes, cells, k, &lps);
+            across.same_map = same_map;
+            done.store(0, Relaxed);
+            let facets = par_map(n, threads, &mut tick, |i| {
+                let f = across.facets(i, &budget)?;
+                done.fetch_add(1, Relaxed);
+                Some(f)
+            });
+            facets.into_iter().collect::<Option<Vec<Vec<Facet>>>>()
         });
-        drop(across);
-        out.lp_count = lps.load(Relaxed);
-        let Some(facets) = facets.into_iter().collect::<Option<Vec<Vec<Facet>>>>() else {
-            out.stop = time_stop.clone();
-            return;
-        };
-        for (r, f) in out.regions.iter_mut().zip(facets) {
-            r.facets = f;
-        }
-        if out.stop.is_complete() && out.regions.iter().all(|r| r.map_exact) {
-            out.piece_count = Some(linear_pieces(&mut out.regions));
-        }
+        *lp_count = lps.load(Relaxed);
+        facets
     }
 }
 
@@ -669,9 +783,9 @@ fn region_shape(
     shape
 }
 
-/// Linear pieces: connected components of "adjacent with an equal map", numbered in the
-/// order of their first region; returns their number.
-fn linear_pieces(regions: &mut [Region]) -> usize {
+/// Linear pieces: connected components of the graph on `0..n` with these edges ("adjacent
+/// with an equal map"), numbered in the order of their first region; with their number.
+fn linear_pieces(n: usize, edges: impl Iterator<Item = (usize, usize)>) -> (Vec<usize>, usize) {
     fn find(p: &mut [usize], mut i: usize) -> usize {
         while p[i] != i {
             p[i] = p[p[i]];
@@ -679,26 +793,22 @@ fn linear_pieces(regions: &mut [Region]) -> usize {
         }
         i
     }
-    let n = regions.len();
     let mut parent: Vec<usize> = (0..n).collect();
-    for r in regions.iter() {
-        for nb in r.neighbour_ids() {
-            if regions[nb].map == r.map {
-                let (a, b) = (find(&mut parent, r.id), find(&mut parent, nb));
-                if a != b {
-                    parent[a.max(b)] = a.min(b);
-                }
-            }
+    for (x, y) in edges {
+        let (a, b) = (find(&mut parent, x), find(&mut parent, y));
+        if a != b {
+            parent[a.max(b)] = a.min(b);
         }
     }
     let mut ids: HashMap<usize, usize> = HashMap::new();
-    for i in 0..n {
-        let root = find(&mut parent, i);
-        let next = ids.len();
-        let pid = *ids.entry(root).or_insert(next);
-        regions[i].piece = Some(pid);
-    }
-    ids.len()
+    let pieces = (0..n)
+        .map(|i| {
+            let root = find(&mut parent, i);
+            let next = ids.len();
+            *ids.entry(root).or_insert(next)
+        })
+        .collect();
+    (pieces, ids.len())
 }
 
 /// What the neighbour tests need: the regions with their minimal inequalities, their cells,
@@ -714,6 +824,8 @@ struct Across<'x> {
     units: Vec<Option<UnitsByPlane>>,
     by_plane: HashMap<HalfSpace, Vec<(usize, usize)>>,
     lps: &'x AtomicUsize,
+    /// Test only neighbours with an equal map (all a count of pieces needs).
+    same_map: bool,
 }
 
 impl<'x> Across<'x> {
@@ -738,6 +850,7 @@ impl<'x> Across<'x> {
             units: Vec::with_capacity(n),
             by_plane: HashMap::new(),
             lps,
+            same_map: false,
         };
         for (r, s) in regions.iter_mut().zip(shapes) {
             across.units.push(s.units);
@@ -778,6 +891,9 @@ impl<'x> Across<'x> {
                     .collect()
             });
             for &(nid, nfi) in self.by_plane.get(&flipped).into_iter().flatten() {
+                if self.same_map && self.regions[nid].map != r.map {
+                    continue;
+                }
                 tried += 1;
                 if tried.is_multiple_of(32) && budget.expired() {
                     return None;
@@ -1105,6 +1221,8 @@ struct Walk<'s> {
     fallbacks: AtomicU64,
     /// The float filter off (see [`Enumerator::exact_only`]).
     exact_only: bool,
+    /// Keep the leaves' vertex cells (full details use them; a count of pieces does not).
+    keep_cells: bool,
     timed_out: AtomicBool,
 }
 
@@ -1238,7 +1356,9 @@ impl Walk<'_> {
                 {
                     break;
                 }
-                leaves.push(cell);
+                // Converted at once: its vertices (and the lazy vertices they were made
+                // from) are freed as the walk goes on when the details do not need them.
+                leaves.push(self.region(cell));
                 if let Some(mine) = held.last() {
                     mine.store(leaves.len(), Relaxed);
                 }
@@ -1253,23 +1373,11 @@ impl Walk<'_> {
             stack[from..].reverse();
         }
         self.lps.fetch_add(lps, Relaxed);
-        self.regions_of(leaves)
+        leaves
     }
 
-    /// The leaves as regions, in order, until the time runs out (each conversion sums over
-    /// the cell's vertices).
-    fn regions_of(&self, leaves: Vec<Cell>) -> Vec<Found> {
-        let mut out = Vec::with_capacity(leaves.len());
-        for c in leaves {
-            if self.out_of_time() {
-                break;
-            }
-            out.push(self.region(c));
-        }
-        out
-    }
-
-    /// A leaf as a region (id 0 until the regions are joined) and its vertex cell.
+    /// A leaf as a region (id 0 until the regions are joined) and its vertex cell (when the
+    /// details need it).
     fn region(&self, c: Cell) -> Found {
         let cons = c.cons.to_vec();
         let (point, v) = match c.geom {
@@ -1282,6 +1390,7 @@ impl Walk<'_> {
         } else {
             point
         };
+        let v = v.filter(|_| self.keep_cells);
         let map = Arc::try_unwrap(c.map).unwrap_or_else(|m| (*m).clone());
         let region = Region {
             id: 0,
@@ -1417,7 +1526,18 @@ fn compose(
 ) -> Affine {
     // Bringing `map` to integers costs about as much as a few rows of products in `Q`
     // (measured: the integer path wins from about four rows of `outer`).
-    if outer.output_dim() < 4 {
+    // With long numbers in `map` (float32 weights after a layer or two) every product in
+    // `Q` pays a gcd, and the common-denominator path wins at any size.
+    let short = || {
+        (0..map.output_dim()).all(|t| {
+            let (r, c) = map.component(t);
+            let small = |(n, d): (i64, i64)| n.unsigned_abs() < 1 << 31 && d < 1 << 31;
+            r.iter()
+                .chain([c])
+                .all(|v| v.to_i64_pair().is_some_and(small))
+        })
+    };
+    if outer.output_dim() < 4 && (big.is_none() || short()) {
         return map.then(outer);
     }
     rows.as_ref()
@@ -1682,7 +1802,7 @@ fn split_h(
             continue;
         }
         let conds: Vec<HalfSpace> = forms.iter().map(|(r, o)| cond_half_space(r, o)).collect();
-        if conds.iter().all(|h| h.contains_strictly(point)) {
+        if crate::geometry::lazy::strictly_inside(point, &conds) {
             out.push((j, conds, Some(Geom::H(point.to_vec()))));
             continue;
         }
@@ -1701,9 +1821,18 @@ fn split_h(
         let n = base.len();
         base.extend(conds.iter().cloned());
         *lps += 1;
-        let p = crate::geometry::lp::interior_point_within(k, base, deadline);
+        // The LP's point, moved to a simple one when one near it is inside (every later
+        // test of this point, and its output, is then cheap).
+        let p = crate::geometry::lp::interior_point_within(k, base, deadline)?.map(|p| {
+            let simple = |v: &Q| v.to_i64_pair().is_some_and(|(_, d)| d < 1 << 16);
+            if !p.iter().all(simple) {
+                crate::geometry::lazy::simple_near(&p, base).unwrap_or(p)
+            } else {
+                p
+            }
+        });
         base.truncate(n);
-        if let Some(p) = p? {
+        if let Some(p) = p {
             out.push((j, conds, Some(Geom::H(p))));
         }
     }
@@ -1863,6 +1992,78 @@ mod tests {
             let dom = if whole && d <= 3 { Domain::whole(d) } else { cube(d) };
             same_filtered(&net, dom);
         }
+    }
+
+    /// The linear pieces alone (a count) against the full details: the same piece of every
+    /// region. Returns the count.
+    fn same_pieces(net: &Network, dom: Domain) -> Option<usize> {
+        let full = Enumerator::new(net, dom.clone()).run().unwrap();
+        let only = Enumerator::new(net, dom)
+            .with_pieces_only(true)
+            .run()
+            .unwrap();
+        assert_eq!(full.piece_count, only.piece_count);
+        let pieces = |r: &Regions| r.regions.iter().map(|r| r.piece).collect::<Vec<_>>();
+        assert_eq!(pieces(&full), pieces(&only));
+        assert!(only.regions.iter().all(|r| r.facets.is_empty()));
+        only.piece_count
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        /// Random nets, 1-D to 4-D, small-integer weights (zeros among them, so that regions
+        /// share maps) and float32 ones, box and whole space: pieces alone as with details.
+        #[test]
+        fn pieces_alone_are_the_pieces_of_the_details(
+            d in 1usize..=4,
+            hidden in proptest::collection::vec(2usize..=4, 1..=2),
+            seed in proptest::prelude::any::<u64>(),
+            float32 in proptest::prelude::any::<bool>(),
+            whole in proptest::prelude::any::<bool>(),
+        ) {
+            let mut widths = vec![d];
+            widths.extend(hidden);
+            widths.push(1);
+            let net = random_net(&widths, seed, float32);
+            let dom = if whole && d <= 3 { Domain::whole(d) } else { cube(d) };
+            same_pieces(&net, dom);
+        }
+    }
+
+    #[test]
+    fn pieces_alone_join_regions_with_one_map() {
+        // max(x1, x2) = x2 + relu(x1 - x2), with x2 = relu(x2) - relu(-x2): 4 regions, 2
+        // pieces; and a net whose second unit never reaches the output (every region's map
+        // shared with the region across that unit's line).
+        let max = Network::new(
+            Shape::Flat(2),
+            vec![
+                Layer::Dense {
+                    weights: Matrix::from_rows(vec![
+                        vec![q(1), q(-1)],
+                        vec![q(0), q(1)],
+                        vec![q(0), q(-1)],
+                    ])
+                    .unwrap(),
+                    bias: vec![q(0); 3],
+                },
+                Layer::Activation(Activation::Relu),
+                Layer::Dense {
+                    weights: Matrix::from_rows(vec![vec![q(1), q(1), q(-1)]]).unwrap(),
+                    bias: vec![q(0)],
+                },
+            ],
+        )
+        .unwrap();
+        assert_eq!(same_pieces(&max, cube(2)), Some(2));
+        assert_eq!(same_pieces(&max, Domain::whole(2)), Some(2));
+        let mut layers = random_net(&[3, 4, 1], 5, true).layers().to_vec();
+        if let Layer::Dense { weights, .. } = &mut layers[2] {
+            weights.row_mut(0)[1] = q(0);
+        }
+        let dead = Network::new(Shape::Flat(3), layers).unwrap();
+        let n = Enumerator::new(&dead, cube(3)).run().unwrap().regions.len();
+        assert!(same_pieces(&dead, cube(3)).unwrap() < n);
     }
 
     #[test]
