@@ -17,7 +17,7 @@
 
 use crate::analysis::counterexample::Counterexample;
 use crate::analysis::property::Property;
-use crate::exact::decimal::brief_point;
+use crate::exact::decimal::brief_value;
 use crate::exact::points::format_point;
 use crate::exact::rational::Q;
 use crate::net::network::Network;
@@ -68,13 +68,7 @@ fn is_zero(v: &[Q]) -> bool {
 fn value_at_zero(net: &Network, dom: &Domain) -> String {
     let zero = vec![Q::ZERO; dom.dim()];
     net.eval(&dom.to_input(&zero))
-        .map(|v| {
-            let p = brief_point(&v);
-            match p.strip_prefix("≈ ") {
-                Some(approx) => format!("f(0) ≈ {approx}"),
-                None => format!("f(0) = {p}"),
-            }
-        })
+        .map(|v| brief_value("f(0)", &v))
         .unwrap_or_else(|e| format!("f(0) (not computable: {e})"))
 }
 

@@ -227,14 +227,15 @@ pub fn readable_arguments(x: &[Q]) -> String {
     }
 }
 
-/// A point in a sentence whose exact value is printed right below it (a verdict's reason
-/// above its counterexample): like [`readable_point`], but a long point in the default style
-/// is given by its decimals alone, `≈ [0.20345, -0.2802]`, so that the sentence stays short.
-pub fn brief_point(x: &[Q]) -> String {
+/// `NAME = POINT` in a sentence whose exact value is printed right below it (a verdict's
+/// reason above its counterexample): like [`readable_point`], but a long point in the
+/// default style is given by its decimals alone, `f(0) ≈ [0.20345, -0.2802]`, so that the
+/// sentence stays short.
+pub fn brief_value(name: &str, x: &[Q]) -> String {
     if style() == Style::Both && constant(x).is_none() && x.iter().any(is_long) {
-        return format!("≈ {}", approx_point(x));
+        return format!("{name} ≈ {}", approx_point(x));
     }
-    readable_point(x)
+    format!("{name} = {}", readable_point(x))
 }
 
 /// `[1/2, -3]`: the exact point, whatever the style.
@@ -287,11 +288,11 @@ mod tests {
     }
 
     #[test]
-    fn a_brief_point_drops_only_long_exact_forms() {
+    fn a_brief_value_drops_only_long_exact_forms() {
         let long = vec![q(57165107173407, 562949953421312), q(-1, 2)];
-        assert_eq!(brief_point(&long), "≈ [0.10155, -0.5]");
+        assert_eq!(brief_value("f(0)", &long), "f(0) ≈ [0.10155, -0.5]");
         let short = vec![q(1, 3), q(-1, 2)];
-        assert_eq!(brief_point(&short), "[1/3, -1/2]");
+        assert_eq!(brief_value("f(0)", &short), "f(0) = [1/3, -1/2]");
     }
 
     #[test]
