@@ -211,13 +211,64 @@ thread_local! {
 /// The sign of an exact value: `approx` (an enclosure of it) decides when it can, else
 /// `exact` computes it (counted in [`fallbacks`]). With the filter off, always `exact`.
 pub fn sign(approx: impl FnOnce() -> Iv, exact: impl FnOnce() -> Q) -> i32 {
+    decide(|| approx().sign(), || exact().signum())
+}
+
+/// A decision made from enclosures when they allow it: `approx` answers `Some` only when
+/// its answer holds for every value inside its enclosures (so it is the exact answer),
+/// `None` otherwise; then `exact` decides (counted in [`fallbacks`]). With the filter
+/// off, always `exact`. [`sign`] is the one-sign case.
+pub fn decide<T>(approx: impl FnOnce() -> Option<T>, exact: impl FnOnce() -> T) -> T {
     if enabled()
-        && let Some(s) = approx().sign()
+        && let Some(answer) = approx()
     {
-        return s;
+        return answer;
     }
     FALLBACKS.with(|c| c.set(c.get() + 1));
-    exact().signum()
+    exact()
+}
+
+/// Enclosures of the solution of the square system `a x = b` (`a` given by rows): Gaussian
+/// elimination in interval arithmetic, the pivot in each column the entry farthest from
+/// zero. Every exact matrix and right-hand side inside the enclosures has its solution
+/// inside the result. `None` when a pivot's enclosure contains zero (the system may be
+/// singular, or is too ill-conditioned for `f64`): then only exact arithmetic can tell.
+pub fn solve(mut a: Vec<Vec<Iv>>, mut b: Vec<Iv>) -> Option<Vec<Iv>> {
+    let n = b.len();
+    // How far from zero every point of an enclosure is (0 when it contains zero).
+    let far = |v: &Iv| {
+        if v.sign().is_some() {
+            v.lo.abs().min(v.hi.abs())
+        } else {
+            0.0
+        }
+    };
+    for col in 0..n {
+        let piv = (col..n).max_by(|&r, &s| far(&a[r][col]).total_cmp(&far(&a[s][col])))?;
+        a.swap(col, piv);
+        b.swap(col, piv);
+        let p = a[col][col];
+        p.sign()?;
+        for r in col + 1..n {
+            if a[r][col] == Iv::ZERO {
+                continue;
+            }
+            let f = a[r][col].div(&p);
+            for j in col + 1..n {
+                let v = a[col][j];
+                a[r][j] = a[r][j] - f * v;
+            }
+            b[r] = b[r] - f * b[col];
+        }
+    }
+    let mut x = vec![Iv::ZERO; n];
+    for i in (0..n).rev() {
+        let s = (i + 1..n).fold(b[i], |acc, j| acc - a[i][j] * x[j]);
+        x[i] = s.div(&a[i][i]);
+    }
+    x.iter()
+        .all(|v| v.lo.is_finite() && v.hi.is_finite())
+        .then_some(x)
 }
 
 /// How many signs on this thread were computed exactly (the filter could not decide).
@@ -284,7 +335,56 @@ mod tests {
         assert_eq!(fallbacks(), before + 1);
     }
 
+    #[test]
+    fn singular_systems_are_left_to_exact_arithmetic() {
+        // Rows (1, 2) and (1/3, 2/3): singular, and 1/3 is not a float, so the second
+        // pivot's enclosure holds zero but is not zero.
+        let rows = |m: [[Q; 2]; 2]| -> Vec<Vec<Iv>> {
+            m.iter()
+                .map(|r| r.iter().map(Iv::from_q).collect())
+                .collect()
+        };
+        let rhs = vec![Iv::from_q(&Q::ONE), Iv::from_q(&Q::ONE)];
+        let singular = rows([[q(1, 1), q(2, 1)], [q(1, 3), q(2, 3)]]);
+        assert_eq!(solve(singular, rhs.clone()), None);
+        // Nearly singular (determinant 2^-80): beyond f64, left to exact arithmetic too.
+        let tiny = Q::pow2(-80);
+        let near = rows([[q(1, 1), q(1, 1)], [q(1, 1), &Q::ONE + &tiny]]);
+        assert_eq!(solve(near, rhs), None);
+    }
+
     proptest! {
+        /// Random regular systems with rational entries: the exact solution (from `Q`) lies
+        /// inside every enclosure, whenever `solve` returns enclosures.
+        #[test]
+        fn interval_solutions_contain_the_exact_one(
+            n in 1usize..=5,
+            entries in prop::collection::vec((-50i64..50, 1i64..20), 36),
+        ) {
+            let m: Vec<Vec<Q>> = (0..n)
+                .map(|r| (0..n).map(|c| {
+                    let (a, b) = entries[r * 6 + c];
+                    q(a, b)
+                }).collect())
+                .collect();
+            let b: Vec<Q> = (0..n).map(|r| q(entries[r * 6 + 5].0, entries[r * 6 + 5].1)).collect();
+            let exact = crate::exact::linalg::Matrix::from_rows(m.clone()).unwrap().solve(&b);
+            let iv = solve(
+                m.iter().map(|r| r.iter().map(Iv::from_q).collect()).collect(),
+                b.iter().map(Iv::from_q).collect(),
+            );
+            match (exact, iv) {
+                (Some(x), Some(iv)) => {
+                    for (v, e) in iv.iter().zip(&x) {
+                        prop_assert!(Q::from_f64(v.lo).unwrap() <= *e);
+                        prop_assert!(Q::from_f64(v.hi).unwrap() >= *e);
+                    }
+                }
+                (None, Some(_)) => prop_assert!(false, "enclosures of a singular system"),
+                (_, None) => {}
+            }
+        }
+
         /// The interval result of a random affine expression contains the exact value, and a
         /// sign it decides is the exact sign.
         #[test]

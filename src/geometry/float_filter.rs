@@ -3,14 +3,19 @@
 //! On unbounded domains the enumerator proves with an exact LP that a unit's hyperplane
 //! misses a cell (`{g·x < β} ∩ C` is empty for the cell `C = {a_i·x <= b_i}`). Most of those
 //! LPs answer "empty". Here a small float LP guesses *why*: multipliers `y >= 0` on `k`
-//! constraints (`k` the dimension) with `Σ y_i a_i = -g`. The guess is then checked in exact
-//! arithmetic: solve `Σ_{i∈S} y_i a_i = -g` exactly on the guessed constraints `S`; if the
-//! exact `y` is `>= 0` and `Σ y_i b_i + β <= 0`, then on `C`,
+//! constraints (`k` the dimension) with `Σ y_i a_i = -g`. The guess is then checked: solve
+//! `Σ_{i∈S} y_i a_i = -g` on the guessed constraints `S`; if the exact `y` is `>= 0` and
+//! `Σ y_i b_i + β <= 0`, then on `C`,
 //! `-g·x = Σ y_i a_i·x <= Σ y_i b_i <= -β`, so `g·x >= β` everywhere on `C`: the side has no
 //! interior point. Anything else (a float failure, a singular or negative exact solution, a
-//! bound that does not close) answers `false` and the caller runs its exact LP. A float
-//! never decides: it only chooses which exact identity to check.
+//! bound that does not close) answers `false` and the caller runs its exact LP. The check
+//! is a filtered decision ([`filtered::decide`]): the system is solved in interval
+//! arithmetic ([`filtered::solve`]), and only when an enclosure of a multiplier or of the
+//! bound holds zero is it solved in `Q`. So a float never decides: the float LP only
+//! chooses which identity to check, and the enclosures answer only what the exact
+//! solution would.
 
+use crate::exact::filtered::{self, Iv};
 use crate::exact::linalg::{HalfSpace, Matrix};
 use crate::exact::rational::Q;
 
@@ -25,14 +30,47 @@ pub(crate) fn misses(cons: &[HalfSpace], point: &[Q], side: &HalfSpace) -> bool 
     let Some(basis) = dual_basis(cons, point, &c) else {
         return false;
     };
-    // Exact: Σ_{i∈S} y_i a_i = c, y >= 0, Σ y_i b_i + β <= 0.
+    filtered::decide(
+        || shown_by_enclosures(cons, &basis, &c, side),
+        || shown_exactly(cons, &basis, &c, side),
+    )
+}
+
+/// The check of [`misses`] on enclosures: `Some` when they decide it (then the answer is
+/// the exact one), `None` when an enclosure of a multiplier or of the bound holds zero.
+fn shown_by_enclosures(
+    cons: &[HalfSpace],
+    basis: &[usize],
+    c: &[Q],
+    side: &HalfSpace,
+) -> Option<bool> {
+    let rows = (0..c.len())
+        .map(|r| basis.iter().map(|&i| Iv::from_q(&cons[i].a[r])).collect())
+        .collect();
+    let y = filtered::solve(rows, c.iter().map(Iv::from_q).collect())?;
+    if y.iter().any(|w| w.hi < 0.0) {
+        return Some(false); // the exact multiplier is negative too
+    }
+    if y.iter().any(|w| w.lo <= 0.0) {
+        return None;
+    }
+    let bound = (basis.iter().zip(&y)).fold(Iv::from_q(&side.b), |acc, (&i, w)| {
+        acc + *w * Iv::from_q(&cons[i].b)
+    });
+    bound.sign().map(|s| s < 0)
+}
+
+/// The check of [`misses`] in exact arithmetic: solve `Σ_{i∈S} y_i a_i = c`; `y >= 0` and
+/// `Σ y_i b_i + β <= 0`.
+fn shown_exactly(cons: &[HalfSpace], basis: &[usize], c: &[Q], side: &HalfSpace) -> bool {
+    let k = c.len();
     let mut cols = Matrix::zeros(k, k);
     for (j, &i) in basis.iter().enumerate() {
         for r in 0..k {
             cols[(r, j)] = cons[i].a[r].clone();
         }
     }
-    let Some(y) = cols.solve(&c) else {
+    let Some(y) = cols.solve(c) else {
         return false;
     };
     if y.iter().any(Q::is_negative) {
@@ -197,6 +235,10 @@ mod tests {
                 continue;
             }
             let filtered = misses(&cons, &p, &side);
+            // The same answer with every sign exact.
+            let on = filtered::set_enabled(false);
+            assert_eq!(misses(&cons, &p, &side), filtered);
+            filtered::set_enabled(on);
             let mut with = cons.clone();
             with.push(side.clone());
             let exact = crate::geometry::lp::interior_point(2, &with)
