@@ -210,8 +210,8 @@ thread_local! {
 
 /// The sign of an exact value: `approx` (an enclosure of it) decides when it can, else
 /// `exact` computes it (counted in [`fallbacks`]). With the filter off, always `exact`.
-pub fn sign(approx: impl FnOnce() -> Iv, exact: impl FnOnce() -> Q) -> i32 {
-    decide(|| approx().sign(), || exact().signum())
+pub fn sign(approx: impl FnOnce() -> Iv, exact: impl FnOnce() -> i32) -> i32 {
+    decide(|| approx().sign(), exact)
 }
 
 /// A decision made from enclosures when they allow it: `approx` answers `Some` only when
@@ -329,7 +329,7 @@ mod tests {
                 let x: Vec<Iv> = v.iter().map(Iv::from_q).collect();
                 affine(&r, &Iv::from_q(&-Q::ONE), &x)
             },
-            || affine(&ones, &-Q::ONE, &v),
+            || affine(&ones, &-Q::ONE, &v).signum(),
         );
         assert_eq!(s, 0);
         assert_eq!(fallbacks(), before + 1);

@@ -939,8 +939,57 @@ pub fn dot(a: &[Q], b: &[Q]) -> Q {
     acc
 }
 
+/// The exact sign of `row·x + off`, with no gcd: the terms summed as one fraction over the
+/// product of their distinct denominators, never reduced (only a sign is wanted). Where
+/// the values are long this costs a few big multiplications, where `Q` arithmetic would
+/// reduce every product and sum.
+pub fn affine_sign(row: &[Q], off: &Q, x: &[Q]) -> i32 {
+    debug_assert_eq!(row.len(), x.len());
+    let mut num = off.numer();
+    let mut den = off.denom();
+    for (a, v) in row.iter().zip(x) {
+        if a.is_zero() || v.is_zero() {
+            continue;
+        }
+        let p = a.numer() * v.numer();
+        let q = a.denom() * v.denom();
+        if q == den {
+            num += p;
+        } else {
+            num = num * &q + p * &den;
+            den *= q;
+        }
+    }
+    match num.sign() {
+        num_bigint::Sign::Minus => -1,
+        num_bigint::Sign::NoSign => 0,
+        num_bigint::Sign::Plus => 1,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    proptest::proptest! {
+        /// The sign without gcd is the sign of the value computed in `Q`, on long values
+        /// (float32 products) and on cancelling ones.
+        #[test]
+        fn affine_signs_without_gcd_are_exact(
+            terms in proptest::collection::vec((-1e3f32..1e3, -1e3f32..1e3, 1i64..1000), 0..6),
+            off in -1e3f32..1e3,
+            cancel in proptest::prelude::any::<bool>(),
+        ) {
+            use super::{Q, affine_sign, dot};
+            let row: Vec<Q> = terms.iter().map(|t| Q::from_f32(t.0).unwrap() / Q::from_int(t.2)).collect();
+            let x: Vec<Q> = terms.iter().map(|t| Q::from_f32(t.1).unwrap() * Q::new(1, 3)).collect();
+            let mut off = Q::from_f32(off).unwrap();
+            if cancel {
+                off = -dot(&row, &x); // exactly zero
+            }
+            let value = dot(&row, &x) + &off;
+            proptest::prop_assert_eq!(affine_sign(&row, &off, &x), value.signum());
+        }
+    }
+
     #[test]
     fn f64_bounds_enclose_big_values() {
         let mut seed = 7u64;

@@ -12,7 +12,7 @@
 
 use crate::exact::filtered::{self, Iv, affine};
 use crate::exact::linalg::HalfSpace;
-use crate::exact::rational::Q;
+use crate::exact::rational::{Q, affine_sign};
 use std::sync::{Arc, OnceLock};
 
 /// A hyperplane `row·y + off = 0` with the enclosures of its coefficients.
@@ -48,7 +48,7 @@ impl Plane {
     /// that sign (the enclosure clipped to the sign's side).
     pub(crate) fn sign_at(&self, v: &Lazy) -> (i8, Iv) {
         let iv = self.value_iv(v);
-        let s = filtered::sign(|| iv, || self.value(v.exact()));
+        let s = filtered::sign(|| iv, || affine_sign(&self.row, &self.off, v.exact()));
         let iv = match s {
             1 => Iv {
                 lo: iv.lo.max(0.0),
@@ -185,7 +185,7 @@ pub(crate) fn strictly_inside(p: &[Q], cons: &[HalfSpace]) -> bool {
                 (h.a.iter().zip(&piv))
                     .fold(-Iv::from_q(&h.b), |acc, (a, x)| acc + Iv::from_q(a) * *x)
             },
-            || affine(&h.a, &-&h.b, p),
+            || affine_sign(&h.a, &-&h.b, p),
         ) < 0
     })
 }

@@ -26,9 +26,9 @@
 //! and exact coordinates computed only when an enclosure cannot decide or an output needs
 //! them.
 
-use crate::exact::filtered::Iv;
+use crate::exact::filtered::{self, Iv};
 use crate::exact::linalg::{HalfSpace, Matrix};
-use crate::exact::rational::Q;
+use crate::exact::rational::{Q, affine_sign};
 use crate::geometry::lazy::{self, Lazy, Plane, Vertex};
 use crate::geometry::polytope::Polytope;
 use std::borrow::Cow;
@@ -188,16 +188,6 @@ impl General {
         let w = id as usize / 64;
         w < self.words && self.inc[i * self.words + w] >> (id % 64) & 1 == 1
     }
-}
-
-fn eval(row: &[Q], off: &Q, p: &[Q]) -> Q {
-    let mut acc = off.clone();
-    for (a, x) in row.iter().zip(p) {
-        if !a.is_zero() && !x.is_zero() {
-            acc += a * x;
-        }
-    }
-    acc
 }
 
 /// `x` over a common denominator: `(numerators, denominator)` flattened as `[n.., den]`,
@@ -625,9 +615,24 @@ impl VCell {
         let VCell::General(g) = self else {
             return false;
         };
+        // The enclosures of `h`, made on the first lazy vertex.
+        let h_iv = std::cell::OnceCell::new();
         (0..g.len()).filter(|&i| g.tight(i, id)).all(|i| {
-            let fast = form.zip(g.int(i)).and_then(|(a, x)| int_sign(a, x));
-            fast.unwrap_or_else(|| eval(&h.a, &-&h.b, &g.vert(i)).signum()) >= 0
+            if let Some(s) = form.zip(g.int(i)).and_then(|(a, x)| int_sign(a, x)) {
+                return s >= 0;
+            }
+            let s = match &g.coords {
+                Coords::Lazy(v) => {
+                    let (a, off): &(Vec<Iv>, Iv) = h_iv
+                        .get_or_init(|| (h.a.iter().map(Iv::from_q).collect(), -Iv::from_q(&h.b)));
+                    filtered::sign(
+                        || filtered::affine(a, off, v[i].iv()),
+                        || affine_sign(&h.a, &-&h.b, v[i].exact()),
+                    )
+                }
+                Coords::Int(_) => affine_sign(&h.a, &-&h.b, &g.vert(i)),
+            };
+            s >= 0
         })
     }
 
