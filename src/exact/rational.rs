@@ -132,6 +132,16 @@ fn top53(x: &num_bigint::BigUint) -> (u64, i64) {
     ((pair >> (shift - from)) as u64, shift as i64)
 }
 
+/// [`top53`] of a `u64`.
+fn top53_u64(x: u64) -> (u64, i64) {
+    let bits = 64 - x.leading_zeros();
+    if bits <= 53 {
+        return (x, 0);
+    }
+    let shift = bits - 53;
+    (x >> shift, i64::from(shift))
+}
+
 /// Greatest common divisor, on `u64` when both fit (64-bit steps are much cheaper).
 pub(crate) fn gcd_u128(a: u128, b: u128) -> u128 {
     match (u64::try_from(a), u64::try_from(b)) {
@@ -255,32 +265,43 @@ impl Q {
         }
     }
 
-    /// For a value that does not fit `i64`s: `(lo, hi)` in `f64` with `lo <= self <= hi`,
+    /// For a value whose numerator or denominator is not exact in `f64` (at least 2^53):
+    /// `(lo, hi)` in `f64` with `lo <= self <= hi`,
     /// without dividing big integers. With the numerator's magnitude in
     /// `[n, n + 1]·2^s` and the denominator in `[d, d + 1]·2^t` (`n`, `d` their top 53 bits,
-    /// exact in `f64`), the magnitude lies in `[n / (d + 1), (n + 1) / d]·2^(s - t)`; each
+    /// exact in `f64`; `[n, n]` when `s = 0`, the part being exact), the magnitude lies in `[n / (d + 1), (n + 1) / d]·2^(s - t)`; each
     /// division is rounded to nearest and then stepped outwards, and the scaling by a power
     /// of two is exact (the ends stay normal). `None` for small values and when the scale is
     /// far outside the range of `f64`.
     pub(crate) fn f64_bounds(&self) -> Option<(f64, f64)> {
-        let Repr::Big(b) = &self.0 else {
-            return None;
+        let ((n, s), (d, t), negative) = match &self.0 {
+            Repr::Small(n, d) => {
+                if n.unsigned_abs() < 1 << 53 && *d < 1 << 53 {
+                    return None; // both exact in f64: `to_f64` rounds once
+                }
+                (
+                    top53_u64(n.unsigned_abs()),
+                    top53_u64(d.unsigned_abs()),
+                    *n < 0,
+                )
+            }
+            Repr::Big(b) => (
+                top53(b.numer().magnitude()),
+                top53(b.denom().magnitude()),
+                b.is_negative(),
+            ),
         };
-        let (n, s) = top53(b.numer().magnitude());
-        let (d, t) = top53(b.denom().magnitude());
         let e = s - t;
         if e.abs() > 900 || n == 0 || d == 0 {
             return None;
         }
+        // A part with shift 0 is exact: its upper end is itself.
+        let up = |v: f64, shift: i64| if shift == 0 { v } else { v + 1.0 };
         let (n, d) = (n as f64, d as f64);
         let scale = 2f64.powi(e as i32);
-        let lo = (n / (d + 1.0)).next_down() * scale;
-        let hi = ((n + 1.0) / d).next_up() * scale;
-        Some(if b.is_negative() {
-            (-hi, -lo)
-        } else {
-            (lo, hi)
-        })
+        let lo = (n / up(d, t)).next_down() * scale;
+        let hi = (up(n, s) / d).next_up() * scale;
+        Some(if negative { (-hi, -lo) } else { (lo, hi) })
     }
 
     /// The numerator and denominator when both fit in `i64`.
@@ -1026,6 +1047,19 @@ mod tests {
             checked += 1;
         }
         assert!(checked > 1000);
+    }
+
+    proptest::proptest! {
+        /// Values in `i64`s with a numerator or denominator of 53 bits or more: enclosed,
+        /// a few ulps wide.
+        #[test]
+        fn f64_bounds_enclose_long_small_values(n in proptest::prelude::any::<i64>(), d in 1i64..i64::MAX) {
+            let q = Q::new(n.max(i64::MIN + 1), d);
+            if let Some((lo, hi)) = q.f64_bounds() {
+                proptest::prop_assert!(Q::from_f64(lo).unwrap() <= q && q <= Q::from_f64(hi).unwrap());
+                proptest::prop_assert!(hi - lo <= 8.0 * f64::EPSILON * hi.abs().max(lo.abs()));
+            }
+        }
     }
 
     use super::*;

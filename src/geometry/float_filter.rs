@@ -18,6 +18,7 @@
 use crate::exact::filtered::{self, Iv};
 use crate::exact::linalg::{HalfSpace, Matrix};
 use crate::exact::rational::Q;
+use crate::geometry::lazy;
 
 /// Does the exact check confirm that `{x : side.a·x < side.b}` misses the interior of
 /// `C = {x : a_i·x <= b_i}`? `point` is strictly inside `C`. `false` means "not shown".
@@ -82,22 +83,124 @@ fn shown_exactly(cons: &[HalfSpace], basis: &[usize], c: &[Q], side: &HalfSpace)
 
 /// A float guess of an optimal basis of the dual of `max c·x` over `C`: `min Σ s_i y_i`
 /// subject to `Σ y_i a_i = c`, `y >= 0`, with `s_i = b_i - a_i·point > 0`. Returns the `k`
-/// constraints of the final basis, or `None` on any trouble (infeasible dual, an artificial
-/// left in the basis, too many pivots, non-finite numbers).
+/// constraints of the final basis, or `None` on any trouble.
 fn dual_basis(cons: &[HalfSpace], point: &[Q], c: &[Q]) -> Option<Vec<usize>> {
-    let (m, k) = (cons.len(), c.len());
     let pf: Vec<f64> = point.iter().map(Q::approx_f64).collect();
+    let cols: Vec<Vec<f64>> = cons
+        .iter()
+        .map(|h| h.a.iter().map(Q::approx_f64).collect())
+        .collect();
+    let cost: Vec<f64> = cons
+        .iter()
+        .zip(&cols)
+        .map(|(h, a)| slack(h, a, &pf))
+        .collect();
+    let rhs: Vec<f64> = c.iter().map(Q::approx_f64).collect();
+    standard_simplex(&cols, &rhs, &cost)
+}
+
+/// `b - a·x` in floats (`a` the float row of `h`).
+fn slack(h: &HalfSpace, a: &[f64], x: &[f64]) -> f64 {
+    h.b.approx_f64() - a.iter().zip(x).map(|(a, x)| a * x).sum::<f64>()
+}
+
+/// A simple rational point strictly inside every constraint of `cons` (checked with
+/// filtered signs, so the answer is exact), proposed by a float LP: the float optimum of
+/// the LP that [`crate::geometry::lp::interior_point`] solves exactly (the centre of a
+/// largest cube `|x - x0|∞ <= t` inside, through the dual), rounded to simple rationals
+/// near it ([`lazy::simple_near`]). `origin` is a point near the cell (the float LP is
+/// solved in coordinates centred there). `None` when the float LP fails, finds no room
+/// (`t <= 0`: perhaps empty), finds arbitrarily large cubes (the exact LP then steps along
+/// a ray), or no rounding is inside: then the caller runs the exact LP.
+pub(crate) fn interior_guess(cons: &[HalfSpace], origin: &[Q]) -> Option<Vec<Q>> {
+    let k = origin.len();
+    let o: Vec<f64> = origin.iter().map(Q::approx_f64).collect();
+    // Dual of max t s.t. a_i·u + t·|a_i|_1 <= s_i (u = x - origin), t <= cap: min Σ s_i y_i
+    // + cap·z s.t. Σ y_i a_i = 0, Σ y_i |a_i|_1 + z = 1, y, z >= 0.
+    let scale = o.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+    let cap = scale * 1e6;
+    let mut cols: Vec<Vec<f64>> = Vec::with_capacity(cons.len() + 1);
+    let mut cost = Vec::with_capacity(cons.len() + 1);
+    for h in cons {
+        let mut a: Vec<f64> = h.a.iter().map(Q::approx_f64).collect();
+        cost.push(slack(h, &a, &o));
+        a.push(a.iter().map(|v| v.abs()).sum());
+        cols.push(a);
+    }
+    let mut z = vec![0.0; k + 1];
+    z[k] = 1.0;
+    cols.push(z.clone());
+    cost.push(cap);
+    let basis = standard_simplex(&cols, &z, &cost)?;
+    if basis.contains(&cons.len()) {
+        return None; // the cap binds: arbitrarily large cubes fit
+    }
+    // The primal optimum: the basic constraints tight, a_i·u + t·n_i = s_i.
+    let rows: Vec<Vec<f64>> = basis.iter().map(|&i| cols[i].clone()).collect();
+    let rhs: Vec<f64> = basis.iter().map(|&i| cost[i]).collect();
+    let ut = solve_f64(rows, rhs)?;
+    if ut[k] <= 0.0 {
+        return None; // solve_f64 returns finite values only
+    }
+    let x: Vec<Q> = (0..k)
+        .map(|j| Q::from_f64(o[j] + ut[j]).ok())
+        .collect::<Option<_>>()?;
+    // As with the exact LP's point: kept when already simple (the float optimum is often
+    // exactly the exact one, a short dyadic), else a simple point near it.
+    let simple = |v: &Q| v.to_i64_pair().is_some_and(|(_, d)| d < 1 << 16);
+    if x.iter().all(simple) && lazy::strictly_inside(&x, cons) {
+        return Some(x);
+    }
+    lazy::simple_near(&x, cons)
+}
+
+/// `a x = b` in floats by Gaussian elimination with partial pivoting (`a` by rows); `None`
+/// when a pivot is zero or a value is not finite. A guess only: exact code checks its use.
+fn solve_f64(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
+    let n = b.len();
+    for col in 0..n {
+        let piv = (col..n).max_by(|&r, &s| a[r][col].abs().total_cmp(&a[s][col].abs()))?;
+        a.swap(col, piv);
+        b.swap(col, piv);
+        let p = a[col][col];
+        if p == 0.0 || !p.is_finite() {
+            return None;
+        }
+        for r in col + 1..n {
+            let f = a[r][col] / p;
+            if f != 0.0 {
+                for j in col..n {
+                    a[r][j] -= f * a[col][j];
+                }
+                b[r] -= f * b[col];
+            }
+        }
+    }
+    let mut x = vec![0.0; n];
+    for i in (0..n).rev() {
+        let s: f64 = (i + 1..n).map(|j| a[i][j] * x[j]).sum();
+        x[i] = (b[i] - s) / a[i][i];
+    }
+    x.iter().all(|v| v.is_finite()).then_some(x)
+}
+
+/// A float simplex for `min cost·y` subject to `Σ_j y_j col_j = rhs`, `y >= 0` (the columns
+/// equally long, `rows` entries): two phases with artificial variables and Bland's rule.
+/// Returns the `rows` columns of an optimal basis, or `None` on any trouble (infeasible or
+/// unbounded, an artificial that cannot leave the basis, too many pivots, non-finite
+/// numbers). A guess: callers check what they use in exact arithmetic.
+fn standard_simplex(cols: &[Vec<f64>], rhs: &[f64], cost: &[f64]) -> Option<Vec<usize>> {
+    let (m, k) = (cols.len(), rhs.len());
     // Tableau rows: k equations over m + k columns (y, then artificials), then the value.
     let width = m + k + 1;
     let mut t = vec![0.0f64; k * width];
-    for (i, h) in cons.iter().enumerate() {
-        for (r, a) in h.a.iter().enumerate() {
-            t[r * width + i] = a.approx_f64();
+    for (i, col) in cols.iter().enumerate() {
+        for (r, a) in col.iter().enumerate() {
+            t[r * width + i] = *a;
         }
     }
-    for (r, cr) in c.iter().enumerate() {
-        let v = cr.approx_f64();
-        // Artificial r with coefficient sign(c_r), value |c_r|.
+    for (r, &v) in rhs.iter().enumerate() {
+        // Artificial r with coefficient sign(rhs_r), value |rhs_r|.
         let s = if v < 0.0 { -1.0 } else { 1.0 };
         for j in 0..width {
             t[r * width + j] *= s;
@@ -105,49 +208,85 @@ fn dual_basis(cons: &[HalfSpace], point: &[Q], c: &[Q]) -> Option<Vec<usize>> {
         t[r * width + m + r] = 1.0;
         t[r * width + m + k] = v.abs();
     }
-    let cost: Vec<f64> = cons
-        .iter()
-        .map(|h| {
-            let ax: f64 = h.a.iter().zip(&pf).map(|(a, x)| a.approx_f64() * x).sum();
-            h.b.approx_f64() - ax
-        })
-        .collect();
-    if !t.iter().chain(&cost).all(|v| v.is_finite()) {
+    if !t.iter().chain(cost).all(|v| v.is_finite()) {
         return None;
     }
-    let mut basis: Vec<usize> = (m..m + k).collect();
-    // Phase 1: minimise the sum of the artificials; phase 2: the cost, artificials barred.
-    for phase in 0..2 {
-        let obj = |j: usize| -> f64 {
-            if phase == 0 {
-                f64::from(u8::from(j >= m))
-            } else if j < m {
-                cost[j]
-            } else {
-                0.0
+    let mut tab = Tableau {
+        t,
+        width,
+        m,
+        k,
+        basis: (m..m + k).collect(),
+    };
+    tab.optimise(|j| f64::from(u8::from(j >= m)), m + k)?;
+    let infeasibility: f64 = (0..k)
+        .filter(|&r| tab.basis[r] >= m)
+        .map(|r| tab.t[r * width + m + k])
+        .sum();
+    if infeasibility > 1e-9 {
+        return None;
+    }
+    tab.drive_out_artificials()?;
+    tab.optimise(|j| if j < m { cost[j] } else { 0.0 }, m)?;
+    Some(tab.basis)
+}
+
+/// The tableau of [`standard_simplex`].
+struct Tableau {
+    t: Vec<f64>,
+    width: usize,
+    m: usize,
+    k: usize,
+    basis: Vec<usize>,
+}
+
+impl Tableau {
+    /// Pivots on `(r, j)`.
+    fn pivot(&mut self, r: usize, j: usize) {
+        let (w, t) = (self.width, &mut self.t);
+        let p = t[r * w + j];
+        for v in &mut t[r * w..(r + 1) * w] {
+            *v /= p;
+        }
+        for q in 0..self.k {
+            if q != r {
+                let f = t[q * w + j];
+                if f != 0.0 {
+                    for col in 0..w {
+                        t[q * w + col] -= f * t[r * w + col];
+                    }
+                }
             }
-        };
+        }
+        self.basis[r] = j;
+    }
+
+    /// Minimises `Σ obj(j) y_j` over the columns below `cols` (Bland's rule, ties in the
+    /// ratio test to the smallest basic index). `None` when unbounded or too long.
+    fn optimise(&mut self, obj: impl Fn(usize) -> f64, cols: usize) -> Option<()> {
+        let (w, m, k) = (self.width, self.m, self.k);
         let mut pivots = 0;
         loop {
-            // Reduced costs; Bland's rule: the first improving column.
-            let entering = (0..m + if phase == 0 { k } else { 0 }).find(|&j| {
-                if basis.contains(&j) {
+            let entering = (0..cols).find(|&j| {
+                if self.basis.contains(&j) {
                     return false;
                 }
-                let z: f64 = (0..k).map(|r| obj(basis[r]) * t[r * width + j]).sum();
+                let z: f64 = (0..k).map(|r| obj(self.basis[r]) * self.t[r * w + j]).sum();
                 obj(j) - z < -1e-9
             });
-            let Some(j) = entering else { break };
-            // Ratio test, ties to the smallest basic index.
+            let Some(j) = entering else {
+                return Some(());
+            };
             let mut leave: Option<(usize, f64)> = None;
             for r in 0..k {
-                let a = t[r * width + j];
+                let a = self.t[r * w + j];
                 if a > 1e-12 {
-                    let ratio = t[r * width + m + k] / a;
+                    let ratio = self.t[r * w + m + k] / a;
                     let better = match leave {
                         None => true,
                         Some((l, best)) => {
-                            ratio < best - 1e-12 || (ratio <= best + 1e-12 && basis[r] < basis[l])
+                            ratio < best - 1e-12
+                                || (ratio <= best + 1e-12 && self.basis[r] < self.basis[l])
                         }
                     };
                     if better {
@@ -155,38 +294,33 @@ fn dual_basis(cons: &[HalfSpace], point: &[Q], c: &[Q]) -> Option<Vec<usize>> {
                     }
                 }
             }
-            let (r, _) = leave?; // unbounded dual: give up
-            let p = t[r * width + j];
-            for v in &mut t[r * width..(r + 1) * width] {
-                *v /= p;
-            }
-            for q in 0..k {
-                if q != r {
-                    let f = t[q * width + j];
-                    if f != 0.0 {
-                        for col in 0..width {
-                            t[q * width + col] -= f * t[r * width + col];
-                        }
-                    }
-                }
-            }
-            basis[r] = j;
+            let (r, _) = leave?; // unbounded: give up
+            self.pivot(r, j);
             pivots += 1;
             if pivots > 50 * (m + k) {
                 return None;
             }
         }
-        if phase == 0 {
-            let infeasibility: f64 = (0..k)
-                .filter(|&r| basis[r] >= m)
-                .map(|r| t[r * width + m + k])
-                .sum();
-            if infeasibility > 1e-9 || basis.iter().any(|&b| b >= m) {
-                return None;
+    }
+
+    /// After phase 1: every artificial still basic (at value zero) replaced by a real
+    /// column with a non-zero entry in its row; `None` when its row has none (the
+    /// equations are dependent).
+    fn drive_out_artificials(&mut self) -> Option<()> {
+        let (w, m) = (self.width, self.m);
+        for r in 0..self.k {
+            if self.basis[r] >= m {
+                let j = (0..m)
+                    .filter(|j| !self.basis.contains(j))
+                    .max_by(|&a, &b| self.t[r * w + a].abs().total_cmp(&self.t[r * w + b].abs()))?;
+                if self.t[r * w + j].abs() < 1e-12 {
+                    return None;
+                }
+                self.pivot(r, j);
             }
         }
+        Some(())
     }
-    Some(basis)
 }
 
 #[cfg(test)]
@@ -195,6 +329,98 @@ mod tests {
 
     fn h(a: &[i64], b: i64) -> HalfSpace {
         HalfSpace::new(a.iter().map(|&v| Q::from_int(v)).collect(), Q::from_int(b))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+        /// Random cells in 1-D to 4-D (float32 constraints, some through a common point, some
+        /// cells empty or unbounded): a proposed point is strictly inside every constraint in
+        /// exact arithmetic, and none is proposed where the exact LP finds no interior point.
+        #[test]
+        fn proposed_points_are_inside_and_only_where_there_is_room(
+            d in 1usize..=4,
+            rows in proptest::collection::vec(
+                (proptest::collection::vec(-1.0f32..1.0, 4), -0.5f32..1.0), 1..14),
+            boxed in proptest::prelude::any::<bool>(),
+        ) {
+            let mut cons: Vec<HalfSpace> = rows
+                .iter()
+                .map(|(a, b)| {
+                    let a: Vec<Q> = a[..d].iter().map(|&v| Q::from_f32(v).unwrap()).collect();
+                    HalfSpace::new(a, Q::from_f32(*b).unwrap())
+                })
+                .filter(|h| !h.is_trivial())
+                .collect();
+            if boxed {
+                for j in 0..d {
+                    let mut e = vec![Q::ZERO; d];
+                    e[j] = Q::ONE;
+                    cons.push(HalfSpace::new(e.clone(), Q::from_int(3)));
+                    e[j] = -Q::ONE;
+                    cons.push(HalfSpace::new(e, Q::from_int(3)));
+                }
+            }
+            let origin = vec![Q::new(1, 10); d];
+            let guess = interior_guess(&cons, &origin);
+            let exact = crate::geometry::lp::interior_point(d, &cons);
+            if let Some(p) = &guess {
+                proptest::prop_assert!(cons.iter().all(|h| h.contains_strictly(p)), "{p:?}");
+                proptest::prop_assert!(exact.is_some());
+            }
+        }
+    }
+
+    #[test]
+    fn proposes_simple_points_in_float32_cells() {
+        // A float32 triangle: x > 0, y > 0, 0.3x + 0.7y < 0.1 (all as float32 values).
+        let f = |v: f32| Q::from_f32(v).unwrap();
+        let cons = [
+            HalfSpace::new(vec![-Q::ONE, Q::ZERO], Q::ZERO),
+            HalfSpace::new(vec![Q::ZERO, -Q::ONE], Q::ZERO),
+            HalfSpace::new(vec![f(0.3), f(0.7)], f(0.1)),
+        ];
+        let p = interior_guess(&cons, &[Q::ZERO, Q::ZERO]).expect("room for a cube");
+        assert!(cons.iter().all(|h| h.contains_strictly(&p)));
+        assert!(
+            p.iter()
+                .all(|v| v.to_i64_pair().is_some_and(|(_, d)| d < 1 << 16)),
+            "{p:?}"
+        );
+        // The same triangle cut off by x + y < 0: empty, nothing proposed.
+        let mut empty = cons.to_vec();
+        empty.push(HalfSpace::new(vec![Q::ONE, Q::ONE], Q::ZERO));
+        assert_eq!(interior_guess(&empty, &[Q::ZERO, Q::ZERO]), None);
+        // A quadrant: arbitrarily large cubes fit, left to the exact LP.
+        assert_eq!(interior_guess(&cons[..2], &[Q::ONE, Q::ONE]), None);
+        // Random float32 cells around the origin inside a box, in 3-D: nearly all get a
+        // proposal (else the float LP would save nothing), each strictly inside.
+        let mut s = 11u64;
+        let mut next = || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 11) as f32 / (1u64 << 53) as f32 * 2.0 - 1.0
+        };
+        let mut proposed = 0;
+        for _ in 0..100 {
+            let mut cons: Vec<HalfSpace> = (0..6)
+                .map(|_| {
+                    HalfSpace::new((0..3).map(|_| f(next())).collect(), f(next().abs() + 0.01))
+                })
+                .collect();
+            for j in 0..3 {
+                let mut e = vec![Q::ZERO; 3];
+                e[j] = Q::ONE;
+                cons.push(HalfSpace::new(e.clone(), Q::ONE));
+                e[j] = -Q::ONE;
+                cons.push(HalfSpace::new(e, Q::ONE));
+            }
+            if let Some(p) = interior_guess(&cons, &[Q::ZERO, Q::ZERO, Q::ZERO]) {
+                assert!(cons.iter().all(|h| h.contains_strictly(&p)));
+                proposed += 1;
+            }
+        }
+        assert!(proposed >= 95, "{proposed} of 100");
     }
 
     #[test]

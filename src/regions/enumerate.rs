@@ -1685,11 +1685,30 @@ fn cond_half_space(row: &[Q], off: &Q) -> HalfSpace {
 /// Skips pieces whose conditions coincide with a lower piece's everywhere (identically
 /// zero units, coincident max-pool inputs): the tie rule of [`Network::trace`].
 struct Seen {
+    /// Two pieces with one condition each (ReLU, leaky ReLU, abs): the conditions are each
+    /// other's negation, so they coincide only when both are always true (no forms left).
+    simple: bool,
+    empty_seen: bool,
     keys: Vec<Vec<HalfSpace>>,
 }
 
 impl Seen {
+    fn new(pieces: &[Piece]) -> Seen {
+        Seen {
+            simple: pieces.len() == 2 && pieces.iter().all(|p| p.conditions.len() == 1),
+            empty_seen: false,
+            keys: Vec::new(),
+        }
+    }
+
+    /// Is this the first piece with these conditions?
     fn first(&mut self, forms: &[(Vec<Q>, Q)]) -> bool {
+        if self.simple {
+            if forms.is_empty() {
+                return !std::mem::replace(&mut self.empty_seen, true);
+            }
+            return true;
+        }
         let key: Vec<HalfSpace> = forms
             .iter()
             .map(|(r, o)| cond_half_space(r, o).normalized())
@@ -1712,11 +1731,7 @@ type CachedCut = (Vec<Q>, Q, Option<Side>, Option<Side>);
 /// part, lowest piece first; only hyperplanes that really cut are added (local ids from
 /// `base`).
 fn split_v(cell: &VCell, pieces: &[Piece], map: &Affine, base: u32) -> Vec<Child> {
-    // Two pieces with one condition each (ReLU, leaky ReLU, abs): the conditions are each
-    // other's negation, so one cut serves both, and they coincide only when both are empty.
-    let simple = pieces.len() == 2 && pieces.iter().all(|p| p.conditions.len() == 1);
-    let mut seen = Seen { keys: Vec::new() };
-    let mut empty_seen = false;
+    let mut seen = Seen::new(pieces);
     // Cuts of the cell itself: (row, offset, side >= 0, side <= 0), each side taken once.
     let mut cache: Vec<CachedCut> = Vec::new();
     let mut out = Vec::with_capacity(pieces.len());
@@ -1724,14 +1739,7 @@ fn split_v(cell: &VCell, pieces: &[Piece], map: &Affine, base: u32) -> Vec<Child
         let Some(forms) = piece_forms(piece, map) else {
             continue;
         };
-        if simple {
-            if forms.is_empty() {
-                if empty_seen {
-                    continue;
-                }
-                empty_seen = true;
-            }
-        } else if !seen.first(&forms) {
+        if !seen.first(&forms) {
             continue;
         }
         let mut cur: Option<VCell> = None;
@@ -1791,7 +1799,7 @@ fn split_h(
     lps: &mut usize,
     deadline: Option<Instant>,
 ) -> Result<Vec<Child>, TimeUp> {
-    let mut seen = Seen { keys: Vec::new() };
+    let mut seen = Seen::new(pieces);
     let mut out: Vec<Child> = Vec::new();
     let mut all: Option<Vec<HalfSpace>> = None;
     for (j, piece) in pieces.iter().enumerate() {
@@ -1820,6 +1828,14 @@ fn split_h(
         }
         let n = base.len();
         base.extend(conds.iter().cloned());
+        // A float LP proposes a simple point, checked strictly inside with filtered signs.
+        if k <= MISSES_MAX_DIM
+            && let Some(p) = crate::geometry::float_filter::interior_guess(base, point)
+        {
+            base.truncate(n);
+            out.push((j, conds, Some(Geom::H(p))));
+            continue;
+        }
         *lps += 1;
         // The LP's point, moved to a simple one when one near it is inside (every later
         // test of this point, and its output, is then cheap).

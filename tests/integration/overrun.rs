@@ -114,7 +114,7 @@ fn every_command_stops_within_ten_percent_and_100_ms_of_its_time_limit() {
         ));
     }
     runs.push((
-        vec!["regions".into(), net(3, 24, false), "--count".into()],
+        vec!["regions".into(), net(3, 48, false), "--count".into()],
         2,
     ));
     // Every region printed: the enumeration leaves the printer a share, the printer stops
