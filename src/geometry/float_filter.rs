@@ -22,13 +22,14 @@ use crate::geometry::lazy;
 
 /// Does the exact check confirm that `{x : side.a·x < side.b}` misses the interior of
 /// `C = {x : a_i·x <= b_i}`? `point` is strictly inside `C`. `false` means "not shown".
-pub(crate) fn misses(cons: &[HalfSpace], point: &[Q], side: &HalfSpace) -> bool {
+/// `floats` holds the constraints' float rows ([`Floats::of`]`(cons)`).
+pub(crate) fn misses(cons: &[HalfSpace], floats: &Floats, point: &[Q], side: &HalfSpace) -> bool {
     let k = point.len();
-    if cons.len() < k || side.a.len() != k {
+    if cons.len() < k || side.a.len() != k || floats.len() != cons.len() {
         return false;
     }
     let c: Vec<Q> = side.a.iter().map(|v| -v).collect();
-    let Some(basis) = dual_basis(cons, point, &c) else {
+    let Some(basis) = dual_basis(floats, point, &c) else {
         return false;
     };
     filtered::decide(
@@ -81,27 +82,75 @@ fn shown_exactly(cons: &[HalfSpace], basis: &[usize], c: &[Q], side: &HalfSpace)
     !(bound + &side.b).is_positive()
 }
 
+/// The constraints `a·x <= b` as floats ([`Q::approx_f64`]), flat: row `i` is `a` then `b`.
+/// Computed once per constraint by the caller and kept: the float LPs read them often.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Floats {
+    k: usize,
+    data: Vec<f64>,
+}
+
+impl Floats {
+    /// The float rows of `cons` in `k` dimensions.
+    pub(crate) fn of<'a>(k: usize, cons: impl IntoIterator<Item = &'a HalfSpace>) -> Floats {
+        let mut f = Floats {
+            k,
+            data: Vec::new(),
+        };
+        for h in cons {
+            f.push(h);
+        }
+        f
+    }
+
+    /// The float row of one constraint, `a` then `b`.
+    pub(crate) fn row_of(h: &HalfSpace) -> Box<[f64]> {
+        h.a.iter().chain([&h.b]).map(Q::approx_f64).collect()
+    }
+
+    /// Appends a row made by [`Floats::row_of`].
+    pub(crate) fn push_row(&mut self, row: &[f64]) {
+        debug_assert_eq!(row.len(), self.k + 1);
+        self.data.extend_from_slice(row);
+    }
+
+    /// Appends the row of `h`.
+    pub(crate) fn push(&mut self, h: &HalfSpace) {
+        self.data
+            .extend(h.a.iter().chain([&h.b]).map(Q::approx_f64));
+    }
+
+    /// The number of rows.
+    pub(crate) fn len(&self) -> usize {
+        self.data.len() / (self.k + 1)
+    }
+
+    /// Keeps the first `n` rows.
+    pub(crate) fn truncate(&mut self, n: usize) {
+        self.data.truncate(n * (self.k + 1));
+    }
+
+    /// Row `i`: `(a, b)`.
+    fn row(&self, i: usize) -> (&[f64], f64) {
+        let r = &self.data[i * (self.k + 1)..(i + 1) * (self.k + 1)];
+        (&r[..self.k], r[self.k])
+    }
+
+    /// `b - a·x` on row `i`.
+    fn slack(&self, i: usize, x: &[f64]) -> f64 {
+        let (a, b) = self.row(i);
+        b - a.iter().zip(x).map(|(a, x)| a * x).sum::<f64>()
+    }
+}
+
 /// A float guess of an optimal basis of the dual of `max c·x` over `C`: `min Σ s_i y_i`
 /// subject to `Σ y_i a_i = c`, `y >= 0`, with `s_i = b_i - a_i·point > 0`. Returns the `k`
 /// constraints of the final basis, or `None` on any trouble.
-fn dual_basis(cons: &[HalfSpace], point: &[Q], c: &[Q]) -> Option<Vec<usize>> {
+fn dual_basis(floats: &Floats, point: &[Q], c: &[Q]) -> Option<Vec<usize>> {
     let pf: Vec<f64> = point.iter().map(Q::approx_f64).collect();
-    let cols: Vec<Vec<f64>> = cons
-        .iter()
-        .map(|h| h.a.iter().map(Q::approx_f64).collect())
-        .collect();
-    let cost: Vec<f64> = cons
-        .iter()
-        .zip(&cols)
-        .map(|(h, a)| slack(h, a, &pf))
-        .collect();
+    let cost: Vec<f64> = (0..floats.len()).map(|i| floats.slack(i, &pf)).collect();
     let rhs: Vec<f64> = c.iter().map(Q::approx_f64).collect();
-    standard_simplex(&cols, &rhs, &cost)
-}
-
-/// `b - a·x` in floats (`a` the float row of `h`).
-fn slack(h: &HalfSpace, a: &[f64], x: &[f64]) -> f64 {
-    h.b.approx_f64() - a.iter().zip(x).map(|(a, x)| a * x).sum::<f64>()
+    standard_simplex(&floats.data, floats.k + 1, &rhs, &cost)
 }
 
 /// A simple rational point strictly inside every constraint of `cons` (checked with
@@ -112,31 +161,37 @@ fn slack(h: &HalfSpace, a: &[f64], x: &[f64]) -> f64 {
 /// solved in coordinates centred there). `None` when the float LP fails, finds no room
 /// (`t <= 0`: perhaps empty), finds arbitrarily large cubes (the exact LP then steps along
 /// a ray), or no rounding is inside: then the caller runs the exact LP.
-pub(crate) fn interior_guess(cons: &[HalfSpace], origin: &[Q]) -> Option<Vec<Q>> {
+pub(crate) fn interior_guess(cons: &[HalfSpace], floats: &Floats, origin: &[Q]) -> Option<Vec<Q>> {
     let k = origin.len();
+    if floats.len() != cons.len() || floats.k != k {
+        return None;
+    }
     let o: Vec<f64> = origin.iter().map(Q::approx_f64).collect();
     // Dual of max t s.t. a_i·u + t·|a_i|_1 <= s_i (u = x - origin), t <= cap: min Σ s_i y_i
-    // + cap·z s.t. Σ y_i a_i = 0, Σ y_i |a_i|_1 + z = 1, y, z >= 0.
+    // + cap·z s.t. Σ y_i a_i = 0, Σ y_i |a_i|_1 + z = 1, y, z >= 0. Columns (a_i, |a_i|_1).
     let scale = o.iter().fold(1.0f64, |m, v| m.max(v.abs()));
     let cap = scale * 1e6;
-    let mut cols: Vec<Vec<f64>> = Vec::with_capacity(cons.len() + 1);
-    let mut cost = Vec::with_capacity(cons.len() + 1);
-    for h in cons {
-        let mut a: Vec<f64> = h.a.iter().map(Q::approx_f64).collect();
-        cost.push(slack(h, &a, &o));
-        a.push(a.iter().map(|v| v.abs()).sum());
-        cols.push(a);
+    let m = floats.len();
+    let mut cols: Vec<f64> = Vec::with_capacity((m + 1) * (k + 1));
+    let mut cost = Vec::with_capacity(m + 1);
+    for i in 0..m {
+        let (a, _) = floats.row(i);
+        cols.extend_from_slice(a);
+        cols.push(a.iter().map(|v| v.abs()).sum());
+        cost.push(floats.slack(i, &o));
     }
     let mut z = vec![0.0; k + 1];
     z[k] = 1.0;
-    cols.push(z.clone());
+    cols.extend_from_slice(&z);
     cost.push(cap);
-    let basis = standard_simplex(&cols, &z, &cost)?;
-    if basis.contains(&cons.len()) {
+    let basis = standard_simplex(&cols, k + 1, &z, &cost)?;
+    if basis.contains(&m) {
         return None; // the cap binds: arbitrarily large cubes fit
     }
     // The primal optimum: the basic constraints tight, a_i·u + t·n_i = s_i.
-    let rows: Vec<Vec<f64>> = basis.iter().map(|&i| cols[i].clone()).collect();
+    let rows: Vec<Vec<f64>> = (basis.iter())
+        .map(|&i| cols[i * (k + 1)..(i + 1) * (k + 1)].to_vec())
+        .collect();
     let rhs: Vec<f64> = basis.iter().map(|&i| cost[i]).collect();
     let ut = solve_f64(rows, rhs)?;
     if ut[k] <= 0.0 {
@@ -184,19 +239,22 @@ fn solve_f64(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
     x.iter().all(|v| v.is_finite()).then_some(x)
 }
 
-/// A float simplex for `min cost·y` subject to `Σ_j y_j col_j = rhs`, `y >= 0` (the columns
-/// equally long, `rows` entries): two phases with artificial variables and Bland's rule.
+/// A float simplex for `min cost·y` subject to `Σ_j y_j col_j = rhs`, `y >= 0` (column `j`
+/// the first `rhs.len()` entries of `cols[j * stride..]`): two phases with artificial variables and Bland's rule.
 /// Returns the `rows` columns of an optimal basis, or `None` on any trouble (infeasible or
 /// unbounded, an artificial that cannot leave the basis, too many pivots, non-finite
 /// numbers). A guess: callers check what they use in exact arithmetic.
-fn standard_simplex(cols: &[Vec<f64>], rhs: &[f64], cost: &[f64]) -> Option<Vec<usize>> {
-    let (m, k) = (cols.len(), rhs.len());
+fn standard_simplex(cols: &[f64], stride: usize, rhs: &[f64], cost: &[f64]) -> Option<Vec<usize>> {
+    let (m, k) = (cost.len(), rhs.len());
+    if cols.len() < m * stride || stride < k {
+        return None;
+    }
     // Tableau rows: k equations over m + k columns (y, then artificials), then the value.
     let width = m + k + 1;
     let mut t = vec![0.0f64; k * width];
-    for (i, col) in cols.iter().enumerate() {
-        for (r, a) in col.iter().enumerate() {
-            t[r * width + i] = *a;
+    for i in 0..m {
+        for r in 0..k {
+            t[r * width + i] = cols[i * stride + r];
         }
     }
     for (r, &v) in rhs.iter().enumerate() {
@@ -327,6 +385,10 @@ impl Tableau {
 mod tests {
     use super::*;
 
+    fn d_of(cons: &[HalfSpace]) -> usize {
+        cons[0].a.len()
+    }
+
     fn h(a: &[i64], b: i64) -> HalfSpace {
         HalfSpace::new(a.iter().map(|&v| Q::from_int(v)).collect(), Q::from_int(b))
     }
@@ -361,7 +423,7 @@ mod tests {
                 }
             }
             let origin = vec![Q::new(1, 10); d];
-            let guess = interior_guess(&cons, &origin);
+            let guess = interior_guess(&cons, &Floats::of(d, &cons), &origin);
             let exact = crate::geometry::lp::interior_point(d, &cons);
             if let Some(p) = &guess {
                 proptest::prop_assert!(cons.iter().all(|h| h.contains_strictly(p)), "{p:?}");
@@ -379,7 +441,8 @@ mod tests {
             HalfSpace::new(vec![Q::ZERO, -Q::ONE], Q::ZERO),
             HalfSpace::new(vec![f(0.3), f(0.7)], f(0.1)),
         ];
-        let p = interior_guess(&cons, &[Q::ZERO, Q::ZERO]).expect("room for a cube");
+        let p = interior_guess(&cons, &Floats::of(d_of(&cons), &cons), &[Q::ZERO, Q::ZERO])
+            .expect("room for a cube");
         assert!(cons.iter().all(|h| h.contains_strictly(&p)));
         assert!(
             p.iter()
@@ -389,9 +452,23 @@ mod tests {
         // The same triangle cut off by x + y < 0: empty, nothing proposed.
         let mut empty = cons.to_vec();
         empty.push(HalfSpace::new(vec![Q::ONE, Q::ONE], Q::ZERO));
-        assert_eq!(interior_guess(&empty, &[Q::ZERO, Q::ZERO]), None);
+        assert_eq!(
+            interior_guess(
+                &empty,
+                &Floats::of(d_of(&empty), &empty),
+                &[Q::ZERO, Q::ZERO]
+            ),
+            None
+        );
         // A quadrant: arbitrarily large cubes fit, left to the exact LP.
-        assert_eq!(interior_guess(&cons[..2], &[Q::ONE, Q::ONE]), None);
+        assert_eq!(
+            interior_guess(
+                &cons[..2],
+                &Floats::of(d_of(&cons), &cons[..2]),
+                &[Q::ONE, Q::ONE]
+            ),
+            None
+        );
         // Random float32 cells around the origin inside a box, in 3-D: nearly all get a
         // proposal (else the float LP would save nothing), each strictly inside.
         let mut s = 11u64;
@@ -415,7 +492,11 @@ mod tests {
                 e[j] = -Q::ONE;
                 cons.push(HalfSpace::new(e, Q::ONE));
             }
-            if let Some(p) = interior_guess(&cons, &[Q::ZERO, Q::ZERO, Q::ZERO]) {
+            if let Some(p) = interior_guess(
+                &cons,
+                &Floats::of(d_of(&cons), &cons),
+                &[Q::ZERO, Q::ZERO, Q::ZERO],
+            ) {
                 assert!(cons.iter().all(|h| h.contains_strictly(&p)));
                 proposed += 1;
             }
@@ -429,16 +510,17 @@ mod tests {
         // x < 1/2 (cuts), x + y < 0 (touches a corner), x + y > 3 (missed).
         let sq = [h(&[1, 0], 1), h(&[-1, 0], 0), h(&[0, 1], 1), h(&[0, -1], 0)];
         let p = [Q::new(1, 3), Q::new(1, 4)];
-        assert!(misses(&sq, &p, &h(&[1, 0], -1)));
-        assert!(misses(&sq, &p, &h(&[1, 0], 0)));
+        assert!(misses(&sq, &Floats::of(2, &sq), &p, &h(&[1, 0], -1)));
+        assert!(misses(&sq, &Floats::of(2, &sq), &p, &h(&[1, 0], 0)));
         assert!(!misses(
             &sq,
+            &Floats::of(2, &sq),
             &p,
             &HalfSpace::new(vec![Q::ONE, Q::ZERO], Q::new(1, 2))
         ));
-        assert!(misses(&sq, &p, &h(&[1, 1], 0)));
-        assert!(misses(&sq, &p, &h(&[-1, -1], -3)));
-        assert!(!misses(&sq, &p, &h(&[-1, -1], -1)));
+        assert!(misses(&sq, &Floats::of(2, &sq), &p, &h(&[1, 1], 0)));
+        assert!(misses(&sq, &Floats::of(2, &sq), &p, &h(&[-1, -1], -3)));
+        assert!(!misses(&sq, &Floats::of(2, &sq), &p, &h(&[-1, -1], -1)));
         // Random cells (random constraints through a box around a known point) and sides:
         // whenever the filter says "missed", the exact LP finds no interior point.
         let mut s = 5u64;
@@ -460,10 +542,10 @@ mod tests {
             if side.a.iter().all(Q::is_zero) {
                 continue;
             }
-            let filtered = misses(&cons, &p, &side);
+            let filtered = misses(&cons, &Floats::of(2, &cons), &p, &side);
             // The same answer with every sign exact.
             let on = filtered::set_enabled(false);
-            assert_eq!(misses(&cons, &p, &side), filtered);
+            assert_eq!(misses(&cons, &Floats::of(2, &cons), &p, &side), filtered);
             filtered::set_enabled(on);
             let mut with = cons.clone();
             with.push(side.clone());

@@ -227,11 +227,18 @@ impl Polytope {
     /// LP each, unless `interior` (a point strictly inside) lets an exact identity guessed
     /// in floats show it first.
     fn irredundant(&self, mut kept: Vec<HalfSpace>, interior: Option<&[Q]>) -> Polytope {
+        use crate::geometry::float_filter::{self, Floats};
+        let mut rows: Vec<Box<[f64]>> = kept.iter().map(Floats::row_of).collect();
         let mut i = 0;
         while i < kept.len() {
             let h = kept.remove(i);
-            let redundant = interior
-                .is_some_and(|p| crate::geometry::float_filter::misses(&kept, p, &h.flipped()))
+            let row = rows.remove(i);
+            let shown = |p: &[Q]| {
+                let mut floats = Floats::of(self.dim, []);
+                rows.iter().for_each(|r| floats.push_row(r));
+                float_filter::misses(&kept, &floats, p, &h.flipped())
+            };
+            let redundant = interior.is_some_and(shown)
                 || match lp::maximize(self.dim, &h.a, &kept) {
                     LpResult::Optimal { value, .. } => value <= h.b,
                     LpResult::Unbounded { .. } => false,
@@ -239,6 +246,7 @@ impl Polytope {
                 };
             if !redundant {
                 kept.insert(i, h);
+                rows.insert(i, row);
                 i += 1;
             }
         }

@@ -59,6 +59,7 @@ use crate::error::Result;
 use crate::exact::intvec::{self, Den, Ints};
 use crate::exact::linalg::{Affine, HalfSpace, Matrix};
 use crate::exact::rational::Q;
+use crate::geometry::float_filter::{self, Floats};
 use crate::geometry::lp::TimeUp;
 use crate::geometry::polytope::Polytope;
 use crate::geometry::vrep::{Side, VCell};
@@ -288,6 +289,8 @@ struct Cons {
 
 struct ConsNode {
     h: HalfSpace,
+    /// `h` in floats, for the float LPs ([`Floats::row_of`]), made on first use.
+    f: OnceLock<Box<[f64]>>,
     prev: Option<Arc<ConsNode>>,
 }
 
@@ -302,21 +305,37 @@ impl Cons {
 
     fn push(&mut self, h: HalfSpace) {
         self.head = Some(Arc::new(ConsNode {
+            f: OnceLock::new(),
             h,
             prev: self.head.take(),
         }));
         self.len += 1;
     }
 
-    fn to_vec(&self) -> Vec<HalfSpace> {
+    /// The nodes, first constraint first.
+    fn nodes(&self) -> Vec<&ConsNode> {
         let mut out = Vec::with_capacity(self.len as usize);
         let mut cur = self.head.as_deref();
         while let Some(n) = cur {
-            out.push(n.h.clone());
+            out.push(n);
             cur = n.prev.as_deref();
         }
         out.reverse();
         out
+    }
+
+    fn to_vec(&self) -> Vec<HalfSpace> {
+        self.nodes().into_iter().map(|n| n.h.clone()).collect()
+    }
+
+    /// The constraints and their float rows.
+    fn with_floats(&self, k: usize) -> (Vec<HalfSpace>, Floats) {
+        let nodes = self.nodes();
+        let mut floats = Floats::of(k, []);
+        for n in &nodes {
+            floats.push_row(n.f.get_or_init(|| Floats::row_of(&n.h)));
+        }
+        (nodes.into_iter().map(|n| n.h.clone()).collect(), floats)
     }
 }
 
@@ -1801,7 +1820,7 @@ fn split_h(
 ) -> Result<Vec<Child>, TimeUp> {
     let mut seen = Seen::new(pieces);
     let mut out: Vec<Child> = Vec::new();
-    let mut all: Option<Vec<HalfSpace>> = None;
+    let mut all: Option<(Vec<HalfSpace>, Floats)> = None;
     for (j, piece) in pieces.iter().enumerate() {
         let Some(forms) = piece_forms(piece, map) else {
             continue;
@@ -1817,24 +1836,27 @@ fn split_h(
         if deadline.is_some_and(|t| Instant::now() >= t) {
             return Err(TimeUp);
         }
-        let base = all.get_or_insert_with(|| cons.to_vec());
+        let (base, floats) = all.get_or_insert_with(|| cons.with_floats(k));
         // The float filter's exact check solves a k x k system without reading the clock:
         // above MISSES_MAX_DIM inputs the LP (which reads it) decides alone.
         if let [cond] = &conds[..]
             && k <= MISSES_MAX_DIM
-            && crate::geometry::float_filter::misses(base, point, cond)
+            && float_filter::misses(base, floats, point, cond)
         {
             continue; // shown empty without an LP (an exact identity, found by a float guess)
         }
         let n = base.len();
         base.extend(conds.iter().cloned());
         // A float LP proposes a simple point, checked strictly inside with filtered signs.
-        if k <= MISSES_MAX_DIM
-            && let Some(p) = crate::geometry::float_filter::interior_guess(base, point)
-        {
-            base.truncate(n);
-            out.push((j, conds, Some(Geom::H(p))));
-            continue;
+        if k <= MISSES_MAX_DIM {
+            conds.iter().for_each(|c| floats.push(c));
+            let guess = float_filter::interior_guess(base, floats, point);
+            floats.truncate(n);
+            if let Some(p) = guess {
+                base.truncate(n);
+                out.push((j, conds, Some(Geom::H(p))));
+                continue;
+            }
         }
         *lps += 1;
         // The LP's point, moved to a simple one when one near it is inside (every later
