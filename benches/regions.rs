@@ -29,7 +29,7 @@ fn main() {
             continue;
         }
         for details in [false, true] {
-            if details && !with_details {
+            if details && (!with_details || HEAVY.contains(&i)) {
                 continue;
             }
             let t = std::time::Instant::now();
@@ -226,13 +226,37 @@ fn suite() -> Vec<(&'static str, Network, Domain)> {
             f32_mlp(&[2, 16, 16, 1], 16),
             Domain::whole(2),
         ),
+        (
+            "f32 2-64-64-1 on [-1,1]^2",
+            f32_mlp(&[2, 64, 64, 1], 17),
+            cube(2),
+        ),
+        (
+            "f32 4-12-12-1 on [-1,1]^4",
+            f32_mlp(&[4, 12, 12, 1], 18),
+            cube(4),
+        ),
+        ("f32 6-24-1 on [-1,1]^6", f32_mlp(&[6, 24, 1], 19), cube(6)),
+        (
+            "f32 2-32-32-1 on R^2",
+            f32_mlp(&[2, 32, 32, 1], 20),
+            Domain::whole(2),
+        ),
+        (
+            "f32 3-12-12-1 on R^3",
+            f32_mlp(&[3, 12, 12, 1], 21),
+            Domain::whole(3),
+        ),
     ]
 }
+
+/// Cases whose details (neighbours of tens of thousands of regions) `main` skips.
+const HEAVY: [usize; 2] = [8, 12];
 
 const CASES: [usize; 4] = [0, 1, 2, 3];
 
 /// The float32 nets of [`suite`].
-const F32_CASES: [usize; 6] = [4, 5, 6, 7, 8, 9];
+const F32_CASES: [usize; 11] = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
 
 /// Enumeration only: patterns, interior points, maps; on 1 thread and on 2.
 #[divan::bench(consts = [1, 2], args = CASES, sample_count = 10, sample_size = 1)]
