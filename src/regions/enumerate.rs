@@ -259,8 +259,9 @@ pub struct Enumerator<'a> {
     progress: Option<Box<dyn FnMut(Progress) + 'a>>,
     /// Use the LP path even on bounded domains (to test one path against the other).
     force_lp: bool,
-    /// Decide every sign of the vertex cells exactly, without the float filter (to test one
-    /// path against the other).
+    /// The pure exact path (to test one path against the other): every filtered sign
+    /// computed exactly, and no float LP (no float-proposed points or multipliers: every
+    /// interior point and emptiness on an unbounded domain from an exact LP).
     exact_only: bool,
     threads: usize,
 }
@@ -2207,6 +2208,15 @@ mod tests {
         };
         let f3 = same_filtered(&lift(&net), cube(3));
         assert!(f3.exact_fallbacks > 0);
+        // On the whole plane: float LPs propose points and multipliers, against exact LPs
+        // alone (the filter off); the 2^-40 strip and the lines through the origin stay.
+        let w = same_filtered(&net, Domain::whole(2));
+        assert!(w.exact_fallbacks > 0);
+        assert!(
+            w.regions.len() >= f.regions.len(),
+            "{} regions",
+            w.regions.len()
+        );
     }
 
     #[test]
