@@ -4,8 +4,9 @@
 //! empty, lower-dimensional or unbounded; the name follows common use in region analysis).
 //! All queries are answered exactly with the simplex method of [`crate::geometry::lp`].
 
+use crate::exact::filtered::{self, Iv};
 use crate::exact::linalg::{HalfSpace, Matrix};
-use crate::exact::rational::{Q, dot};
+use crate::exact::rational::{Q, affine_sign, dot};
 use crate::geometry::lp::{self, Feasibility, LpResult};
 use itertools::Itertools;
 use std::collections::HashSet;
@@ -233,17 +234,22 @@ impl Polytope {
         while i < kept.len() {
             let h = kept.remove(i);
             let row = rows.remove(i);
-            let shown = |p: &[Q]| {
-                let mut floats = Floats::of(self.dim, []);
-                rows.iter().for_each(|r| floats.push_row(r));
-                float_filter::misses(&kept, &floats, p, &h.flipped())
-            };
-            let redundant = interior.is_some_and(shown)
-                || match lp::maximize(self.dim, &h.a, &kept) {
+            let mut floats = Floats::of(self.dim, []);
+            rows.iter().for_each(|r| floats.push_row(r));
+            let shown = |p: &[Q]| float_filter::misses(&kept, &floats, p, &h.flipped());
+            let redundant = if interior.is_some_and(shown) {
+                true
+            } else if let Some(p) = interior
+                && Self::needed_by_witness(&mut kept, &mut floats, p, &h)
+            {
+                false
+            } else {
+                match lp::maximize(self.dim, &h.a, &kept) {
                     LpResult::Optimal { value, .. } => value <= h.b,
                     LpResult::Unbounded { .. } => false,
                     LpResult::Infeasible(_) => unreachable!("a subset of a feasible system"),
-                };
+                }
+            };
             if !redundant {
                 kept.insert(i, h);
                 rows.insert(i, row);
@@ -306,9 +312,15 @@ impl Polytope {
             .iter()
             .filter(|h| !h.is_trivial() && seen_h.insert(h.normalized()))
             .collect();
+        let enclosed: Vec<(Vec<Iv>, Iv)> = (self.constraints.iter())
+            .map(|h| (h.a.iter().map(Iv::from_q).collect(), -Iv::from_q(&h.b)))
+            .collect();
         let mut seen = HashSet::new();
         let mut out = Vec::new();
         for combo in (0..cands.len()).combinations(self.dim) {
+            if self.outside_by_enclosures(&cands, &combo, &enclosed) {
+                continue; // the exact crossing violates a constraint: no exact solve
+            }
             let x = if self.dim == 2 {
                 solve2(cands[combo[0]], cands[combo[1]])
             } else {
@@ -318,13 +330,70 @@ impl Polytope {
                 a.solve(&b)
             };
             if let Some(x) = x
-                && self.contains(&x)
+                && self.contains_filtered(&x, &enclosed)
                 && seen.insert(x.clone())
             {
                 out.push(x);
             }
         }
         out
+    }
+
+    /// Is `h` needed (not implied by `kept`), as a point shows that is strictly inside every
+    /// constraint of `kept` and strictly outside `h`? The point is proposed by a float LP
+    /// near `p` and checked with filtered signs ([`float_filter::interior_guess`]); `false`
+    /// means "not shown". `kept` and `floats` are as given on return.
+    fn needed_by_witness(
+        kept: &mut Vec<HalfSpace>,
+        floats: &mut crate::geometry::float_filter::Floats,
+        p: &[Q],
+        h: &HalfSpace,
+    ) -> bool {
+        let outside = h.flipped();
+        floats.push(&outside);
+        kept.push(outside);
+        let shown = crate::geometry::float_filter::interior_guess(kept, floats, p).is_some();
+        kept.pop();
+        floats.truncate(kept.len());
+        shown
+    }
+
+    /// [`Polytope::contains`] with filtered signs (`enclosed`: the constraints' enclosures,
+    /// `(a, -b)`), exact without gcd where an enclosure holds zero.
+    fn contains_filtered(&self, x: &[Q], enclosed: &[(Vec<Iv>, Iv)]) -> bool {
+        let xi: Vec<Iv> = x.iter().map(Iv::from_q).collect();
+        (self.constraints.iter().zip(enclosed)).all(|(h, (a, off))| {
+            filtered::sign(
+                || filtered::affine(a, off, &xi),
+                || affine_sign(&h.a, &-&h.b, x),
+            ) <= 0
+        })
+    }
+
+    /// Is the crossing of the boundaries of `combo` (if they cross in one point) outside
+    /// some constraint, as interval enclosures show? `true` only when the enclosure of the
+    /// crossing is finite and some constraint's value there is positive on all of it (then
+    /// so is the exact value); `false` means "not shown" (the exact check decides).
+    fn outside_by_enclosures(
+        &self,
+        cands: &[&HalfSpace],
+        combo: &[usize],
+        enclosed: &[(Vec<Iv>, Iv)],
+    ) -> bool {
+        if !filtered::enabled() {
+            return false;
+        }
+        let rows = combo
+            .iter()
+            .map(|&i| cands[i].a.iter().map(Iv::from_q).collect())
+            .collect();
+        let rhs = combo.iter().map(|&i| Iv::from_q(&cands[i].b)).collect();
+        let Some(x) = filtered::solve(rows, rhs) else {
+            return false;
+        };
+        enclosed
+            .iter()
+            .any(|(a, off)| filtered::affine(a, off, &x).sign() == Some(1))
     }
 
     /// For a bounded polyhedron in the plane, its vertices in counter-clockwise order
@@ -336,25 +405,61 @@ impl Polytope {
         if self.dim != 2 || !self.is_bounded() {
             return None;
         }
-        let mut v = self.vertices();
+        let v = self.vertices();
         if v.len() <= 1 {
             return Some(v);
         }
-        let n = Q::from_int(v.len() as i64);
-        let cx = v.iter().map(|p| &p[0]).sum::<Q>() / &n;
-        let cy = v.iter().map(|p| &p[1]).sum::<Q>() / &n;
         // Exact angular order around the centroid: the upper half-plane [0, π) first, then
-        // by the sign of the cross product.
-        let key = |p: &Vec<Q>| (&p[0] - &cx, &p[1] - &cy);
-        let half = |(dx, dy): &(Q, Q)| !(dy.is_positive() || (dy.is_zero() && dx.is_positive()));
-        v.sort_by(|p, q| {
-            let (u, w) = (key(p), key(q));
-            half(&u).cmp(&half(&w)).then_with(|| {
-                let cross = &u.0 * &w.1 - &u.1 * &w.0;
-                Q::ZERO.cmp(&cross)
+        // by the sign of the cross product. Signs filtered: the exact centroid and
+        // differences are computed only where an enclosure holds zero.
+        let n = v.len() as i64;
+        let exact_c = std::cell::OnceCell::new();
+        let centroid = || {
+            exact_c.get_or_init(|| {
+                let n = Q::from_int(n);
+                let c = |j: usize| v.iter().map(|p| &p[j]).sum::<Q>() / &n;
+                (c(0), c(1))
+            })
+        };
+        let n_iv = Iv::from_q(&Q::from_int(n));
+        let c_iv = |j: usize| {
+            (v.iter().map(|p| Iv::from_q(&p[j])))
+                .fold(Iv::ZERO, |a, b| a + b)
+                .div(&n_iv)
+        };
+        let (cx, cy) = (c_iv(0), c_iv(1));
+        let d: Vec<(Iv, Iv)> = (v.iter())
+            .map(|p| (Iv::from_q(&p[0]) - cx, Iv::from_q(&p[1]) - cy))
+            .collect();
+        let diff = |i: usize, j: usize| -> Q {
+            let c = centroid();
+            &v[i][j] - if j == 0 { &c.0 } else { &c.1 }
+        };
+        let sign = |i: usize, j: usize| {
+            let iv = if j == 0 { d[i].0 } else { d[i].1 };
+            filtered::sign(|| iv, || diff(i, j).signum())
+        };
+        let half = |i: usize| {
+            let dy = sign(i, 1);
+            !(dy > 0 || (dy == 0 && sign(i, 0) > 0))
+        };
+        let mut order: Vec<usize> = (0..v.len()).collect();
+        order.sort_by(|&i, &j| {
+            half(i).cmp(&half(j)).then_with(|| {
+                let cross = filtered::sign(
+                    || d[i].0 * d[j].1 - d[i].1 * d[j].0,
+                    || (diff(i, 0) * diff(j, 1) - diff(i, 1) * diff(j, 0)).signum(),
+                );
+                0.cmp(&cross)
             })
         });
-        Some(v)
+        let mut slots: Vec<Option<Vec<Q>>> = v.into_iter().map(Some).collect();
+        Some(
+            order
+                .iter()
+                .map(|&i| slots[i].take().expect("each once"))
+                .collect(),
+        )
     }
 
     /// A point in the relative interior of the facet of constraint `i`: `a_i·x = b_i` and
