@@ -13,6 +13,7 @@
 use crate::exact::filtered::{self, Iv, affine};
 use crate::exact::linalg::HalfSpace;
 use crate::exact::rational::{Q, affine_sign};
+use num_traits::ToPrimitive;
 use std::sync::{Arc, OnceLock};
 
 /// A hyperplane `row·y + off = 0` with the enclosures of its coefficients.
@@ -157,9 +158,21 @@ pub(crate) fn simplest_between(lo: &Q, hi: &Q) -> Option<Q> {
     }
 }
 
+/// The continued-fraction depth after which [`simplest_between`] gives up.
+const MAX_DEPTH: usize = 40;
+
 fn simplest_positive(lo: &Q, hi: &Q, depth: usize) -> Option<Q> {
-    if depth > 40 {
+    if depth > MAX_DEPTH {
         return None;
+    }
+    if depth == 0
+        && let (Some(l), Some(h)) = (u128_parts(lo), u128_parts(hi))
+        && let Ok(found) = simplest_positive_u128(l, h, 0)
+    {
+        let (n, d) = found?;
+        if let (Ok(n), Ok(d)) = (i128::try_from(n), i128::try_from(d)) {
+            return Some(Q::from_i128_parts(n, d));
+        }
     }
     let n = lo.floor();
     if n == *lo {
@@ -174,6 +187,48 @@ fn simplest_positive(lo: &Q, hi: &Q, depth: usize) -> Option<Q> {
     let b = (lo - &n).recip()?;
     let inner = simplest_positive(&a, &b, depth + 1)?;
     Some(&n + &inner.recip()?)
+}
+
+/// A positive value as `(numerator, denominator)` in `u128`, both below `2^126` (so the
+/// steps of [`simplest_positive_u128`] cannot overflow their sums).
+fn u128_parts(q: &Q) -> Option<(u128, u128)> {
+    const LIMIT: u128 = 1 << 126;
+    let (n, d) = match q.to_i64_pair() {
+        Some((n, d)) => (u128::try_from(n).ok()?, d as u128),
+        None => (q.numer().to_u128()?, q.denom().to_u128()?),
+    };
+    (n < LIMIT && d < LIMIT).then_some((n, d))
+}
+
+/// [`simplest_positive`] on `lo = ln / ld`, `hi = hn / hd` (`0 < lo <= hi`) in integers: the
+/// same steps (so the same answer, and `Ok(None)` past the same depth), with the result
+/// `(numerator, denominator)` reduced (a continued fraction's convergent). `Err(())` when
+/// a product overflows: then the caller computes in [`Q`].
+#[allow(clippy::type_complexity)]
+fn simplest_positive_u128(
+    (ln, ld): (u128, u128),
+    (hn, hd): (u128, u128),
+    depth: usize,
+) -> Result<Option<(u128, u128)>, ()> {
+    if depth > MAX_DEPTH {
+        return Ok(None);
+    }
+    let (n, rest) = (ln / ld, ln % ld);
+    if rest == 0 {
+        return Ok(Some((n, 1)));
+    }
+    // n + 1 <= hi, i.e. (n + 1)·hd <= hn.
+    if (n + 1).checked_mul(hd).ok_or(())? <= hn {
+        return Ok(Some((n + 1, 1)));
+    }
+    // lo, hi in (n, n + 1): 1 / (hi - n) = hd / (hn - n·hd) and 1 / (lo - n) = ld / rest
+    // (n·hd <= hn as n <= lo <= hi).
+    let Some((p, q)) = simplest_positive_u128((hd, hn - n * hd), (ld, rest), depth + 1)? else {
+        return Ok(None);
+    };
+    // n + 1 / (p / q) = (n·p + q) / p.
+    let num = n.checked_mul(p).and_then(|x| x.checked_add(q)).ok_or(())?;
+    Ok(Some((num, p)))
 }
 
 /// Is `p` strictly inside every constraint (`a·p < b`)? Filtered signs.
@@ -313,6 +368,49 @@ mod tests {
         Q::new(n, d)
     }
 
+    proptest::proptest! {
+        /// The integer continued fraction gives what the one in `Q` gives (the simplest
+        /// rational, or none past the depth limit), on dyadic ends as the float centroids
+        /// give them and on random fractions.
+        #[test]
+        fn integer_and_rational_simplest_agree(
+            c in -2.0f64..2.0, r in 0.0f64..0.5, e in 0i32..60,
+            (n1, d1, n2, d2) in (1i64..1 << 40, 1i64..1 << 40, 1i64..1 << 40, 1i64..1 << 40),
+        ) {
+            let r = r * 2f64.powi(-e);
+            let (a, b) = (Q::from_f64(c - r).unwrap(), Q::from_f64(c + r).unwrap());
+            let (x, y) = (q(n1, d1), q(n2, d2));
+            for (lo, hi) in [(a, b), (x.clone().min(y.clone()), x.max(y))] {
+                let slow = if lo.is_positive() {
+                    simplest_positive_q(&lo, &hi, 0)
+                } else if hi.is_negative() {
+                    simplest_positive_q(&-&hi, &-&lo, 0).map(|v| -v)
+                } else {
+                    Some(Q::ZERO)
+                };
+                proptest::prop_assert_eq!(simplest_between(&lo, &hi), slow);
+            }
+        }
+    }
+
+    /// [`simplest_positive`] in `Q` only (the reference).
+    fn simplest_positive_q(lo: &Q, hi: &Q, depth: usize) -> Option<Q> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let n = lo.floor();
+        if n == *lo {
+            return Some(n);
+        }
+        let up = &n + &Q::ONE;
+        if up <= *hi {
+            return Some(up);
+        }
+        let a = (hi - &n).recip()?;
+        let b = (lo - &n).recip()?;
+        Some(&n + &simplest_positive_q(&a, &b, depth + 1)?.recip()?)
+    }
+
     #[test]
     fn simplest_rationals() {
         assert_eq!(simplest_between(&q(3, 10), &q(4, 10)), Some(q(1, 3)));
@@ -320,6 +418,14 @@ mod tests {
         assert_eq!(simplest_between(&q(-1, 10), &q(4, 10)), Some(Q::ZERO));
         assert_eq!(simplest_between(&q(7, 3), &q(7, 3)), Some(q(7, 3)));
         assert_eq!(simplest_between(&q(5, 2), &q(13, 4)), Some(q(3, 1)));
+        // Ratios of Fibonacci numbers have continued fractions of ones: F(30) / F(31) is
+        // found (depth 29), F(50) / F(51) is past the depth limit, in both arithmetics.
+        let fib = |n: usize| (0..n).fold((0i64, 1i64), |(a, b), _| (b, a + b)).0;
+        let (f30, f50) = (q(fib(30), fib(31)), q(fib(50), fib(51)));
+        assert_eq!(simplest_between(&f30, &f30), Some(f30.clone()));
+        assert_eq!(simplest_positive_q(&f30, &f30, 0), Some(f30));
+        assert_eq!(simplest_between(&f50, &f50), None);
+        assert_eq!(simplest_positive_q(&f50, &f50, 0), None);
         // Brute force over small denominators agrees.
         for (a, b) in [(q(31, 100), q(32, 100)), (q(141, 100), q(142, 100))] {
             let s = simplest_between(&a, &b).unwrap();
