@@ -16,13 +16,14 @@ use crate::exact::rational::{Q, affine_sign};
 use num_traits::ToPrimitive;
 use std::sync::{Arc, OnceLock};
 
-/// A hyperplane `row·y + off = 0` with the enclosures of its coefficients.
+/// A hyperplane `row·y + off = 0` with the enclosures of its coefficients (centres and
+/// radii, see [`filtered::affine_mid_rad`]).
 #[derive(Debug)]
 pub(crate) struct Plane {
     row: Vec<Q>,
     off: Q,
-    row_iv: Vec<Iv>,
-    off_iv: Iv,
+    row_mr: Vec<(f64, f64)>,
+    off_mr: (f64, f64),
 }
 
 impl Plane {
@@ -30,8 +31,8 @@ impl Plane {
         Plane {
             row: row.to_vec(),
             off: off.clone(),
-            row_iv: row.iter().map(Iv::from_q).collect(),
-            off_iv: Iv::from_q(off),
+            row_mr: row.iter().map(|a| Iv::from_q(a).mid_rad()).collect(),
+            off_mr: Iv::from_q(off).mid_rad(),
         }
     }
 
@@ -42,7 +43,7 @@ impl Plane {
 
     /// An enclosure of the value at the vertex.
     fn value_iv(&self, v: &Lazy) -> Iv {
-        affine(&self.row_iv, &self.off_iv, &v.iv)
+        filtered::affine_mid_rad(&self.row_mr, self.off_mr, &v.iv)
     }
 
     /// The exact sign at the vertex (filtered) and an enclosure of the value there with
