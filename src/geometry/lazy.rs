@@ -43,7 +43,7 @@ impl Plane {
 
     /// An enclosure of the value at the vertex.
     fn value_iv(&self, v: &Lazy) -> Iv {
-        filtered::affine_mid_rad(&self.row_mr, self.off_mr, &v.iv)
+        filtered::affine_mid_rad(&self.row_mr, self.off_mr, v.iv())
     }
 
     /// The exact sign at the vertex (filtered) and an enclosure of the value there with
@@ -70,11 +70,31 @@ impl Plane {
 /// to compute them.
 #[derive(Debug)]
 pub(crate) struct Lazy {
-    iv: Box<[Iv]>,
+    /// The enclosures of the first `dim` coordinates (inline: one allocation less for
+    /// every vertex made).
+    iv: [Iv; MAX_DIM],
+    dim: u8,
     exact: OnceLock<Box<[Q]>>,
     /// The crossing of the plane with the segment `[u, v]` (values of opposite signs), or
     /// `None` for a vertex given exactly.
     how: Option<(Vertex, Vertex, Arc<Plane>)>,
+}
+
+/// The largest dimension of a lazy vertex.
+pub(crate) const MAX_DIM: usize = 6;
+
+/// The enclosures of `x` (at most [`MAX_DIM`] coordinates), inline.
+fn inline(x: impl ExactSizeIterator<Item = Iv>) -> ([Iv; MAX_DIM], u8) {
+    assert!(
+        x.len() <= MAX_DIM,
+        "a lazy vertex has at most {MAX_DIM} coordinates"
+    );
+    let mut out = [Iv::ZERO; MAX_DIM];
+    let dim = x.len() as u8;
+    for (o, v) in out.iter_mut().zip(x) {
+        *o = v;
+    }
+    (out, dim)
 }
 
 /// A shared lazy vertex.
@@ -83,10 +103,11 @@ pub(crate) type Vertex = Arc<Lazy>;
 impl Lazy {
     /// A vertex given exactly.
     pub(crate) fn given(x: Vec<Q>) -> Vertex {
-        let iv = x.iter().map(Iv::from_q).collect();
+        let (iv, dim) = inline(x.iter().map(Iv::from_q));
         let exact = OnceLock::from(x.into_boxed_slice());
         Arc::new(Lazy {
             iv,
+            dim,
             exact,
             how: None,
         })
@@ -94,7 +115,7 @@ impl Lazy {
 
     /// The enclosure of the coordinates.
     pub(crate) fn iv(&self) -> &[Iv] {
-        &self.iv
+        &self.iv[..self.dim as usize]
     }
 
     /// Are the exact coordinates known (given, or computed before)?
@@ -122,13 +143,15 @@ impl Lazy {
     pub(crate) fn crossing(u: &Vertex, v: &Vertex, su: Iv, sv: Iv, plane: &Arc<Plane>) -> Vertex {
         let unit = Iv { lo: 0.0, hi: 1.0 };
         let t = su.div(&(su - sv)).meet(&unit);
-        let iv =
-            u.iv.iter()
-                .zip(v.iv.iter())
-                .map(|(a, b)| (*a + t * (*b - *a)).meet(&a.hull(b)))
-                .collect();
+        let (iv, dim) = inline(
+            u.iv()
+                .iter()
+                .zip(v.iv())
+                .map(|(a, b)| (*a + t * (*b - *a)).meet(&a.hull(b))),
+        );
         Arc::new(Lazy {
             iv,
+            dim,
             exact: OnceLock::new(),
             how: Some((Arc::clone(u), Arc::clone(v), Arc::clone(plane))),
         })
@@ -235,11 +258,13 @@ fn simplest_positive_u128(
 /// Is `p` strictly inside every constraint (`a·p < b`)? Filtered signs.
 pub(crate) fn strictly_inside(p: &[Q], cons: &[HalfSpace]) -> bool {
     let piv: Vec<Iv> = p.iter().map(Iv::from_q).collect();
+    let mut row = Vec::with_capacity(p.len());
     cons.iter().all(|h| {
         filtered::sign(
             || {
-                (h.a.iter().zip(&piv))
-                    .fold(-Iv::from_q(&h.b), |acc, (a, x)| acc + Iv::from_q(a) * *x)
+                row.clear();
+                row.extend(h.a.iter().map(|a| Iv::from_q(a).mid_rad()));
+                filtered::affine_mid_rad(&row, (-Iv::from_q(&h.b)).mid_rad(), &piv)
             },
             || affine_sign(&h.a, &-&h.b, p),
         ) < 0

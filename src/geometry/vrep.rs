@@ -36,7 +36,7 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 /// The largest dimension in which boxes are handled with vertices (a `d`-cube has `2^d`).
-pub(crate) const MAX_VREP_DIM: usize = 6;
+pub(crate) const MAX_VREP_DIM: usize = lazy::MAX_DIM;
 
 /// One side of a cut.
 #[derive(Clone, Debug)]
