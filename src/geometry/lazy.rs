@@ -13,15 +13,17 @@
 use crate::exact::filtered::{self, Iv, affine};
 use crate::exact::linalg::HalfSpace;
 use crate::exact::rational::{Q, affine_sign};
+use num_traits::ToPrimitive;
 use std::sync::{Arc, OnceLock};
 
-/// A hyperplane `row·y + off = 0` with the enclosures of its coefficients.
+/// A hyperplane `row·y + off = 0` with the enclosures of its coefficients (centres and
+/// radii, see [`filtered::affine_mid_rad`]).
 #[derive(Debug)]
 pub(crate) struct Plane {
     row: Vec<Q>,
     off: Q,
-    row_iv: Vec<Iv>,
-    off_iv: Iv,
+    row_mr: Vec<(f64, f64)>,
+    off_mr: (f64, f64),
 }
 
 impl Plane {
@@ -29,8 +31,8 @@ impl Plane {
         Plane {
             row: row.to_vec(),
             off: off.clone(),
-            row_iv: row.iter().map(Iv::from_q).collect(),
-            off_iv: Iv::from_q(off),
+            row_mr: row.iter().map(|a| Iv::from_q(a).mid_rad()).collect(),
+            off_mr: Iv::from_q(off).mid_rad(),
         }
     }
 
@@ -41,7 +43,7 @@ impl Plane {
 
     /// An enclosure of the value at the vertex.
     fn value_iv(&self, v: &Lazy) -> Iv {
-        affine(&self.row_iv, &self.off_iv, &v.iv)
+        filtered::affine_mid_rad(&self.row_mr, self.off_mr, v.iv())
     }
 
     /// The exact sign at the vertex (filtered) and an enclosure of the value there with
@@ -68,11 +70,31 @@ impl Plane {
 /// to compute them.
 #[derive(Debug)]
 pub(crate) struct Lazy {
-    iv: Box<[Iv]>,
+    /// The enclosures of the first `dim` coordinates (inline: one allocation less for
+    /// every vertex made).
+    iv: [Iv; MAX_DIM],
+    dim: u8,
     exact: OnceLock<Box<[Q]>>,
     /// The crossing of the plane with the segment `[u, v]` (values of opposite signs), or
     /// `None` for a vertex given exactly.
     how: Option<(Vertex, Vertex, Arc<Plane>)>,
+}
+
+/// The largest dimension of a lazy vertex.
+pub(crate) const MAX_DIM: usize = 6;
+
+/// The enclosures of `x` (at most [`MAX_DIM`] coordinates), inline.
+fn inline(x: impl ExactSizeIterator<Item = Iv>) -> ([Iv; MAX_DIM], u8) {
+    assert!(
+        x.len() <= MAX_DIM,
+        "a lazy vertex has at most {MAX_DIM} coordinates"
+    );
+    let mut out = [Iv::ZERO; MAX_DIM];
+    let dim = x.len() as u8;
+    for (o, v) in out.iter_mut().zip(x) {
+        *o = v;
+    }
+    (out, dim)
 }
 
 /// A shared lazy vertex.
@@ -81,10 +103,11 @@ pub(crate) type Vertex = Arc<Lazy>;
 impl Lazy {
     /// A vertex given exactly.
     pub(crate) fn given(x: Vec<Q>) -> Vertex {
-        let iv = x.iter().map(Iv::from_q).collect();
+        let (iv, dim) = inline(x.iter().map(Iv::from_q));
         let exact = OnceLock::from(x.into_boxed_slice());
         Arc::new(Lazy {
             iv,
+            dim,
             exact,
             how: None,
         })
@@ -92,7 +115,7 @@ impl Lazy {
 
     /// The enclosure of the coordinates.
     pub(crate) fn iv(&self) -> &[Iv] {
-        &self.iv
+        &self.iv[..self.dim as usize]
     }
 
     /// Are the exact coordinates known (given, or computed before)?
@@ -120,13 +143,15 @@ impl Lazy {
     pub(crate) fn crossing(u: &Vertex, v: &Vertex, su: Iv, sv: Iv, plane: &Arc<Plane>) -> Vertex {
         let unit = Iv { lo: 0.0, hi: 1.0 };
         let t = su.div(&(su - sv)).meet(&unit);
-        let iv =
-            u.iv.iter()
-                .zip(v.iv.iter())
-                .map(|(a, b)| (*a + t * (*b - *a)).meet(&a.hull(b)))
-                .collect();
+        let (iv, dim) = inline(
+            u.iv()
+                .iter()
+                .zip(v.iv())
+                .map(|(a, b)| (*a + t * (*b - *a)).meet(&a.hull(b))),
+        );
         Arc::new(Lazy {
             iv,
+            dim,
             exact: OnceLock::new(),
             how: Some((Arc::clone(u), Arc::clone(v), Arc::clone(plane))),
         })
@@ -157,9 +182,21 @@ pub(crate) fn simplest_between(lo: &Q, hi: &Q) -> Option<Q> {
     }
 }
 
+/// The continued-fraction depth after which [`simplest_between`] gives up.
+const MAX_DEPTH: usize = 40;
+
 fn simplest_positive(lo: &Q, hi: &Q, depth: usize) -> Option<Q> {
-    if depth > 40 {
+    if depth > MAX_DEPTH {
         return None;
+    }
+    if depth == 0
+        && let (Some(l), Some(h)) = (u128_parts(lo), u128_parts(hi))
+        && let Ok(found) = simplest_positive_u128(l, h, 0)
+    {
+        let (n, d) = found?;
+        if let (Ok(n), Ok(d)) = (i128::try_from(n), i128::try_from(d)) {
+            return Some(Q::from_i128_parts(n, d));
+        }
     }
     let n = lo.floor();
     if n == *lo {
@@ -176,14 +213,58 @@ fn simplest_positive(lo: &Q, hi: &Q, depth: usize) -> Option<Q> {
     Some(&n + &inner.recip()?)
 }
 
+/// A positive value as `(numerator, denominator)` in `u128`, both below `2^126` (so the
+/// steps of [`simplest_positive_u128`] cannot overflow their sums).
+fn u128_parts(q: &Q) -> Option<(u128, u128)> {
+    const LIMIT: u128 = 1 << 126;
+    let (n, d) = match q.to_i64_pair() {
+        Some((n, d)) => (u128::try_from(n).ok()?, d as u128),
+        None => (q.numer().to_u128()?, q.denom().to_u128()?),
+    };
+    (n < LIMIT && d < LIMIT).then_some((n, d))
+}
+
+/// [`simplest_positive`] on `lo = ln / ld`, `hi = hn / hd` (`0 < lo <= hi`) in integers: the
+/// same steps (so the same answer, and `Ok(None)` past the same depth), with the result
+/// `(numerator, denominator)` reduced (a continued fraction's convergent). `Err(())` when
+/// a product overflows: then the caller computes in [`Q`].
+#[allow(clippy::type_complexity)]
+fn simplest_positive_u128(
+    (ln, ld): (u128, u128),
+    (hn, hd): (u128, u128),
+    depth: usize,
+) -> Result<Option<(u128, u128)>, ()> {
+    if depth > MAX_DEPTH {
+        return Ok(None);
+    }
+    let (n, rest) = (ln / ld, ln % ld);
+    if rest == 0 {
+        return Ok(Some((n, 1)));
+    }
+    // n + 1 <= hi, i.e. (n + 1)·hd <= hn.
+    if (n + 1).checked_mul(hd).ok_or(())? <= hn {
+        return Ok(Some((n + 1, 1)));
+    }
+    // lo, hi in (n, n + 1): 1 / (hi - n) = hd / (hn - n·hd) and 1 / (lo - n) = ld / rest
+    // (n·hd <= hn as n <= lo <= hi).
+    let Some((p, q)) = simplest_positive_u128((hd, hn - n * hd), (ld, rest), depth + 1)? else {
+        return Ok(None);
+    };
+    // n + 1 / (p / q) = (n·p + q) / p.
+    let num = n.checked_mul(p).and_then(|x| x.checked_add(q)).ok_or(())?;
+    Ok(Some((num, p)))
+}
+
 /// Is `p` strictly inside every constraint (`a·p < b`)? Filtered signs.
 pub(crate) fn strictly_inside(p: &[Q], cons: &[HalfSpace]) -> bool {
     let piv: Vec<Iv> = p.iter().map(Iv::from_q).collect();
+    let mut row = Vec::with_capacity(p.len());
     cons.iter().all(|h| {
         filtered::sign(
             || {
-                (h.a.iter().zip(&piv))
-                    .fold(-Iv::from_q(&h.b), |acc, (a, x)| acc + Iv::from_q(a) * *x)
+                row.clear();
+                row.extend(h.a.iter().map(|a| Iv::from_q(a).mid_rad()));
+                filtered::affine_mid_rad(&row, (-Iv::from_q(&h.b)).mid_rad(), &piv)
             },
             || affine_sign(&h.a, &-&h.b, p),
         ) < 0
@@ -313,6 +394,49 @@ mod tests {
         Q::new(n, d)
     }
 
+    proptest::proptest! {
+        /// The integer continued fraction gives what the one in `Q` gives (the simplest
+        /// rational, or none past the depth limit), on dyadic ends as the float centroids
+        /// give them and on random fractions.
+        #[test]
+        fn integer_and_rational_simplest_agree(
+            c in -2.0f64..2.0, r in 0.0f64..0.5, e in 0i32..60,
+            (n1, d1, n2, d2) in (1i64..1 << 40, 1i64..1 << 40, 1i64..1 << 40, 1i64..1 << 40),
+        ) {
+            let r = r * 2f64.powi(-e);
+            let (a, b) = (Q::from_f64(c - r).unwrap(), Q::from_f64(c + r).unwrap());
+            let (x, y) = (q(n1, d1), q(n2, d2));
+            for (lo, hi) in [(a, b), (x.clone().min(y.clone()), x.max(y))] {
+                let slow = if lo.is_positive() {
+                    simplest_positive_q(&lo, &hi, 0)
+                } else if hi.is_negative() {
+                    simplest_positive_q(&-&hi, &-&lo, 0).map(|v| -v)
+                } else {
+                    Some(Q::ZERO)
+                };
+                proptest::prop_assert_eq!(simplest_between(&lo, &hi), slow);
+            }
+        }
+    }
+
+    /// [`simplest_positive`] in `Q` only (the reference).
+    fn simplest_positive_q(lo: &Q, hi: &Q, depth: usize) -> Option<Q> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let n = lo.floor();
+        if n == *lo {
+            return Some(n);
+        }
+        let up = &n + &Q::ONE;
+        if up <= *hi {
+            return Some(up);
+        }
+        let a = (hi - &n).recip()?;
+        let b = (lo - &n).recip()?;
+        Some(&n + &simplest_positive_q(&a, &b, depth + 1)?.recip()?)
+    }
+
     #[test]
     fn simplest_rationals() {
         assert_eq!(simplest_between(&q(3, 10), &q(4, 10)), Some(q(1, 3)));
@@ -320,6 +444,14 @@ mod tests {
         assert_eq!(simplest_between(&q(-1, 10), &q(4, 10)), Some(Q::ZERO));
         assert_eq!(simplest_between(&q(7, 3), &q(7, 3)), Some(q(7, 3)));
         assert_eq!(simplest_between(&q(5, 2), &q(13, 4)), Some(q(3, 1)));
+        // Ratios of Fibonacci numbers have continued fractions of ones: F(30) / F(31) is
+        // found (depth 29), F(50) / F(51) is past the depth limit, in both arithmetics.
+        let fib = |n: usize| (0..n).fold((0i64, 1i64), |(a, b), _| (b, a + b)).0;
+        let (f30, f50) = (q(fib(30), fib(31)), q(fib(50), fib(51)));
+        assert_eq!(simplest_between(&f30, &f30), Some(f30.clone()));
+        assert_eq!(simplest_positive_q(&f30, &f30, 0), Some(f30));
+        assert_eq!(simplest_between(&f50, &f50), None);
+        assert_eq!(simplest_positive_q(&f50, &f50, 0), None);
         // Brute force over small denominators agrees.
         for (a, b) in [(q(31, 100), q(32, 100)), (q(141, 100), q(142, 100))] {
             let s = simplest_between(&a, &b).unwrap();

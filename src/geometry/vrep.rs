@@ -36,7 +36,7 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 /// The largest dimension in which boxes are handled with vertices (a `d`-cube has `2^d`).
-pub(crate) const MAX_VREP_DIM: usize = 6;
+pub(crate) const MAX_VREP_DIM: usize = lazy::MAX_DIM;
 
 /// One side of a cut.
 #[derive(Clone, Debug)]
@@ -834,15 +834,32 @@ impl Edges {
 }
 
 /// The vertex pairs joined by an edge that the cut crosses (see [`Edges`]).
+///
+/// Two vertices are adjacent iff `|Z(u) ∩ Z(v)| >= d - 1` and no third vertex is tight on
+/// every constraint of `Z(u) ∩ Z(v)` (the combinatorial test). The scan of the third
+/// vertices is skipped when `|Z(u) ∩ Z(v)| = d - 1` and `u` or `v` is simple (exactly `d`
+/// tight constraints): the `d` constraints tight at a simple vertex have rank `d`, so the
+/// `d - 1` shared ones are independent and their face is at most a segment; it holds `u`
+/// and `v`, so it is the edge `[u, v]` and no third vertex lies on it.
 fn crossing_edges(g: &General, signs: &[i8]) -> Edges {
+    if g.words == 1 {
+        return crossing_edges_1(g, signs);
+    }
     let (n, d) = (g.len(), g.dim);
     let mut out = Edges {
         pairs: Vec::new(),
         common: Vec::new(),
         words: g.words,
     };
+    let size = |i: usize| {
+        g.inc(i)
+            .iter()
+            .map(|w| w.count_ones() as usize)
+            .sum::<usize>()
+    };
     let mut common = vec![0u64; g.words];
     for u in (0..n).filter(|&i| signs[i] > 0) {
+        let simple_u = size(u) == d;
         for v in (0..n).filter(|&i| signs[i] < 0) {
             let mut count = 0;
             for (c, (a, b)) in common.iter_mut().zip(g.inc(u).iter().zip(g.inc(v))) {
@@ -852,11 +869,56 @@ fn crossing_edges(g: &General, signs: &[i8]) -> Edges {
             if count + 1 < d {
                 continue;
             }
-            let adjacent = (0..n)
-                .all(|w| w == u || w == v || common.iter().zip(g.inc(w)).any(|(c, z)| c & !z != 0));
+            let shortcut = count + 1 == d && (simple_u || size(v) == d);
+            let adjacent = (shortcut && {
+                debug_assert!(adjacent_by_scan(g, u, v, &common), "simple vertices");
+                true
+            }) || adjacent_by_scan(g, u, v, &common);
             if adjacent {
                 out.pairs.push((u, v));
                 out.common.extend_from_slice(&common);
+            }
+        }
+    }
+    out
+}
+
+/// Is no vertex but `u` and `v` tight on every constraint of `common`?
+fn adjacent_by_scan(g: &General, u: usize, v: usize, common: &[u64]) -> bool {
+    (0..g.len()).all(|w| w == u || w == v || common.iter().zip(g.inc(w)).any(|(c, z)| c & !z != 0))
+}
+
+/// [`crossing_edges`] for cells whose incidences fit one word (at most 64 constraints).
+fn crossing_edges_1(g: &General, signs: &[i8]) -> Edges {
+    let d = g.dim as u32;
+    let side = |pos: bool| -> Vec<(usize, u64, bool)> {
+        (g.inc.iter().enumerate())
+            .filter(|&(i, _)| if pos { signs[i] > 0 } else { signs[i] < 0 })
+            .map(|(i, &z)| (i, z, z.count_ones() == d))
+            .collect()
+    };
+    let (pos, neg) = (side(true), side(false));
+    let mut out = Edges {
+        pairs: Vec::new(),
+        common: Vec::new(),
+        words: 1,
+    };
+    for &(u, zu, simple_u) in &pos {
+        for &(v, zv, simple_v) in &neg {
+            let c = zu & zv;
+            let count = c.count_ones();
+            if count + 1 < d {
+                continue;
+            }
+            let shortcut = count + 1 == d && (simple_u || simple_v);
+            let adjacent = (shortcut && {
+                debug_assert!(adjacent_by_scan(g, u, v, &[c]), "simple vertices");
+                true
+            }) || (g.inc.iter().enumerate())
+                .all(|(w, z)| w == u || w == v || c & !z != 0);
+            if adjacent {
+                out.pairs.push((u, v));
+                out.common.push(c);
             }
         }
     }
@@ -999,6 +1061,100 @@ mod tests {
             .collect();
         v.sort();
         v
+    }
+
+    /// The crossing edges by the combinatorial test alone (no shortcut for simple vertices).
+    fn edges_by_scan(g: &General, signs: &[i8]) -> Vec<(usize, usize)> {
+        let n = g.len();
+        let mut out = Vec::new();
+        for u in (0..n).filter(|&i| signs[i] > 0) {
+            for v in (0..n).filter(|&i| signs[i] < 0) {
+                let common: Vec<u64> = g.inc(u).iter().zip(g.inc(v)).map(|(a, b)| a & b).collect();
+                let count: u32 = common.iter().map(|w| w.count_ones()).sum();
+                if count as usize + 1 >= g.dim && adjacent_by_scan(g, u, v, &common) {
+                    out.push((u, v));
+                }
+            }
+        }
+        out
+    }
+
+    fn int_signs(g: &General, plane: &[i128]) -> Vec<i8> {
+        (0..g.len())
+            .map(|i| int_sign(plane, g.int(i).unwrap()).unwrap() as i8)
+            .collect()
+    }
+
+    #[test]
+    fn simple_vertex_shortcut_needs_simple_vertices() {
+        // The cube [-1, 1]^3 with its top face z <= 1 (id 4) given twice (id 6): the four
+        // top vertices have four tight constraints. (1, 1, 1) and (-1, -1, 1) share the two
+        // ids of the top face, d - 1 of them, and are not adjacent.
+        let cube = Polytope::from_box(&vec![-Q::ONE; 3], &vec![Q::ONE; 3]);
+        let Some(VCell::General(mut g)) = VCell::from_polytope(&cube) else {
+            panic!("a general cell");
+        };
+        for i in 0..g.len() {
+            if g.tight(i, 4) {
+                g.inc[i] |= 1 << 6;
+            }
+        }
+        let plane = int_plane(&[Q::ONE, Q::ONE, Q::ZERO], &Q::new(-1, 2)).unwrap();
+        let signs = int_signs(&g, &plane);
+        let edges = crossing_edges(&g, &signs);
+        assert_eq!(edges.pairs, edges_by_scan(&g, &signs));
+        let at = |x: [i64; 3]| {
+            let x: Vec<Q> = x.iter().map(|&v| Q::from_int(v)).collect();
+            (0..g.len()).find(|&i| *g.vert(i) == x[..]).unwrap()
+        };
+        let (u, v) = (at([1, 1, 1]), at([-1, -1, 1]));
+        assert!(!edges.pairs.contains(&(u, v)), "a diagonal of the top face");
+        assert!(
+            edges.pairs.contains(&(u, at([-1, 1, 1]))),
+            "an edge of the top face"
+        );
+    }
+
+    #[test]
+    fn crossing_edges_agree_with_the_combinatorial_test_on_degenerate_cells() {
+        // Cubes in 4-D and 5-D cut by planes with small integer coefficients through many
+        // vertices (so that many vertices are not simple), ids from 60 so that the
+        // incidences grow to two words.
+        let mut s = 7u64;
+        let mut next = |m: u64| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((s >> 33) % (2 * m + 1)) as i64 - m as i64
+        };
+        let mut degenerate = 0;
+        for d in [4usize, 5] {
+            let cube = Polytope::from_box(&vec![-Q::ONE; d], &vec![Q::ONE; d]);
+            let Some(VCell::General(mut cell)) = VCell::from_polytope(&cube) else {
+                panic!("a general cell");
+            };
+            for id in 60..72u32 {
+                let row: Vec<Q> = (0..d).map(|_| Q::from_int(next(1))).collect();
+                if row.iter().all(Q::is_zero) {
+                    continue;
+                }
+                let off = Q::from_int(next(1));
+                let plane = int_plane(&row, &off).unwrap();
+                let signs = int_signs(&cell, &plane);
+                let edges = crossing_edges(&cell, &signs);
+                assert_eq!(edges.pairs, edges_by_scan(&cell, &signs), "d {d}, cut {id}");
+                degenerate += (0..cell.len())
+                    .filter(|&i| cell.inc(i).iter().map(|w| w.count_ones()).sum::<u32>() > d as u32)
+                    .count();
+                if let Some((Side::Part(VCell::General(a)), Side::Part(VCell::General(b)))) =
+                    split_general_int(&cell, &plane, id)
+                {
+                    cell = if a.len() >= b.len() { a } else { b };
+                }
+            }
+            assert_eq!(cell.words, 2);
+        }
+        assert!(degenerate > 20, "degenerate vertices ({degenerate})");
     }
 
     #[test]
