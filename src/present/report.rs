@@ -63,7 +63,7 @@
 //!               "why": "..."}, {"name": "zaslavsky", ...}, {"name": "serra2018", ...}],
 //!   "verdicts": [<verdict>, ...],
 //!   "whole_space_verdicts": null | [<verdict>, ...],
-//!   "orthant": {"verdicts": [<verdict>, ...], "regions": 1, "complete": true,
+//!   "orthant": {"verdicts": [<verdict>, ...], "regions": 1 | null, "complete": true | null,
 //!               "region_of_domain": 6 | null, "witness": null | <witness>},
 //!   "units": {"decided": true, "constant": [{"layer": 1, "unit": 3, "activation": "relu",
 //!             "piece": 1, "status": "always active"}], "varying": 4},
@@ -850,7 +850,9 @@ struct Findings {
 
 /// The learner's case: the non-negative orthant of the input space.
 struct OrthantFindings {
-    regions: Regions,
+    /// The orthant's regions; `None` when a slice or segment already refuted both
+    /// affinity and linearity there and enumerating all of it was not needed.
+    regions: Option<Regions>,
     /// Affinity and linearity there.
     verdicts: Vec<Verdict>,
     witness: Option<Witness>,
@@ -871,7 +873,7 @@ impl Findings {
         let regions = stage_regions(net, domain.clone(), budget)?;
         let verdicts = verdicts_on(net, &domain, &regions, budget)?;
         let whole_verdicts = whole_space_verdicts(net, &domain, &verdicts, budget)?;
-        let orthant = OrthantFindings::establish(net, &domain, &regions, budget)?;
+        let orthant = OrthantFindings::establish(net, &domain, &regions, &verdicts, budget)?;
         // Complete means: what the user asked for, the domain, is established. The extra
         // questions (whole space, orthant) say on their own rows when they were cut short.
         let complete = regions.is_complete() && verdicts.iter().all(|v| v.holds().is_some());
@@ -998,8 +1000,17 @@ impl OrthantFindings {
         net: &Network,
         domain: &Domain,
         regions: &Regions,
+        on_domain: &[Verdict],
         budget: &Plan,
     ) -> Result<OrthantFindings> {
+        if let Some(verdicts) = orthant_refuted_without_regions(net, domain, on_domain, budget) {
+            return Ok(OrthantFindings {
+                regions: None,
+                verdicts,
+                witness: None,
+                region_of_domain: None,
+            });
+        }
         let orthant = Domain::orthant(net.input_dim());
         let own = matches!(domain.kind(), DomainKind::Orthant);
         let or_regions = if own {
@@ -1027,12 +1038,52 @@ impl OrthantFindings {
             .filter(|_| domain.is_input_space())
             .map(|r| r.id);
         Ok(OrthantFindings {
-            regions: or_regions,
+            regions: Some(or_regions),
             verdicts,
             witness,
             region_of_domain,
         })
     }
+}
+
+/// On a slice or segment (a high-dimensional input seen through a plane or a line),
+/// affinity and linearity on the orthant decided without enumerating the orthant: a
+/// failure of affinity on the domain whose points lie in the orthant, carried over and
+/// re-checked there, or a simple point (f(0) != 0 refutes linearity). `None` unless both
+/// fail this way; then the orthant is enumerated as on every other domain (on R^784 that
+/// enumeration cannot finish, and used to spend the whole --aux-time-limit).
+fn orthant_refuted_without_regions(
+    net: &Network,
+    domain: &Domain,
+    on_domain: &[Verdict],
+    budget: &Plan,
+) -> Option<Vec<Verdict>> {
+    if domain.is_input_space() {
+        return None;
+    }
+    let orthant = Domain::orthant(net.input_dim());
+    let inside = |c: &Counterexample| {
+        let (_, _, x, y) = c.parts();
+        orthant.polytope().contains(&x) && orthant.polytope().contains(&y)
+    };
+    let carried: Vec<Counterexample> = on_domain
+        .iter()
+        .filter_map(|v| v.counterexample()?.to_input_space(net, domain))
+        .filter(inside)
+        .collect();
+    let checker = budget.aux().checker(Checker::new(net, orthant));
+    [Property::Affine, Property::Linear]
+        .into_iter()
+        .map(|p| {
+            if let Some(v) = carried.iter().find_map(|c| checker.verdict_from(p, c)) {
+                return Some(carried_over(v));
+            }
+            match checker.quick_verdict(p)? {
+                Ok(v) if v.holds() == Some(false) => Some(v),
+                _ => None,
+            }
+        })
+        .collect()
 }
 
 // ---- report.md, section by section ----
@@ -1410,8 +1461,8 @@ fn report_json(net: &Network, f: &Findings) -> Value {
         "whole_space_verdicts": f.whole_verdicts.as_deref().map(verdicts_json),
         "orthant": {
             "verdicts": verdicts_json(&f.orthant.verdicts),
-            "regions": f.orthant.regions.regions.len(),
-            "complete": f.orthant.regions.is_complete(),
+            "regions": f.orthant.regions.as_ref().map(|r| r.regions.len()),
+            "complete": f.orthant.regions.as_ref().map(Regions::is_complete),
             "region_of_domain": f.orthant.region_of_domain,
             "witness": f.orthant.witness.as_ref().map(Witness::to_json),
         },
@@ -1557,7 +1608,10 @@ fn orthant_answer(net: &Network, f: &Findings, out: &mut Vec<String>) {
     let orthant = Domain::orthant(net.input_dim());
     match or_affine {
         Some(true) => {
-            let formula = single_map(&or.regions)
+            let formula = or
+                .regions
+                .as_ref()
+                .and_then(single_map)
                 .map(|r| map_formulas(r, &orthant.coordinate_names()).join("; "))
                 .unwrap_or_default();
             let mut line = format!(
@@ -1567,7 +1621,7 @@ fn orthant_answer(net: &Network, f: &Findings, out: &mut Vec<String>) {
                 } else {
                     "affine (not linear: its offset is not 0)"
                 },
-                if or.regions.regions.len() == 1 {
+                if or.regions.as_ref().is_some_and(|r| r.regions.len() == 1) {
                     "no unit changes piece on the orthant"
                 } else {
                     "units change piece on the orthant, but every region there carries the same map"
@@ -1584,10 +1638,16 @@ fn orthant_answer(net: &Network, f: &Findings, out: &mut Vec<String>) {
             out.push(line);
         }
         Some(false) => {
+            let there = match &or.regions {
+                Some(r) => format!(" ({} regions there)", r.regions.len()),
+                None => String::new(),
+            };
             let mut line = format!(
-                "- On {or_text}, f is **not affine** either ({} regions there): the learner's claim \"after the first ReLU everything is >= 0, so the later ReLUs do nothing\" fails for this network.",
-                or.regions.regions.len()
+                "- On {or_text}, f is **not affine** either{there}: the learner's claim \"after the first ReLU everything is >= 0, so the later ReLUs do nothing\" fails for this network."
             );
+            if or.regions.is_none() {
+                line.push_str(" Shown without enumerating the orthant: the counterexample to affinity on the domain above lies in it (every input >= 0) and was re-checked there.");
+            }
             if let Some(w) = &or.witness {
                 line.push('\n');
                 line.push_str(

@@ -664,3 +664,104 @@ fn the_graph_numbers_its_pieces_as_the_report_does() {
     assert_eq!(labelled, pieces);
     assert!(graph.svg.contains("numbers: linear pieces, from 0"));
 }
+
+/// A seeded MLP with float32 weights ~ N(0, 1/fan_in) and biases ~ N(0, 0.3^2), each
+/// taken exactly with `Q::from_f32`: what an imported PyTorch model looks like.
+fn f32_mlp(widths: &[usize], seed: u64) -> Network {
+    let mut state = seed;
+    let mut normal = move || {
+        // SplitMix64, then Box-Muller: deterministic on every machine.
+        let mut next = || {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let (u, v) = (next().max(1e-300), next());
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    };
+    let mut f32q = |sd: f64| Q::from_f32((normal() * sd) as f32).expect("finite");
+    let mut layers = vec![];
+    for (i, w) in widths.windows(2).enumerate() {
+        let sd = 1.0 / (w[0] as f64).sqrt();
+        let rows = (0..w[1])
+            .map(|_| (0..w[0]).map(|_| f32q(sd)).collect())
+            .collect();
+        let bias = (0..w[1]).map(|_| f32q(0.3)).collect();
+        layers.push(Layer::Dense {
+            weights: Matrix::from_rows(rows).unwrap(),
+            bias,
+        });
+        if i + 2 < widths.len() {
+            layers.push(Layer::Activation(Activation::Relu));
+        }
+    }
+    Network::new(Shape::Flat(widths[0]), layers).unwrap()
+}
+
+/// Issue 13: a report on a 2-D slice of an imported-looking float32 net (64 inputs) finishes
+/// quickly and complete, and every interior point it prints is simple (denominators below
+/// 2^16) and strictly inside its region, checked here independently: each inequality of the
+/// region evaluated exactly, and the network's own activation pattern at the point.
+#[test]
+fn issue_13_report_on_a_float32_slice_has_simple_interior_points() {
+    let net = f32_mlp(&[64, 16, 8, 3], 13);
+    let d = 64;
+    let e = |i: usize| (0..d).map(|j| Q::from_int(i64::from(i == j))).collect();
+    let bounds = (vec![-Q::ONE; 2], vec![Q::ONE; 2]);
+    let dom = Domain::slice(vec![Q::ZERO; d], e(0), e(1), Some(bounds)).unwrap();
+    let start = Instant::now();
+    let r = build(&net, dom.clone(), &ReportOptions::default()).unwrap();
+    let took = start.elapsed();
+    assert!(r.complete, "the enumeration and every verdict finish");
+    assert!(
+        took < Duration::from_secs(5),
+        "well under the extra checks' 10 s: {took:?}"
+    );
+    assert!(r.regions.regions.len() > 20, "{}", r.regions.regions.len());
+    let q = |v: &serde_json::Value| v.as_str().unwrap().parse::<Q>().unwrap();
+    let limit = num_bigint::BigInt::from(1u32 << 16);
+    let regions = r.json["regions"].as_array().unwrap();
+    assert_eq!(regions.len(), r.regions.regions.len());
+    for reg in regions {
+        let p: Vec<Q> = reg["interior_point"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(q)
+            .collect();
+        assert!(
+            p.iter().all(|c| c.denom() < limit),
+            "region {}: {p:?} is not simple",
+            reg["id"]
+        );
+        for h in reg["inequalities"].as_array().unwrap() {
+            let a: Vec<Q> = h["a"].as_array().unwrap().iter().map(q).collect();
+            let lhs: Q = a.iter().zip(&p).map(|(a, x)| a * x).sum();
+            assert!(
+                lhs < q(&h["b"]),
+                "region {}: {p:?} on or past a side",
+                reg["id"]
+            );
+        }
+        assert!(p.iter().all(|c| c.abs() < Q::ONE), "inside the slice's box");
+        let x = dom.to_input(&p);
+        assert_eq!(
+            net.trace(&x).unwrap().pattern().to_string(),
+            reg["pattern"].as_str().unwrap(),
+            "the network's own pattern at the point"
+        );
+    }
+    // report.md shows the same points, and no long fraction among them.
+    for reg in regions.iter().take(50) {
+        let p: Vec<String> = reg["interior_point"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        let shown = format!("[{}]", p.join(", "));
+        assert!(r.markdown.contains(&shown), "{shown} in report.md");
+    }
+}
