@@ -301,12 +301,11 @@ impl Counterexample {
             let a = &v[0];
             let x = &v[1..1 + k];
             let y = &v[1 + k..];
-            let ok_dom = dom.polytope().contains(x)
-                && (y.is_empty() || dom.polytope().contains(y))
+            let ok_dom = dom.contains(x)
+                && (y.is_empty() || dom.contains(y))
                 && match kind {
                     Kind::Scale => {
-                        (!a.is_negative() || c_allows_negative(&c))
-                            && dom.polytope().contains(&scale(a, x))
+                        (!a.is_negative() || c_allows_negative(&c)) && dom.contains(&scale(a, x))
                     }
                     _ => true,
                 };

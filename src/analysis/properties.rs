@@ -625,8 +625,7 @@ impl<'a> Checker<'a> {
         let r = &regions.regions[id];
         let p = &r.interior_point;
         let dom = &self.domain;
-        let in_dom =
-            |a: &Q, x: &[Q]| dom.polytope().contains(x) && dom.polytope().contains(&scale(a, x));
+        let in_dom = |a: &Q, x: &[Q]| dom.contains(x) && dom.contains(&scale(a, x));
         let mut cands = vec![];
         // a close to 1 keeps a·p inside the region, where f(a p) - a f(p) = (1 - a) c != 0.
         let delta = step_inside_along(&r.polytope, p, p);
@@ -641,7 +640,7 @@ impl<'a> Checker<'a> {
                 cands.push((a, p.clone()));
             }
         }
-        if dom.polytope().contains(&vec![Q::ZERO; p.len()]) {
+        if dom.contains(&vec![Q::ZERO; p.len()]) {
             cands.push((Q::ZERO, vec![Q::ZERO; p.len()]));
         }
         let net = self.net;
@@ -689,7 +688,7 @@ impl<'a> Checker<'a> {
         let c = self.best(
             cands
                 .into_iter()
-                .filter(|(x, y)| dom.polytope().contains(x) && dom.polytope().contains(y))
+                .filter(|(x, y)| dom.contains(x) && dom.contains(y))
                 .filter_map(|(x, y)| {
                     Counterexample::build(Kind::Additive, net, dom, &Q::ZERO, &x, &y)
                 }),
@@ -1122,7 +1121,7 @@ impl Checker<'_> {
                 return None; // the cases left pass at once
             }
             kinds.iter().find_map(|&kind| {
-                if kind == Kind::Scale && !dom.polytope().contains(&scale(a, x)) {
+                if kind == Kind::Scale && !dom.contains(&scale(a, x)) {
                     return None;
                 }
                 Counterexample::build(kind, net, dom, a, x, y)
@@ -1380,7 +1379,7 @@ fn enclosure_candidates(checker: &Checker<'_>) -> Vec<Vec<Q>> {
     ];
     let mut out: Vec<Vec<Q>> = Vec::new();
     let mut push = |p: Vec<Q>| {
-        if checker.domain.polytope().contains(&p) && !out.contains(&p) {
+        if checker.domain.contains(&p) && !out.contains(&p) {
             out.push(p);
         }
     };
@@ -1487,7 +1486,7 @@ impl Checker<'_> {
             }
             let x = &cands[i];
             let y = j.map(|j| cands[j].clone()).unwrap_or_default();
-            if kind == Kind::Scale && !self.domain.polytope().contains(&scale(&a, x)) {
+            if kind == Kind::Scale && !self.domain.contains(&scale(&a, x)) {
                 continue;
             }
             if let Some(c) =

@@ -27,7 +27,7 @@ const AXES: usize = 8;
 /// domain are skipped.
 pub fn quick_refutation(net: &Network, dom: &Domain, property: Property) -> Option<Counterexample> {
     let points = simple_points(dom);
-    let inside = |p: &[Q]| dom.polytope().contains(p);
+    let inside = |p: &[Q]| dom.contains(p);
     let build = |kind, a: &Q, x: &[Q], y: &[Q]| Counterexample::build(kind, net, dom, a, x, y);
     let scales: &[Q] = &[Q::ZERO, Q::from_int(2), Q::new(1, 2), -Q::ONE];
     let scale_ok = |a: &Q| match property {
@@ -93,7 +93,7 @@ fn simple_points(dom: &Domain) -> Vec<Vec<Q>> {
         pts.push(vec![Q::ONE; k]);
         pts.push(vec![-Q::ONE; k]);
     }
-    pts.retain(|p| dom.polytope().contains(p));
+    pts.retain(|p| dom.contains(p));
     pts
 }
 

@@ -1064,7 +1064,7 @@ fn orthant_refuted_without_regions(
     let orthant = Domain::orthant(net.input_dim());
     let inside = |c: &Counterexample| {
         let (_, _, x, y) = c.parts();
-        orthant.polytope().contains(&x) && orthant.polytope().contains(&y)
+        orthant.contains(&x) && orthant.contains(&y)
     };
     let carried: Vec<Counterexample> = on_domain
         .iter()

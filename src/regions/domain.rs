@@ -289,6 +289,22 @@ impl Domain {
         &self.polytope
     }
 
+    /// Is `y` (in domain coordinates) in the domain? The same answer as
+    /// [`Polytope::contains`] on [`Domain::polytope`], read from the coordinate bounds on a
+    /// whole space, an orthant or a box (on `R^784` the polytope's dense rows would cost
+    /// 784 x 784 steps per point).
+    pub fn contains(&self, y: &[Q]) -> bool {
+        let fits = y.len() == self.dim();
+        match &self.kind {
+            DomainKind::Whole => fits,
+            DomainKind::Orthant => fits && y.iter().all(|v| !v.is_negative()),
+            DomainKind::Box { lo, hi } => {
+                fits && (y.iter().zip(lo).zip(hi)).all(|((v, l), h)| l <= v && v <= h)
+            }
+            _ => self.polytope.contains(y),
+        }
+    }
+
     /// The embedding `x = E(y)` from domain coordinates into the input space.
     pub fn embedding(&self) -> &Affine {
         &self.embed
@@ -530,6 +546,26 @@ mod tests {
         let d = Domain::from_options(2, None, None, None, true).unwrap();
         assert!(d.polytope().contains(&[Q::ZERO, Q::ONE]));
         assert!(!d.polytope().contains(&[-Q::ONE, Q::ONE]));
+    }
+
+    proptest::proptest! {
+        /// Membership from the coordinate bounds is the polytope's, on points on, inside
+        /// and outside the bounds of a whole space, an orthant and boxes.
+        #[test]
+        fn membership_by_bounds_is_the_polytopes(
+            pts in proptest::collection::vec(proptest::collection::vec(-3i64..=3, 3), 1..20),
+            lo in proptest::collection::vec(-2i64..=0, 3),
+            width in proptest::collection::vec(1i64..=3, 3),
+        ) {
+            let hi: Vec<Q> = lo.iter().zip(&width).map(|(l, w)| Q::from_int(l + w)).collect();
+            let lo: Vec<Q> = lo.iter().map(|&l| Q::from_int(l)).collect();
+            for d in [Domain::whole(3), Domain::orthant(3), Domain::boxed(lo, hi).unwrap()] {
+                for p in &pts {
+                    let y: Vec<Q> = p.iter().map(|&v| Q::new(v, 2)).collect();
+                    proptest::prop_assert_eq!(d.contains(&y), d.polytope().contains(&y));
+                }
+            }
+        }
     }
 
     #[test]
