@@ -310,9 +310,17 @@ impl Domain {
         &self.embed
     }
 
-    /// The input point of domain coordinates `y`.
+    /// The input point of domain coordinates `y`. On a whole space, an orthant or a box the
+    /// embedding is the identity, and `y` is returned as it is (without a `d x d` product).
     pub fn to_input(&self, y: &[Q]) -> Vec<Q> {
-        self.embed.apply(y)
+        match &self.kind {
+            DomainKind::Whole | DomainKind::Orthant | DomainKind::Box { .. }
+                if y.len() == self.input_dim =>
+            {
+                y.to_vec()
+            }
+            _ => self.embed.apply(y),
+        }
     }
 
     /// Is the domain bounded?
@@ -563,6 +571,7 @@ mod tests {
                 for p in &pts {
                     let y: Vec<Q> = p.iter().map(|&v| Q::new(v, 2)).collect();
                     proptest::prop_assert_eq!(d.contains(&y), d.polytope().contains(&y));
+                    proptest::prop_assert_eq!(d.to_input(&y), d.embedding().apply(&y));
                 }
             }
         }
