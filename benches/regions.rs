@@ -139,50 +139,9 @@ fn tent(k: usize) -> Network {
     Network::new(Shape::Flat(1), layers).unwrap()
 }
 
-/// A seeded generator (splitmix64) and standard normal draws (Box-Muller).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in (0, 1].
-    fn unit(&mut self) -> f64 {
-        ((self.next() >> 11) + 1) as f64 / (1u64 << 53) as f64
-    }
-
-    fn normal(&mut self) -> f64 {
-        let (u, v) = (self.unit(), self.unit());
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-    }
-}
-
-/// A net as trained nets come: weights ~ N(0, 1/fan_in), biases ~ N(0, 0.3^2), each rounded
-/// to float32 and taken exactly.
+/// A net as trained nets come, seeded ([`relucheck::analysis::testing::float32_mlp`]).
 fn f32_mlp(widths: &[usize], seed: u64) -> Network {
-    let mut rng = Rng(seed);
-    let mut f32q = |sd: f64| Q::from_f32((rng.normal() * sd) as f32).expect("finite");
-    let mut layers = vec![];
-    for (i, w) in widths.windows(2).enumerate() {
-        let sd = 1.0 / (w[0] as f64).sqrt();
-        let rows = (0..w[1])
-            .map(|_| (0..w[0]).map(|_| f32q(sd)).collect())
-            .collect();
-        let bias = (0..w[1]).map(|_| f32q(0.3)).collect();
-        layers.push(Layer::Dense {
-            weights: Matrix::from_rows(rows).unwrap(),
-            bias,
-        });
-        if i + 2 < widths.len() {
-            layers.push(Layer::Activation(Activation::Relu));
-        }
-    }
-    Network::new(Shape::Flat(widths[0]), layers).unwrap()
+    relucheck::analysis::testing::float32_mlp(widths, seed)
 }
 
 fn cube(d: usize) -> Domain {

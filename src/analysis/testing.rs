@@ -55,8 +55,8 @@ use std::fmt;
 
 #[cfg(feature = "testing")]
 pub use crate::net::strategies::{
-    Params, bias_free_network, network, network_params, network_with, non_negative_rational,
-    point_in_box, rational, rational_in, vector, vector_in,
+    Params, bias_free_network, float32_mlp, network, network_params, network_with,
+    non_negative_rational, point_in_box, rational, rational_in, vector, vector_in,
 };
 
 /// Why a check failed: a message (what [`Display`](fmt::Display) prints and the

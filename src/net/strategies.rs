@@ -200,6 +200,53 @@ pub fn network_params(params: &Params) -> impl Strategy<Value = Network> + Clone
     })
 }
 
+/// A deterministic network with float32 weights, drawn as trained networks look once
+/// imported: weights ~ N(0, 1/fan_in), biases ~ N(0, 0.3^2), each rounded to `f32` and
+/// taken exactly ([`Q::from_f32`]); ReLU between the dense layers. The draws are
+/// SplitMix64 and Box-Muller from `seed`, the same on every machine (for benchmarks and
+/// tests of speed on imported-looking nets).
+///
+/// # Panics
+/// If `widths` has fewer than two entries or a zero width.
+///
+/// ```
+/// let net = relucheck::analysis::testing::float32_mlp(&[2, 8, 1], 7);
+/// assert_eq!(net.input_dim(), 2);
+/// assert_eq!(net, relucheck::analysis::testing::float32_mlp(&[2, 8, 1], 7));
+/// ```
+pub fn float32_mlp(widths: &[usize], seed: u64) -> Network {
+    let mut state = seed;
+    let mut next = move || {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        // Uniform in (0, 1].
+        ((z ^ (z >> 31)) >> 11).wrapping_add(1) as f64 / (1u64 << 53) as f64
+    };
+    let mut f32q = |sd: f64| {
+        let (u, v) = (next(), next());
+        let z = (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos();
+        Q::from_f32((z * sd) as f32).expect("finite")
+    };
+    let mut layers = vec![];
+    for (i, w) in widths.windows(2).enumerate() {
+        let sd = 1.0 / (w[0] as f64).sqrt();
+        let rows = (0..w[1])
+            .map(|_| (0..w[0]).map(|_| f32q(sd)).collect())
+            .collect();
+        let bias = (0..w[1]).map(|_| f32q(0.3)).collect();
+        layers.push(Layer::Dense {
+            weights: Matrix::from_rows(rows).expect("rows of one length"),
+            bias,
+        });
+        if i + 2 < widths.len() {
+            layers.push(Layer::Activation(Activation::Relu));
+        }
+    }
+    Network::new(Shape::Flat(widths[0]), layers).expect("a chain of dense layers")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

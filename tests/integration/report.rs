@@ -665,48 +665,13 @@ fn the_graph_numbers_its_pieces_as_the_report_does() {
     assert!(graph.svg.contains("numbers: linear pieces, from 0"));
 }
 
-/// A seeded MLP with float32 weights ~ N(0, 1/fan_in) and biases ~ N(0, 0.3^2), each
-/// taken exactly with `Q::from_f32`: what an imported PyTorch model looks like.
-fn f32_mlp(widths: &[usize], seed: u64) -> Network {
-    let mut state = seed;
-    let mut normal = move || {
-        // SplitMix64, then Box-Muller: deterministic on every machine.
-        let mut next = || {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-        };
-        let (u, v) = (next().max(1e-300), next());
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-    };
-    let mut f32q = |sd: f64| Q::from_f32((normal() * sd) as f32).expect("finite");
-    let mut layers = vec![];
-    for (i, w) in widths.windows(2).enumerate() {
-        let sd = 1.0 / (w[0] as f64).sqrt();
-        let rows = (0..w[1])
-            .map(|_| (0..w[0]).map(|_| f32q(sd)).collect())
-            .collect();
-        let bias = (0..w[1]).map(|_| f32q(0.3)).collect();
-        layers.push(Layer::Dense {
-            weights: Matrix::from_rows(rows).unwrap(),
-            bias,
-        });
-        if i + 2 < widths.len() {
-            layers.push(Layer::Activation(Activation::Relu));
-        }
-    }
-    Network::new(Shape::Flat(widths[0]), layers).unwrap()
-}
-
 /// Issue 13: a report on a 2-D slice of an imported-looking float32 net (64 inputs) finishes
 /// quickly and complete, and every interior point it prints is simple (denominators below
 /// 2^16) and strictly inside its region, checked here independently: each inequality of the
 /// region evaluated exactly, and the network's own activation pattern at the point.
 #[test]
 fn issue_13_report_on_a_float32_slice_has_simple_interior_points() {
-    let net = f32_mlp(&[64, 16, 8, 3], 13);
+    let net = relucheck::analysis::testing::float32_mlp(&[64, 16, 8, 3], 13);
     let d = 64;
     let e = |i: usize| (0..d).map(|j| Q::from_int(i64::from(i == j))).collect();
     let bounds = (vec![-Q::ONE; 2], vec![Q::ONE; 2]);
