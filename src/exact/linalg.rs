@@ -3,7 +3,7 @@
 //! An affine map `x ↦ A x + c` ([`Affine`]) and a half-space `a·x <= b` ([`HalfSpace`]) hold
 //! the same kind of data but are distinct types, so one is never mistaken for the other.
 
-use crate::exact::rational::{Q, dot};
+use crate::exact::rational::{DotSum, Q, dot};
 use std::fmt;
 
 /// Rows of different lengths given to [`Matrix::try_from_rows`].
@@ -124,18 +124,13 @@ impl Matrix {
         assert_eq!(self.cols, other.rows, "matrix product dimension mismatch");
         let mut out = Matrix::zeros(self.rows, other.cols);
         for i in 0..self.rows {
-            for k in 0..self.cols {
-                let a = &self.data[i * self.cols + k];
-                if a.is_zero() {
-                    continue;
+            let row = self.row(i);
+            for j in 0..other.cols {
+                let mut acc = DotSum::default();
+                for (k, a) in row.iter().enumerate() {
+                    acc.add_product(a, &other.data[k * other.cols + j]);
                 }
-                for j in 0..other.cols {
-                    let b = &other.data[k * other.cols + j];
-                    if !b.is_zero() {
-                        let p = a * b;
-                        out.data[i * other.cols + j] += p;
-                    }
-                }
+                out.data[i * other.cols + j] = acc.value();
             }
         }
         out
@@ -267,11 +262,16 @@ impl Affine {
 
     /// `A x + c`.
     pub fn apply(&self, x: &[Q]) -> Vec<Q> {
-        self.a
-            .mul_vec(x)
-            .into_iter()
-            .zip(&self.c)
-            .map(|(v, c)| v + c)
+        assert_eq!(x.len(), self.a.cols, "matrix-vector dimension mismatch");
+        (self.a.iter_rows().zip(&self.c))
+            .map(|(r, c)| {
+                let mut acc = DotSum::default();
+                for (a, v) in r.iter().zip(x) {
+                    acc.add_product(a, v);
+                }
+                acc.add(c);
+                acc.value()
+            })
             .collect()
     }
 

@@ -144,8 +144,13 @@ fn top53_u64(x: u64) -> (u64, i64) {
 
 /// Greatest common divisor, on `u64` when both fit (64-bit steps are much cheaper).
 pub(crate) fn gcd_u128(a: u128, b: u128) -> u128 {
+    // A dyadic value (weights read from float32/float64) has a power of two as its
+    // denominator `b`: the gcd is then the common power of two, with no loop (and `a = 0`
+    // gives `b`).
+    let dyadic = || 1 << a.trailing_zeros().min(b.trailing_zeros());
     match (u64::try_from(a), u64::try_from(b)) {
         (Ok(x), Ok(y)) => x.gcd(&y).into(),
+        _ if b.is_power_of_two() => dyadic(),
         _ => a.gcd(&b),
     }
 }
@@ -960,6 +965,112 @@ pub fn dot(a: &[Q], b: &[Q]) -> Q {
     acc
 }
 
+/// A sum of products of [`Q`]s held as one fraction `num / den` in `i128` while it fits,
+/// reduced once at the end: each term is brought to the common denominator (by a shift
+/// when the denominators are powers of two, as those of dyadic values are), where adding
+/// in `Q` pays a gcd per product and per sum. Terms that do not fit go to `rest` in `Q`.
+#[derive(Debug)]
+pub(crate) struct DotSum {
+    num: i128,
+    den: i128,
+    rest: Q,
+}
+
+impl Default for DotSum {
+    fn default() -> DotSum {
+        DotSum {
+            num: 0,
+            den: 1,
+            rest: Q::ZERO,
+        }
+    }
+}
+
+impl DotSum {
+    /// Adds `x·y`.
+    pub(crate) fn add_product(&mut self, x: &Q, y: &Q) {
+        match (&x.0, &y.0) {
+            (Repr::Small(0, _), _) | (_, Repr::Small(0, _)) => {}
+            (Repr::Small(a, b), Repr::Small(c, d)) => {
+                // |a·c| <= 2^126 and b·d < 2^126: both fit.
+                self.add_fraction(*a as i128 * *c as i128, *b as i128 * *d as i128);
+            }
+            _ => self.rest += x * y,
+        }
+    }
+
+    /// Adds `x`.
+    pub(crate) fn add(&mut self, x: &Q) {
+        match &x.0 {
+            Repr::Small(0, _) => {}
+            Repr::Small(a, b) => self.add_fraction(*a as i128, *b as i128),
+            Repr::Big(_) => self.rest += x,
+        }
+    }
+
+    /// Adds `p / q` (`q > 0`). Over powers of two the terms are aligned by shifts and the
+    /// fraction held; when it would overflow, it moves to `rest` first. Other denominators
+    /// are reduced and added in `Q` at once (there an unreduced common denominator grows
+    /// and costs more than it saves: measured on nets with short-decimal weights).
+    fn add_fraction(&mut self, p: i128, q: i128) {
+        let dyadic = |d: i128| d & (d - 1) == 0;
+        if !(dyadic(q) && dyadic(self.den)) {
+            self.rest += Q::from_i128(p, q);
+        } else if let Some((num, den)) = fraction_sum(self.num, self.den, p, q) {
+            (self.num, self.den) = (num, den);
+        } else {
+            self.rest += Q::from_i128(self.num, self.den);
+            (self.num, self.den) = (p, q);
+        }
+    }
+
+    /// The sum, reduced.
+    pub(crate) fn value(self) -> Q {
+        if self.num == 0 {
+            return self.rest;
+        }
+        let held = Q::from_i128(self.num, self.den);
+        if self.rest.is_zero() {
+            held
+        } else {
+            held + self.rest
+        }
+    }
+}
+
+/// Does `d > 0` divide `n`? A mask for a power of two.
+pub(crate) fn divides(d: i128, n: i128) -> bool {
+    if d & (d - 1) == 0 {
+        n & (d - 1) == 0
+    } else {
+        n % d == 0
+    }
+}
+
+/// `n / d` for `d > 0` dividing `n`: a shift for a power of two.
+pub(crate) fn div_exact(n: i128, d: i128) -> i128 {
+    if d & (d - 1) == 0 {
+        n >> d.trailing_zeros()
+    } else {
+        n / d
+    }
+}
+
+/// `a / b + p / q` for powers of two `b` and `q`, over the larger of them; `None` on
+/// overflow.
+fn fraction_sum(a: i128, b: i128, p: i128, q: i128) -> Option<(i128, i128)> {
+    let shifted = |n: i128, by: u32| match by {
+        0..=126 => n.checked_mul(1 << by),
+        _ => (n == 0).then_some(0),
+    };
+    let (tb, tq) = (b.trailing_zeros(), q.trailing_zeros());
+    if tb >= tq {
+        Some((a.checked_add(shifted(p, tb - tq)?)?, b))
+    } else {
+        Some((shifted(a, tq - tb)?.checked_add(p)?, q))
+    }
+}
+
 /// The exact sign of `row·x + off`, with no gcd: the terms summed as one fraction over the
 /// product of their distinct denominators, never reduced (only a sign is wanted). Where
 /// the values are long this costs a few big multiplications, where `Q` arithmetic would
@@ -991,6 +1102,53 @@ pub fn affine_sign(row: &[Q], off: &Q, x: &[Q]) -> i32 {
 #[cfg(test)]
 mod tests {
     proptest::proptest! {
+        /// A dot product summed over a common denominator is the one summed in big
+        /// rationals: dyadic values (float32), long i64 fractions that overflow the common
+        /// denominator, and big values.
+        #[test]
+        fn dot_products_over_one_denominator_are_exact(
+            terms in proptest::collection::vec((any::<f32>(), -1e6f32..1e6, any::<i64>(), 1i64..i64::MAX, 0u8..4), 0..12),
+            off in -1e6f32..1e6,
+        ) {
+            use proptest::prelude::*;
+            let pick = |f: f32, n: i64, d: i64, shape: u8| match shape {
+                0 => Q::from_f64(f as f64).unwrap_or(Q::ONE),
+                1 => Q::new(n.max(i64::MIN + 1), d),
+                2 => Q::new(n % 1000, d % 7 + 1),
+                _ => Q::from_big(BigRational::new(BigInt::from(n) << 80, BigInt::from(d))),
+            };
+            let (xs, ys): (Vec<Q>, Vec<Q>) = terms
+                .iter()
+                .map(|&(f, g, n, d, s)| (pick(f, n, d, s), pick(g, d, n.unsigned_abs() as i64 | 1, (s + 1) % 4)))
+                .unzip();
+            let big = xs.iter().zip(&ys).fold(BigRational::zero(), |acc, (x, y)| acc + x.to_big() * y.to_big());
+            prop_assert_eq!(dot(&xs, &ys).to_big(), big.clone());
+            let c = Q::from_f64(off as f64).unwrap();
+            let mut acc = DotSum::default();
+            for (x, y) in xs.iter().zip(&ys) {
+                acc.add_product(x, y);
+            }
+            acc.add(&c);
+            prop_assert_eq!(acc.value().to_big(), big + c.to_big());
+        }
+
+        /// The gcd with its power-of-two shortcut is the gcd, on dyadic denominators, odd
+        /// multiples and values past 64 bits.
+        #[test]
+        fn the_gcd_shortcut_is_the_gcd(
+            a in 0u128..1 << 100, b in 0u128..1 << 100, ea in 0u32..60, eb in 0u32..60,
+            shape in 0u8..4,
+        ) {
+            use num_integer::Integer;
+            let (a, b) = match shape {
+                0 => (a, b),
+                1 => (a, 1u128 << eb),
+                2 => (1u128 << ea, b),
+                _ => ((a | 1) << ea, (b >> 40 | 1) << eb),
+            };
+            proptest::prop_assert_eq!(super::gcd_u128(a, b), a.gcd(&b));
+        }
+
         /// The sign without gcd is the sign of the value computed in `Q`, on long values
         /// (float32 products) and on cancelling ones.
         #[test]

@@ -272,18 +272,22 @@ pub(crate) fn strictly_inside(p: &[Q], cons: &[HalfSpace]) -> bool {
 }
 
 /// A simple rational point strictly inside the full-dimensional cell with these vertices
-/// and constraints: the float centroid of the vertices rounded to the simplest rational in
-/// a box around it, the box shrinking until the point is inside. `None` when no try is
-/// (then the caller takes an exact combination of the vertices).
-pub(crate) fn simple_interior(verts: &[&[Iv]], cons: &[HalfSpace]) -> Option<Vec<Q>> {
-    let d = verts.first()?.len();
-    let n = verts.len() as f64;
+/// (`mids`: their coordinates in floats, `d` per vertex, any approximation) and
+/// constraints: the float centroid of the vertices rounded to the simplest rational in a
+/// box around it, the box shrinking until the point is inside (checked exactly, with
+/// filtered signs). `None` when no try is (then the caller takes an exact combination of
+/// the vertices).
+pub(crate) fn simple_interior(d: usize, mids: &[f64], cons: &[HalfSpace]) -> Option<Vec<Q>> {
+    if d == 0 || mids.is_empty() {
+        return None;
+    }
+    let n = (mids.len() / d) as f64;
     let mut center = vec![0.0; d];
     let mut lo = vec![f64::INFINITY; d];
     let mut hi = vec![f64::NEG_INFINITY; d];
-    for v in verts {
+    for v in mids.chunks(d) {
         for j in 0..d {
-            let m = v[j].mid();
+            let m = v[j];
             center[j] += m / n;
             lo[j] = lo[j].min(m);
             hi[j] = hi[j].max(m);

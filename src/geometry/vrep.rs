@@ -193,18 +193,20 @@ impl General {
 /// `x` over a common denominator: `(numerators, denominator)` flattened as `[n.., den]`,
 /// `None` when it does not fit `i128` (then the caller computes with [`Q`]).
 pub(crate) fn int_form(x: &[Q]) -> Option<Vec<i128>> {
+    use crate::exact::rational::{div_exact, divides};
     let mut den: i128 = 1;
     let mut parts = Vec::with_capacity(x.len());
     for v in x {
         let (n, d) = v.to_i64_pair()?;
         let (n, d) = (n as i128, d as i128);
-        let g = gcd(den, d);
-        den = den.checked_mul(d / g)?;
+        if !divides(d, den) {
+            den = den.checked_mul(div_exact(d, gcd(den, d)))?;
+        }
         parts.push((n, d));
     }
     let mut out = Vec::with_capacity(x.len() + 1);
     for (n, d) in parts {
-        out.push(n.checked_mul(den / d)?);
+        out.push(n.checked_mul(div_exact(den, d))?);
     }
     out.push(den);
     Some(out)
@@ -330,6 +332,17 @@ fn int_crossing_into(
 /// average of the vertices.
 fn interior_from_vertices(g: &General, cons: &[HalfSpace]) -> Vec<Q> {
     let d = g.dim;
+    // Simple coordinates are what people read (and cheaper to check than a long exact
+    // combination is to simplify afterwards).
+    let mids: Vec<f64> = match &g.coords {
+        Coords::Int(v) => (v.chunks(d + 1))
+            .flat_map(|p| p[..d].iter().map(|&n| n as f64 / p[d] as f64))
+            .collect(),
+        Coords::Lazy(v) => v.iter().flat_map(|p| p.iv().iter().map(Iv::mid)).collect(),
+    };
+    if let Some(p) = lazy::simple_interior(d, &mids, cons) {
+        return p;
+    }
     if let Coords::Int(v) = &g.coords {
         let mut sum = vec![0i128; d + 1];
         let fits = v.chunks(d + 1).all(|p| {
@@ -343,12 +356,6 @@ fn interior_from_vertices(g: &General, cons: &[HalfSpace]) -> Vec<Q> {
                 .iter()
                 .map(|&n| Q::from_i128_parts(n, den))
                 .collect();
-        }
-    }
-    if let Coords::Lazy(v) = &g.coords {
-        let ivs: Vec<&[Iv]> = v.iter().map(|p| p.iv()).collect();
-        if let Some(p) = lazy::simple_interior(&ivs, cons) {
-            return p;
         }
     }
     let n = Q::from_int(g.len() as i64);
@@ -494,8 +501,11 @@ impl VCell {
             VCell::Interval { lo, hi, .. } => vec![(lo + hi) * Q::new(1, 2)],
             VCell::Polygon { pts, ints, .. } => {
                 if ints.iter().any(Option::is_none) {
-                    let ivs: Vec<&[Iv]> = pts.iter().map(|p| p.iv()).collect();
-                    if let Some(p) = lazy::simple_interior(&ivs, cons) {
+                    let mids: Vec<f64> = pts
+                        .iter()
+                        .flat_map(|p| p.iv().iter().map(Iv::mid))
+                        .collect();
+                    if let Some(p) = lazy::simple_interior(2, &mids, cons) {
                         return p;
                     }
                 }
