@@ -57,6 +57,21 @@ pub const DIGITS: usize = 5;
 /// longer than 8 characters (`1/3`, `-17/256` are short; `1234/56789` is not) or an integer
 /// of more than 12 digits.
 pub fn is_long(q: &Q) -> bool {
+    // Counted, not printed, when the parts fit i64 (this runs for every region's point).
+    if let Some((n, d)) = q.to_i64_pair() {
+        let digits = |v: u64| v.checked_ilog10().map_or(1, |l| l as usize + 1);
+        let n = digits(n.unsigned_abs());
+        return if d == 1 {
+            n > 12
+        } else {
+            n + 1 + digits(d.unsigned_abs()) > 8
+        };
+    }
+    is_long_printed(q)
+}
+
+/// [`is_long`] from the printed form.
+fn is_long_printed(q: &Q) -> bool {
     let s = q.abs().to_string();
     if q.is_integer() {
         s.len() > 12
@@ -358,6 +373,21 @@ mod tests {
     }
 
     proptest! {
+        /// Counting digits says what printing says, at the edges of 8 characters and
+        /// 12 digits too.
+        #[test]
+        fn long_by_counting_is_long_by_printing(n in any::<i64>(), d in 1i64..i64::MAX, e in 0u32..19, shape in 0u8..3) {
+            let n = match shape {
+                0 => n,
+                1 => n % 10i64.pow(e),
+                _ => 10i64.pow(e) - 1,
+            };
+            let d = if shape == 1 { d % 10i64.pow(e / 2) + 1 } else { d };
+            for x in [Q::new(n.max(i64::MIN + 1), d), Q::from_int(n.max(i64::MIN + 1))] {
+                prop_assert_eq!(is_long(&x), is_long_printed(&x), "{}", x);
+            }
+        }
+
         /// The decimal parses back to a number within half a unit of its last digit of the
         /// exact value (checked in exact arithmetic, an independent reading of the string).
         #[test]

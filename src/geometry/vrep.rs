@@ -26,6 +26,7 @@
 //! and exact coordinates computed only when an enclosure cannot decide or an output needs
 //! them.
 
+use crate::exact::decimal::is_long;
 use crate::exact::filtered::{self, Iv};
 use crate::exact::linalg::{HalfSpace, Matrix};
 use crate::exact::rational::{Q, affine_sign};
@@ -332,8 +333,15 @@ fn int_crossing_into(
 /// average of the vertices.
 fn interior_from_vertices(g: &General, cons: &[HalfSpace]) -> Vec<Q> {
     let d = g.dim;
-    // Simple coordinates are what people read (and cheaper to check than a long exact
-    // combination is to simplify afterwards).
+    let exact = match &g.coords {
+        Coords::Int(v) => int_mediant(v, d),
+        Coords::Lazy(_) => None,
+    };
+    if let Some(p) = exact.as_ref().filter(|p| !p.iter().any(is_long)) {
+        return p.clone();
+    }
+    // A long point is what people would have to read: a simple one near the float
+    // centroid instead, checked inside (cheaper than simplifying the long one).
     let mids: Vec<f64> = match &g.coords {
         Coords::Int(v) => (v.chunks(d + 1))
             .flat_map(|p| p[..d].iter().map(|&n| n as f64 / p[d] as f64))
@@ -343,25 +351,29 @@ fn interior_from_vertices(g: &General, cons: &[HalfSpace]) -> Vec<Q> {
     if let Some(p) = lazy::simple_interior(d, &mids, cons) {
         return p;
     }
-    if let Coords::Int(v) = &g.coords {
-        let mut sum = vec![0i128; d + 1];
-        let fits = v.chunks(d + 1).all(|p| {
-            sum.iter_mut()
-                .zip(p)
-                .all(|(s, x)| s.checked_add(*x).map(|t| *s = t).is_some())
-        });
-        if fits {
-            let den = sum[d];
-            return sum[..d]
-                .iter()
-                .map(|&n| Q::from_i128_parts(n, den))
-                .collect();
+    exact.unwrap_or_else(|| {
+        let n = Q::from_int(g.len() as i64);
+        (0..d)
+            .map(|j| (0..g.len()).map(|i| g.vert(i)[j].clone()).sum::<Q>() / &n)
+            .collect()
+    })
+}
+
+/// `Σ N_i / Σ D_i` of integer vertices `[N_i.., D_i]`, when the sums fit.
+fn int_mediant(v: &[i128], d: usize) -> Option<Vec<Q>> {
+    let mut sum = vec![0i128; d + 1];
+    for p in v.chunks(d + 1) {
+        for (s, x) in sum.iter_mut().zip(p) {
+            *s = s.checked_add(*x)?;
         }
     }
-    let n = Q::from_int(g.len() as i64);
-    (0..d)
-        .map(|j| (0..g.len()).map(|i| g.vert(i)[j].clone()).sum::<Q>() / &n)
-        .collect()
+    let den = sum[d];
+    Some(
+        sum[..d]
+            .iter()
+            .map(|&n| Q::from_i128_parts(n, den))
+            .collect(),
+    )
 }
 
 impl VCell {
@@ -500,21 +512,27 @@ impl VCell {
         match self {
             VCell::Interval { lo, hi, .. } => vec![(lo + hi) * Q::new(1, 2)],
             VCell::Polygon { pts, ints, .. } => {
-                if ints.iter().any(Option::is_none) {
-                    let mids: Vec<f64> = pts
-                        .iter()
-                        .flat_map(|p| p.iv().iter().map(Iv::mid))
-                        .collect();
-                    if let Some(p) = lazy::simple_interior(2, &mids, cons) {
-                        return p;
-                    }
+                let centroid = || -> Vec<Q> {
+                    let three = Q::from_int(3);
+                    (0..2)
+                        .map(|j| {
+                            (&pts[0].exact()[j] + &pts[1].exact()[j] + &pts[2].exact()[j]) / &three
+                        })
+                        .collect()
+                };
+                // In integers the centroid is cheap: kept when it is short to read.
+                let exact = ints.iter().all(Option::is_some).then(centroid);
+                if let Some(p) = exact.as_ref().filter(|p| !p.iter().any(is_long)) {
+                    return p.clone();
                 }
-                let three = Q::from_int(3);
-                (0..2)
-                    .map(|j| {
-                        (&pts[0].exact()[j] + &pts[1].exact()[j] + &pts[2].exact()[j]) / &three
-                    })
-                    .collect()
+                let mids: Vec<f64> = pts
+                    .iter()
+                    .flat_map(|p| p.iv().iter().map(Iv::mid))
+                    .collect();
+                if let Some(p) = lazy::simple_interior(2, &mids, cons) {
+                    return p;
+                }
+                exact.unwrap_or_else(centroid)
             }
             VCell::General(g) => interior_from_vertices(g, cons),
         }
