@@ -137,19 +137,40 @@ fn from_small_qs<'a>(xs: impl IntoIterator<Item = &'a Q> + Clone) -> Option<(Int
 }
 
 fn from_big_qs<'a>(xs: impl IntoIterator<Item = &'a Q> + Clone) -> (Ints, Den) {
+    // A value in i64s is split into its power of two and odd part without big integers
+    // (float32 weights and their products: the odd part is 1).
+    let split = |x: &Q| match x.to_i64_pair() {
+        Some((_, d)) => {
+            let tz = d.trailing_zeros();
+            (u64::from(tz), BigInt::from(d >> tz))
+        }
+        None => {
+            let d = Den::from_positive(&x.denom());
+            (d.k, d.odd)
+        }
+    };
     let mut den = Den::one();
     for x in xs.clone() {
-        let d = Den::from_positive(&x.denom());
-        den.k = den.k.max(d.k);
-        if !(&den.odd % &d.odd).is_zero() {
-            den.odd = den.odd.lcm(&d.odd);
+        let (k, odd) = split(x);
+        den.k = den.k.max(k);
+        if !odd.is_one() && !(&den.odd % &odd).is_zero() {
+            den.odd = den.odd.lcm(&odd);
         }
     }
     let nums = xs
         .into_iter()
         .map(|x| {
-            let d = Den::from_positive(&x.denom());
-            (x.numer() * (&den.odd / &d.odd)) << (den.k - d.k)
+            let (k, odd) = split(x);
+            let n = match x.to_i64_pair() {
+                Some((n, _)) => BigInt::from(n),
+                None => x.numer(),
+            };
+            let n = if den.odd.is_one() {
+                n
+            } else {
+                n * (&den.odd / &odd)
+            };
+            n << (den.k - k)
         })
         .collect();
     (Ints::Big(nums), den)
@@ -423,6 +444,29 @@ mod tests {
             let (nb, db) = from_big_qs(&xs);
             prop_assert_eq!(&db, &d);
             prop_assert_eq!(n.into_big(), nb.into_big());
+        }
+
+        /// Through big integers with values past i64 among short ones (dyadic and not).
+        #[test]
+        fn big_values_round_trip(
+            parts in proptest::collection::vec((any::<i64>(), 1i64..2000, 0i64..70, 0u8..3), 0..8)
+        ) {
+            let three = Q::from_int(3);
+            let xs: Vec<Q> = parts
+                .iter()
+                .map(|&(n, d, e, big)| {
+                    let x = Q::new(n, d) * Q::pow2(-e);
+                    match big {
+                        0 => x,
+                        1 => x * Q::pow2(90),
+                        _ => (0..30).fold(x, |acc, _| &acc / &three),
+                    }
+                })
+                .collect();
+            let (n, d) = from_qs(&xs);
+            prop_assert_eq!(to_qs(&n, &d), xs.clone());
+            let (nb, db) = from_big_qs(&xs);
+            prop_assert_eq!(to_qs(&nb, &db), xs);
         }
 
         #[test]
