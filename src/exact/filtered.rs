@@ -267,6 +267,13 @@ pub fn decide<T>(approx: impl FnOnce() -> Option<T>, exact: impl FnOnce() -> T) 
     exact()
 }
 
+/// The sign of every value in `iv` when it has one and the filter is on; `None` else.
+/// For shortcuts whose caller goes on exactly when there is no answer (not counted in
+/// [`fallbacks`]: nothing fell back).
+pub fn settled_sign(iv: Iv) -> Option<i32> {
+    if enabled() { iv.sign() } else { None }
+}
+
 /// Enclosures of the solution of the square system `a x = b` (`a` given by rows): Gaussian
 /// elimination in interval arithmetic, the pivot in each column the entry farthest from
 /// zero. Every exact matrix and right-hand side inside the enclosures has its solution

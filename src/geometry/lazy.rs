@@ -42,7 +42,7 @@ impl Plane {
     }
 
     /// An enclosure of the value at the vertex.
-    fn value_iv(&self, v: &Lazy) -> Iv {
+    pub(crate) fn value_iv(&self, v: &Lazy) -> Iv {
         filtered::affine_mid_rad(&self.row_mr, self.off_mr, v.iv())
     }
 

@@ -745,6 +745,18 @@ fn trivial(has_pos: bool, has_neg: bool) -> Option<(Side, Side)> {
     }
 }
 
+/// The sides when the plane's enclosures at every vertex have one strict sign (the cell
+/// lies on that side), else `None`.
+fn misses_on_enclosures(pts: &[Vertex], plane: &Plane) -> Option<(Side, Side)> {
+    let first = filtered::settled_sign(plane.value_iv(pts.first()?))?;
+    for p in &pts[1..] {
+        if filtered::settled_sign(plane.value_iv(p))? != first {
+            return None;
+        }
+    }
+    trivial(first > 0, first < 0)
+}
+
 fn split_polygon(
     pts: &[Vertex],
     ints: &[Option<[i128; 3]>],
@@ -753,8 +765,12 @@ fn split_polygon(
     off: &Q,
     id: u32,
 ) -> (Side, Side) {
-    let int_pl = int_plane(row, off);
     let plane = Arc::new(Plane::new(row, off));
+    // Most cuts miss the cell: their enclosures show it, before any integer form.
+    if let Some(sides) = misses_on_enclosures(pts, &plane) {
+        return sides;
+    }
+    let int_pl = int_plane(row, off);
     let signs: Vec<(i8, Iv)> = pts
         .iter()
         .zip(ints)
