@@ -460,6 +460,15 @@ impl Q {
         let tz = mant.trailing_zeros() as i64;
         let mant = mant >> tz;
         let exp2 = exp2 + tz;
+        // An odd mantissa over a power of two is reduced already: built directly when
+        // both fit (mant < 2^53 here), with no gcd.
+        let signed = if neg { -(mant as i64) } else { mant as i64 };
+        if (-62..=0).contains(&exp2) {
+            return Q(Repr::Small(signed, 1i64 << -exp2));
+        }
+        if (1..=9).contains(&exp2) {
+            return Q(Repr::Small(signed << exp2, 1));
+        }
         let m = Q::from_i128(if neg { -(mant as i128) } else { mant as i128 }, 1);
         if exp2 == 0 { m } else { m * Q::pow2(exp2) }
     }
@@ -1130,6 +1139,21 @@ mod tests {
             }
             acc.add(&c);
             prop_assert_eq!(acc.value().to_big(), big + c.to_big());
+        }
+
+        /// Floats decode to their exact values (num-rational's `from_float` the reference),
+        /// subnormals, huge and tiny values included.
+        #[test]
+        fn floats_match_num_rationals_from_float(bits in proptest::prelude::any::<u64>(), f in proptest::prelude::any::<f32>(), small in -1e4f64..1e4) {
+            for x in [f64::from_bits(bits), f as f64, small] {
+                if let Some(r) = BigRational::from_float(x) {
+                    proptest::prop_assert_eq!(Q::from_f64(x).unwrap().to_big(), r.clone());
+                    proptest::prop_assert_eq!(Q::from_big(r.clone()), Q::from_f64(x).unwrap());
+                }
+            }
+            if let Some(r) = BigRational::from_float(f as f64) {
+                proptest::prop_assert_eq!(Q::from_f32(f).unwrap().to_big(), r);
+            }
         }
 
         /// The gcd with its power-of-two shortcut is the gcd, on dyadic denominators, odd
