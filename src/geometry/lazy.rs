@@ -257,14 +257,37 @@ fn simplest_positive_u128(
 
 /// Is `p` strictly inside every constraint (`a·p < b`)? Filtered signs.
 pub(crate) fn strictly_inside(p: &[Q], cons: &[HalfSpace]) -> bool {
+    strictly_inside_rows(p, cons, &[])
+}
+
+/// The constraint `a·x <= b` as the plane `a·x - b` in centre-radius enclosures (`a`, then
+/// `-b`), for [`strictly_inside_rows`].
+pub(crate) fn enclosed_row(h: &HalfSpace) -> Box<[(f64, f64)]> {
+    (h.a.iter().map(|a| Iv::from_q(a).mid_rad()))
+        .chain([(-Iv::from_q(&h.b)).mid_rad()])
+        .collect()
+}
+
+/// [`strictly_inside`] with the enclosed rows of `cons` ([`enclosed_row`]) made already
+/// (`rows` empty: made here).
+pub(crate) fn strictly_inside_rows(p: &[Q], cons: &[HalfSpace], rows: &[&[(f64, f64)]]) -> bool {
+    debug_assert!(rows.is_empty() || rows.len() == cons.len());
     let piv: Vec<Iv> = p.iter().map(Iv::from_q).collect();
-    let mut row = Vec::with_capacity(p.len());
-    cons.iter().all(|h| {
+    let mut row = Vec::with_capacity(p.len() + 1);
+    cons.iter().enumerate().all(|(i, h)| {
         filtered::sign(
             || {
-                row.clear();
-                row.extend(h.a.iter().map(|a| Iv::from_q(a).mid_rad()));
-                filtered::affine_mid_rad(&row, (-Iv::from_q(&h.b)).mid_rad(), &piv)
+                let r: &[(f64, f64)] = match rows.get(i) {
+                    Some(r) => r,
+                    None => {
+                        row.clear();
+                        row.extend(h.a.iter().map(|a| Iv::from_q(a).mid_rad()));
+                        row.push((-Iv::from_q(&h.b)).mid_rad());
+                        &row
+                    }
+                };
+                let (a, off) = r.split_at(p.len());
+                filtered::affine_mid_rad(a, off[0], &piv)
             },
             || affine_sign(&h.a, &-&h.b, p),
         ) < 0
@@ -277,7 +300,12 @@ pub(crate) fn strictly_inside(p: &[Q], cons: &[HalfSpace]) -> bool {
 /// box around it, the box shrinking until the point is inside (checked exactly, with
 /// filtered signs). `None` when no try is (then the caller takes an exact combination of
 /// the vertices).
-pub(crate) fn simple_interior(d: usize, mids: &[f64], cons: &[HalfSpace]) -> Option<Vec<Q>> {
+pub(crate) fn simple_interior(
+    d: usize,
+    mids: &[f64],
+    cons: &[HalfSpace],
+    rows: &[&[(f64, f64)]],
+) -> Option<Vec<Q>> {
     if d == 0 || mids.is_empty() {
         return None;
     }
@@ -306,7 +334,7 @@ pub(crate) fn simple_interior(d: usize, mids: &[f64], cons: &[HalfSpace]) -> Opt
             })
             .collect();
         if let Some(p) = p
-            && strictly_inside(&p, cons)
+            && strictly_inside_rows(&p, cons, rows)
         {
             return Some(p);
         }

@@ -331,7 +331,7 @@ fn int_crossing_into(
 /// weights `D_i / Σ D_i`, all positive, so it lies in the interior. Integer sums only; with
 /// lazy vertices a simple rational near the centroid checked inside `cons`, else the plain
 /// average of the vertices.
-fn interior_from_vertices(g: &General, cons: &[HalfSpace]) -> Vec<Q> {
+fn interior_from_vertices(g: &General, cons: &[HalfSpace], rows: &[&[(f64, f64)]]) -> Vec<Q> {
     let d = g.dim;
     let exact = match &g.coords {
         Coords::Int(v) => int_mediant(v, d),
@@ -348,7 +348,7 @@ fn interior_from_vertices(g: &General, cons: &[HalfSpace]) -> Vec<Q> {
             .collect(),
         Coords::Lazy(v) => v.iter().flat_map(|p| p.iv().iter().map(Iv::mid)).collect(),
     };
-    if let Some(p) = lazy::simple_interior(d, &mids, cons) {
+    if let Some(p) = lazy::simple_interior(d, &mids, cons, rows) {
         return p;
     }
     exact.unwrap_or_else(|| {
@@ -508,7 +508,8 @@ impl VCell {
     /// consecutive vertices of a polygon (never collinear here), a positive combination of
     /// all vertices in higher dimension; when the vertices are not all in integers, first a
     /// simple rational near the centroid, checked inside `cons`.
-    pub(crate) fn interior_point(&self, cons: &[HalfSpace]) -> Vec<Q> {
+    /// `rows` are the enclosed rows of `cons` ([`lazy::enclosed_row`]), or empty.
+    pub(crate) fn interior_point(&self, cons: &[HalfSpace], rows: &[&[(f64, f64)]]) -> Vec<Q> {
         match self {
             VCell::Interval { lo, hi, .. } => vec![(lo + hi) * Q::new(1, 2)],
             VCell::Polygon { pts, ints, .. } => {
@@ -529,12 +530,12 @@ impl VCell {
                     .iter()
                     .flat_map(|p| p.iv().iter().map(Iv::mid))
                     .collect();
-                if let Some(p) = lazy::simple_interior(2, &mids, cons) {
+                if let Some(p) = lazy::simple_interior(2, &mids, cons, rows) {
                     return p;
                 }
                 exact.unwrap_or_else(centroid)
             }
-            VCell::General(g) => interior_from_vertices(g, cons),
+            VCell::General(g) => interior_from_vertices(g, cons, rows),
         }
     }
 

@@ -60,6 +60,7 @@ use crate::exact::intvec::{self, Den, Ints};
 use crate::exact::linalg::{Affine, HalfSpace, Matrix};
 use crate::exact::rational::Q;
 use crate::geometry::float_filter::{self, Floats};
+use crate::geometry::lazy;
 use crate::geometry::lp::TimeUp;
 use crate::geometry::polytope::Polytope;
 use crate::geometry::vrep::{Side, VCell};
@@ -288,10 +289,15 @@ struct Cons {
     len: u32,
 }
 
+/// A constraint as centre-radius enclosures ([`lazy::enclosed_row`]).
+type EnclosedRow = [(f64, f64)];
+
 struct ConsNode {
     h: HalfSpace,
     /// `h` in floats, for the float LPs ([`Floats::row_of`]), made on first use.
     f: OnceLock<Box<[f64]>>,
+    /// `h` as enclosures for filtered signs ([`lazy::enclosed_row`]), made on first use.
+    e: OnceLock<Box<[(f64, f64)]>>,
     prev: Option<Arc<ConsNode>>,
 }
 
@@ -307,6 +313,7 @@ impl Cons {
     fn push(&mut self, h: HalfSpace) {
         self.head = Some(Arc::new(ConsNode {
             f: OnceLock::new(),
+            e: OnceLock::new(),
             h,
             prev: self.head.take(),
         }));
@@ -325,8 +332,14 @@ impl Cons {
         out
     }
 
-    fn to_vec(&self) -> Vec<HalfSpace> {
-        self.nodes().into_iter().map(|n| n.h.clone()).collect()
+    /// The constraints and their enclosed rows (made once per constraint, shared by every
+    /// cell below the one that added it).
+    fn with_enclosures(&self) -> (Vec<HalfSpace>, Vec<&EnclosedRow>) {
+        let nodes = self.nodes();
+        let rows = (nodes.iter())
+            .map(|n| &**n.e.get_or_init(|| lazy::enclosed_row(&n.h)))
+            .collect();
+        (nodes.into_iter().map(|n| n.h.clone()).collect(), rows)
     }
 
     /// The constraints and their float rows.
@@ -1399,9 +1412,9 @@ impl Walk<'_> {
     /// A leaf as a region (id 0 until the regions are joined) and its vertex cell (when the
     /// details need it).
     fn region(&self, c: Cell) -> Found {
-        let cons = c.cons.to_vec();
+        let (cons, rows) = c.cons.with_enclosures();
         let (point, v) = match c.geom {
-            Geom::V(v) => (v.interior_point(&cons), Some(v)),
+            Geom::V(v) => (v.interior_point(&cons, &rows), Some(v)),
             Geom::H(p) => (p, None),
         };
         // People read and paste interior points: a long one is moved to a simple one.
