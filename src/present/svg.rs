@@ -1065,11 +1065,9 @@ fn piece_boundaries(s: &mut String, regions: &Regions, plane: &Plane) {
         let cons = r.polytope.constraints();
         let n = poly.exact.len();
         for i in 0..n {
-            let (p, q) = (&poly.exact[i], &poly.exact[(i + 1) % n]);
-            let Some(fi) = cons
-                .iter()
-                .position(|h| h.slack(p).is_zero() && h.slack(q).is_zero())
-            else {
+            let j = (i + 1) % n;
+            let on = |h: &HalfSpace, k: usize| on_boundary(h, &poly.exact[k], &poly.iv[k]);
+            let Some(fi) = cons.iter().position(|h| on(h, i) && on(h, j)) else {
                 continue;
             };
             let other_piece = r.facets.get(fi).is_some_and(|fa| {
@@ -1092,6 +1090,16 @@ fn piece_boundaries(s: &mut String, regions: &Regions, plane: &Plane) {
         )
         .unwrap();
     }
+}
+
+/// Is `p` (enclosed by `iv`) on the boundary `a·x = b` of `h`? Decided exactly, by the
+/// enclosure of the slack when it excludes zero.
+fn on_boundary(h: &HalfSpace, p: &[Q], iv: &[Iv; 2]) -> bool {
+    let approx = || {
+        let a = [Iv::from_q(&h.a[0]), Iv::from_q(&h.a[1])];
+        Iv::from_q(&h.b) - filtered::affine(&a, &Iv::ZERO, iv)
+    };
+    filtered::sign(approx, || h.slack(p).signum()) == 0
 }
 
 /// Region ids, where there is room.
@@ -1355,7 +1363,8 @@ impl<'a> Shading<'a> {
         let sy = (&f.hi[1] - &f.lo[1]).to_f64() / f.h;
         for (r, poly) in self.drawn() {
             let (row, _) = r.map.component(self.o);
-            let g = (row[0].to_f64() * sx, -row[1].to_f64() * sy);
+            let (a0, a1) = (row[0].to_f64(), row[1].to_f64());
+            let g = (a0 * sx, -a1 * sy);
             // Scaled to a largest entry of 1 so that huge windows do not overflow to NaN.
             let big = g.0.abs().max(g.1.abs());
             if self.flat || big == 0.0 || !big.is_finite() {
@@ -1367,7 +1376,7 @@ impl<'a> Shading<'a> {
             // f at the centroid (pixel -> domain coordinates, for drawing only).
             let y0 = f.lo[0].to_f64() + (cx - f.left) * sx;
             let y1 = f.lo[1].to_f64() + (f.top + f.h - cy) * sy;
-            let fc = row[0].to_f64() * y0 + row[1].to_f64() * y1 + r.map.c[self.o].to_f64();
+            let fc = a0 * y0 + a1 * y1 + r.map.c[self.o].to_f64();
             let at = |v: f64| (cx + g.0 * (v - fc) / n2, cy + g.1 * (v - fc) / n2);
             let (x1, y1p) = at(vminf);
             let (x2, y2p) = at(vmaxf);
