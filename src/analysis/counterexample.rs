@@ -281,11 +281,7 @@ impl Counterexample {
     /// A measure of simplicity (smaller is simpler): the sizes of all input numbers.
     pub(crate) fn complexity(&self) -> u64 {
         let (_, a, x, y) = self.parts();
-        std::iter::once(&a)
-            .chain(&x)
-            .chain(&y)
-            .map(|v| if v.is_zero() { 0 } else { v.bits() + 1 })
-            .sum()
+        std::iter::once(&a).chain(&x).chain(&y).map(size).sum()
     }
 
     /// Makes a counterexample small: simpler numbers while it still fails, exactly checked.
@@ -319,7 +315,10 @@ impl Counterexample {
         for _round in 0..6 {
             let mut changed = false;
             for i in first..vals.len() {
-                for cand in simpler(&vals[i]) {
+                // The complexity is the sum of the sizes: only a smaller number can lower
+                // it, so the others are not tried (a zero coordinate is never touched).
+                let here = size(&vals[i]);
+                for cand in simpler(&vals[i]).into_iter().filter(|c| size(c) < here) {
                     let mut v = vals.clone();
                     v[i] = cand;
                     if let Some(c2) = rebuild(&v)
@@ -338,6 +337,12 @@ impl Counterexample {
         }
         best
     }
+}
+
+/// The size of one number in [`Counterexample::complexity`]: 0 for zero, else its bits
+/// plus one.
+fn size(v: &Q) -> u64 {
+    if v.is_zero() { 0 } else { v.bits() + 1 }
 }
 
 /// The four shapes of counterexample, by the equation they test.

@@ -60,6 +60,11 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         )?,
         ..Default::default()
     };
+    // Refused here too, to name the network's own path in the suggested command.
+    let shown = relucheck::output::escape_control(&args.net.display().to_string());
+    if let Some(why) = report::refusal(&network, &dom, &opts, &shown) {
+        anyhow::bail!(why);
+    }
     let r = report::build(&network, dom, &opts)?;
     let files = r.write(&args.out)?;
     let names: Vec<String> = files

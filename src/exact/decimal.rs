@@ -209,10 +209,15 @@ pub fn readable(q: &Q) -> String {
 /// then its decimals, `[EXACT, ...] ≈ [0.10155, ...]` (both), or the decimals alone marked
 /// `≈` (decimal).
 ///
-/// A point of [`MIN_RUN`] or more equal coordinates reads `[0 (all 64 coordinates)]`.
+/// A point of [`MIN_RUN`] or more equal coordinates reads `[0 (all 64 coordinates)]`; a
+/// long point that is mostly zero lists its other coordinates, counted from 1 (see
+/// [`sparse`]): `[1 at coordinate 1, -1/2 at coordinate 9, 0 at the other 782 coordinates]`.
 pub fn readable_point(x: &[Q]) -> String {
     if let Some(v) = constant(x) {
         return format!("[{} (all {} coordinates)]", readable(v), x.len());
+    }
+    if let Some(text) = sparse(x, "coordinate") {
+        return format!("[{text}]");
     }
     let exact = plain_point(x);
     if style() == Style::Exact || !x.iter().any(is_long) {
@@ -234,6 +239,31 @@ pub fn constant(x: &[Q]) -> Option<&Q> {
     (x.len() >= MIN_RUN && x.iter().all(|v| v == first)).then_some(first)
 }
 
+/// The length above which a point that is mostly zero is written sparsely. The 16 inputs of
+/// a 4x4 image (the teaching examples) are still written out, coordinate by coordinate.
+pub const SPARSE_ABOVE: usize = 16;
+
+/// A point of more than [`SPARSE_ABOVE`] coordinates of which at most a quarter are not
+/// zero (a slice direction, a point of a slice of an image net), written as its nonzero
+/// coordinates, each [`readable`] with its position counted from 1, and then the count of
+/// zeros: `1 at coordinate 1, 0 at the other 783 coordinates` (`noun` names the positions).
+/// `None` for other points, which are written in full. Only for people: JSON lists every
+/// coordinate.
+pub fn sparse(x: &[Q], noun: &str) -> Option<String> {
+    let nonzero = x.iter().filter(|v| !v.is_zero()).count();
+    if x.len() <= SPARSE_ABOVE || nonzero * 4 > x.len() || nonzero == 0 {
+        return None;
+    }
+    let mut parts: Vec<String> = x
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| !v.is_zero())
+        .map(|(i, v)| format!("{} at {noun} {}", readable(v), i + 1))
+        .collect();
+    parts.push(format!("0 at the other {} {noun}s", x.len() - nonzero));
+    Some(parts.join(", "))
+}
+
 /// The arguments of `f(...)` as people read them: `1/2, -3`, or `0 (all 64 inputs)`.
 pub fn readable_arguments(x: &[Q]) -> String {
     match constant(x) {
@@ -247,7 +277,8 @@ pub fn readable_arguments(x: &[Q]) -> String {
 /// default style is given by its decimals alone, `f(0) ≈ [0.20345, -0.2802]`, so that the
 /// sentence stays short.
 pub fn brief_value(name: &str, x: &[Q]) -> String {
-    if style() == Style::Both && constant(x).is_none() && x.iter().any(is_long) {
+    let plain = constant(x).is_none() && sparse(x, "coordinate").is_none();
+    if style() == Style::Both && plain && x.iter().any(is_long) {
         return format!("{name} ≈ {}", approx_point(x));
     }
     format!("{name} = {}", readable_point(x))
@@ -303,6 +334,40 @@ mod tests {
     }
 
     #[test]
+    fn long_mostly_zero_points_list_their_nonzero_coordinates() {
+        let mut u = vec![Q::ZERO; 784];
+        u[0] = Q::ONE;
+        u[299] = q(-1, 2);
+        assert_eq!(
+            readable_point(&u),
+            "[1 at coordinate 1, -1/2 at coordinate 300, 0 at the other 782 coordinates]"
+        );
+        assert_eq!(
+            brief_value("x", &u),
+            "x = [1 at coordinate 1, -1/2 at coordinate 300, 0 at the other 782 coordinates]"
+        );
+        // A long coordinate keeps its exact form, with the decimal beside it.
+        u[0] = q(57165107173407, 562949953421312);
+        assert!(
+            readable_point(&u)
+                .starts_with("[57165107173407/562949953421312 (≈ 0.10155) at coordinate 1, ")
+        );
+        // Short points, points with many nonzero coordinates and constant ones are as before.
+        let mut short = vec![Q::ZERO; SPARSE_ABOVE];
+        short[0] = Q::ONE;
+        assert_eq!(readable_point(&short), plain_point(&short));
+        let mut dense = vec![Q::ONE; 20];
+        dense[..14].fill(Q::ZERO);
+        assert_eq!(sparse(&dense, "coordinate"), None, "6 of 20 are not zero");
+        dense[14] = Q::ZERO;
+        assert_eq!(
+            sparse(&dense, "coordinate").unwrap(),
+            "1 at coordinate 16, 1 at coordinate 17, 1 at coordinate 18, 1 at coordinate 19, 1 at coordinate 20, 0 at the other 15 coordinates"
+        );
+        assert_eq!(readable_point(&[Q::ZERO; 20]), "[0 (all 20 coordinates)]");
+    }
+
+    #[test]
     fn a_brief_value_drops_only_long_exact_forms() {
         let long = vec![q(57165107173407, 562949953421312), q(-1, 2)];
         assert_eq!(brief_value("f(0)", &long), "f(0) ≈ [0.10155, -0.5]");
@@ -315,13 +380,20 @@ mod tests {
         let zeros = vec![Q::ZERO; 64];
         assert_eq!(readable_point(&zeros), "[0 (all 64 coordinates)]");
         assert_eq!(readable_arguments(&zeros), "0 (all 64 inputs)");
-        // Shorter points, and points with one different coordinate, are written out.
+        // Shorter points are written out; a point with one different coordinate is not
+        // constant (it is written sparsely, see `sparse`, when the rest is zero).
         let seven = vec![q(1, 2); MIN_RUN - 1];
         assert_eq!(readable_point(&seven), plain_point(&seven));
         let mut almost = vec![Q::ZERO; 64];
         almost[63] = Q::ONE;
-        assert_eq!(readable_point(&almost), plain_point(&almost));
+        assert_eq!(
+            readable_point(&almost),
+            "[1 at coordinate 64, 0 at the other 63 coordinates]"
+        );
         assert_eq!(readable_arguments(&almost).matches(", ").count(), 63);
+        almost.fill(q(1, 2));
+        almost[63] = Q::ONE;
+        assert_eq!(readable_point(&almost), plain_point(&almost));
     }
 
     #[test]

@@ -274,6 +274,34 @@ pub fn settled_sign(iv: Iv) -> Option<i32> {
     if enabled() { iv.sign() } else { None }
 }
 
+/// The exact least and greatest of `n` values known by enclosures `iv[i]` and computed by
+/// `exact(i)`: a value is computed exactly only when its enclosure reaches past the best
+/// bound of all the others (every value is at least the largest lower end, so the greatest
+/// value's enclosure reaches it; likewise for the least). `None` when `iv` is empty. With
+/// the filter off, every value is computed.
+pub fn extremes(iv: &[Iv], exact: impl Fn(usize) -> Q) -> Option<(Q, Q)> {
+    let best_lo = iv.iter().map(|v| v.lo).fold(f64::NEG_INFINITY, f64::max);
+    let best_hi = iv.iter().map(|v| v.hi).fold(f64::INFINITY, f64::min);
+    let on = enabled();
+    let (mut lo, mut hi): (Option<Q>, Option<Q>) = (None, None);
+    for (i, v) in iv.iter().enumerate() {
+        // A NaN end cannot rule a value out.
+        let low = !on || v.lo <= best_hi || v.lo.is_nan();
+        let high = !on || v.hi >= best_lo || v.hi.is_nan();
+        if !(low || high) {
+            continue;
+        }
+        let q = exact(i);
+        if low && lo.as_ref().is_none_or(|l| q < *l) {
+            lo = Some(q.clone());
+        }
+        if high && hi.as_ref().is_none_or(|h| q > *h) {
+            hi = Some(q);
+        }
+    }
+    lo.zip(hi)
+}
+
 /// Enclosures of the solution of the square system `a x = b` (`a` given by rows): Gaussian
 /// elimination in interval arithmetic, the pivot in each column the entry farthest from
 /// zero. Every exact matrix and right-hand side inside the enclosures has its solution
@@ -399,7 +427,57 @@ mod tests {
         assert_eq!(solve(near, rhs), None);
     }
 
+    #[test]
+    fn extremes_are_exact_and_skip_values_out_of_reach() {
+        let vals = [q(1, 3), q(-2, 7), q(5, 2), q(5, 2), q(0, 1)];
+        let ivs: Vec<Iv> = vals.iter().map(Iv::from_q).collect();
+        let computed = Cell::new(0);
+        let exact = |i: usize| {
+            computed.set(computed.get() + 1);
+            vals[i].clone()
+        };
+        assert_eq!(extremes(&ivs, exact), Some((q(-2, 7), q(5, 2))));
+        assert_eq!(
+            computed.get(),
+            3,
+            "1/3 and 0 are neither least nor greatest"
+        );
+        assert_eq!(extremes(&[], |_| Q::ZERO), None);
+        let was = set_enabled(false);
+        assert_eq!(
+            extremes(&ivs, |i| vals[i].clone()),
+            Some((q(-2, 7), q(5, 2)))
+        );
+        set_enabled(was);
+        // An enclosure of every real keeps its value in the running.
+        assert_eq!(
+            extremes(&[Iv::from_q(&q(1, 1)), Iv::ENTIRE], |i| [q(1, 1), q(9, 1)]
+                [i]
+                .clone()),
+            Some((q(1, 1), q(9, 1)))
+        );
+    }
+
     proptest! {
+        #[test]
+        fn extremes_match_the_exact_min_and_max(
+            v in proptest::collection::vec((-1000i64..1000, 1i64..50), 1..40),
+            wide in proptest::collection::vec(any::<bool>(), 40)
+        ) {
+            let vals: Vec<Q> = v.iter().map(|&(n, d)| q(n, d)).collect();
+            // Some enclosures deliberately loose (any enclosure must do).
+            let ivs: Vec<Iv> = vals
+                .iter()
+                .zip(&wide)
+                .map(|(x, &w)| {
+                    let i = Iv::from_q(x);
+                    if w { Iv { lo: i.lo - 0.5, hi: i.hi + 0.25 } } else { i }
+                })
+                .collect();
+            let want = (vals.iter().min().cloned().unwrap(), vals.iter().max().cloned().unwrap());
+            prop_assert_eq!(extremes(&ivs, |i| vals[i].clone()), Some(want));
+        }
+
         /// Random regular systems with rational entries: the exact solution (from `Q`) lies
         /// inside every enclosure, whenever `solve` returns enclosures.
         #[test]

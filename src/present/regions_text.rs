@@ -40,6 +40,7 @@
 //! regions through SELU's irrational lambda, and later layers' pattern entries are `?`
 //! (not split: their boundaries are curved).
 
+use crate::exact::linalg::{Affine, HalfSpace};
 use crate::exact::points::format_point;
 use crate::net::network::Network;
 use crate::output::qs_to_strings;
@@ -47,7 +48,7 @@ use crate::present::printed::{Printed, nested_item, pretty_with_array, within};
 use crate::regions::budget::Budget;
 use crate::regions::enumerate::{Region, Regions};
 use crate::regions::formula::{inequality_text, map_formulas};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use std::fmt::Write;
 
 fn header(net: &Network, r: &Regions) -> String {
@@ -248,27 +249,69 @@ impl serde::Serialize for Regions {
 
 /// One region as JSON (see the module docs).
 pub fn region_json(r: &Regions, reg: &Region) -> Value {
-    let mut v = json!({
-        "id": reg.id,
-        "pattern": reg.pattern.to_string(),
-        "piece": reg.piece,
-        "interior_point": qs_to_strings(&reg.interior_point),
-        "input_point": qs_to_strings(&r.domain.to_input(&reg.interior_point)),
-        "map": reg.exact_map().map(|m| json!({
-            "A": m.a.iter_rows().map(qs_to_strings).collect::<Vec<_>>(),
-            "c": qs_to_strings(&m.c),
-        })),
-        "inequalities": reg.polytope.constraints().iter()
-            .map(|h| json!({"a": qs_to_strings(&h.a), "b": h.b.to_string()}))
-            .collect::<Vec<_>>(),
-        "bounded": reg.bounded,
-        "vertices": reg.vertices.as_ref().map(|v| v.iter().map(|p| qs_to_strings(p)).collect::<Vec<_>>()),
-        "facets": reg.facets.iter().map(|f| json!({"neighbours": f.neighbours})).collect::<Vec<_>>(),
-    });
+    // Built field by field: `json!` would copy every array of numbers once more.
+    let mut v = Map::new();
+    let mut put = |k: &str, x: Value| {
+        v.insert(k.to_string(), x);
+    };
+    put("id", json!(reg.id));
+    put("pattern", Value::String(reg.pattern.to_string()));
+    put("piece", json!(reg.piece));
+    put("interior_point", qs_to_strings(&reg.interior_point));
+    put(
+        "input_point",
+        qs_to_strings(&r.domain.to_input(&reg.interior_point)),
+    );
+    put("map", reg.exact_map().map_or(Value::Null, map_json));
+    put(
+        "inequalities",
+        inequalities_json(reg.polytope.constraints()),
+    );
+    put("bounded", json!(reg.bounded));
+    put(
+        "vertices",
+        reg.vertices.as_ref().map_or(Value::Null, |v| {
+            Value::Array(v.iter().map(|p| qs_to_strings(p)).collect())
+        }),
+    );
+    put(
+        "facets",
+        Value::Array(
+            reg.facets
+                .iter()
+                .map(|f| json!({"neighbours": f.neighbours}))
+                .collect(),
+        ),
+    );
     if reg.curved || !reg.map_exact {
-        v["curved"] = json!(reg.curved);
+        put("curved", json!(reg.curved));
     }
-    v
+    Value::Object(v)
+}
+
+/// An affine map as `{"A": rows, "c": offsets}`, exact strings.
+fn map_json(m: &Affine) -> Value {
+    let mut v = Map::new();
+    v.insert(
+        "A".into(),
+        Value::Array(m.a.iter_rows().map(qs_to_strings).collect()),
+    );
+    v.insert("c".into(), qs_to_strings(&m.c));
+    Value::Object(v)
+}
+
+/// Inequalities `a·x <= b` as `{"a": [...], "b": ...}`, exact strings.
+fn inequalities_json(hs: &[HalfSpace]) -> Value {
+    Value::Array(
+        hs.iter()
+            .map(|h| {
+                let mut v = Map::new();
+                v.insert("a".into(), qs_to_strings(&h.a));
+                v.insert("b".into(), Value::String(h.b.to_string()));
+                Value::Object(v)
+            })
+            .collect(),
+    )
 }
 
 /// The whole enumeration as JSON (see the module docs); `with_regions = false` gives the

@@ -768,8 +768,52 @@ fn stage_regions(net: &Network, domain: Domain, budget: &Plan) -> Result<Regions
     budget.enumerator(Enumerator::new(net, domain)).run()
 }
 
+/// The most dimensions of a domain that is reported on without a time limit whatever the
+/// network: more, and the report is refused when the regions may exceed the region cap
+/// (see [`refusal`]). 16 is the 4x4 image of the teaching examples.
+pub const MAX_DIM_WITHOUT_TIME_LIMIT: usize = 16;
+
+/// Why a report of `net` on `domain` under `opts` is refused before it starts, or `None`:
+/// a domain of more than [`MAX_DIM_WITHOUT_TIME_LIMIT`] dimensions whose best known bound
+/// on the regions exceeds the region cap, with no time limit. Its exact LPs in that many
+/// dimensions take seconds per region, and the enumeration would run to the cap for
+/// minutes, silently. The message names the fixes: a 2-D slice (the command is written out
+/// with `net_arg` for the network), a segment, or `--time-limit`.
+pub fn refusal(
+    net: &Network,
+    domain: &Domain,
+    opts: &ReportOptions,
+    net_arg: &str,
+) -> Option<String> {
+    let k = domain.dim();
+    if k <= MAX_DIM_WITHOUT_TIME_LIMIT || opts.budget.time_limit().is_some() {
+        return None;
+    }
+    let cap = BigUint::from(opts.budget.max_regions().unwrap_or(usize::MAX));
+    let best = region_bounds(net, k)
+        .into_iter()
+        .filter_map(|b| b.value)
+        .min()?;
+    if best <= cap {
+        return None;
+    }
+    // A box in many dimensions describes itself at length: then only its kind.
+    let mut what = domain.describe();
+    if what.chars().count() > 60 {
+        what = "the domain".into();
+    }
+    Some(format!(
+        "a report enumerates every activation region of its domain, and {what} has {k} dimensions, where this network may have up to {} regions (each needs exact LPs in {k} dimensions): it would run for minutes. Look at a 2-D slice, e.g. `relucheck report {net_arg} {}`, or a segment (`--segment \"FROM;TO\"`); or give --time-limit SECS for an incomplete report of what is found in that time.",
+        bound_text(&best).trim_end_matches(" (not informative)"),
+        suggested_slice(net.input_dim())
+    ))
+}
+
 /// Builds the report of `net` on `domain` (see the module docs).
 pub fn build(net: &Network, domain: Domain, opts: &ReportOptions) -> Result<Report> {
+    if let Some(why) = refusal(net, &domain, opts, "NET") {
+        return Err(Error::Invalid(why));
+    }
     if net.is_curved() {
         return Err(Error::Invalid(
             "reports are for piecewise-linear networks; this one has ELU/SELU units, whose regions are curved: use `relucheck regions` and `relucheck check` (certified enclosures) instead".into(),

@@ -4,6 +4,7 @@
 //! deterministic: the same regions give the same bytes.
 
 use crate::exact::decimal::{decimal, is_long};
+use crate::exact::filtered::{self, Iv};
 use crate::exact::linalg::HalfSpace;
 use crate::exact::rational::Q;
 use crate::net::network::Network;
@@ -244,6 +245,11 @@ impl Frame {
 
     fn y(&self, v: &Q) -> f64 {
         self.top + self.h - ((v - &self.lo[1]) / (&self.hi[1] - &self.lo[1])).to_f64() * self.h
+    }
+
+    /// The pixel of a point of the window.
+    fn px(&self, p: &[Q]) -> (f64, f64) {
+        (self.x(&p[0]), self.y(&p[1]))
     }
 
     /// Axes with ticks and labels, and the frame.
@@ -733,8 +739,19 @@ struct Plane {
     frame: Frame,
     /// `Some(note)` when the domain is unbounded and the window was chosen.
     window_note: Option<String>,
-    /// Each region's polygon (exact vertices, counter-clockwise), `None` when not drawn.
-    polys: Vec<Option<Vec<Vec<Q>>>>,
+    /// Each region's polygon, `None` when not drawn.
+    polys: Vec<Option<Poly>>,
+}
+
+/// A drawn region's polygon: its exact vertices, counter-clockwise, and what drawing needs
+/// of them, computed once for all pictures.
+struct Poly {
+    /// The exact vertices.
+    exact: Vec<Vec<Q>>,
+    /// Their pixel coordinates (for drawing).
+    pix: Vec<(f64, f64)>,
+    /// Enclosures of their coordinates (the filter of the output's exact extremes).
+    iv: Vec<[Iv; 2]>,
 }
 
 impl Plane {
@@ -762,46 +779,44 @@ impl Plane {
         } else {
             (size, size)
         };
-        let polys = polygons(regions, &lo, &hi);
+        let frame = Frame {
+            lo,
+            hi,
+            left: 80.0,
+            top: 70.0 + (size - h) / 2.0,
+            w,
+            h,
+        };
+        let polys = polygons(regions, &frame.lo, &frame.hi)
+            .into_iter()
+            .map(|v| v.map(|exact| Poly::new(exact, &frame)))
+            .collect();
         Plane {
-            frame: Frame {
-                lo,
-                hi,
-                left: 80.0,
-                top: 70.0 + (size - h) / 2.0,
-                w,
-                h,
-            },
+            frame,
             window_note: note,
             polys,
         }
     }
 
-    fn px(&self, p: &[Q]) -> (f64, f64) {
-        (self.frame.x(&p[0]), self.frame.y(&p[1]))
-    }
-
-    fn points_attr(&self, poly: &[Vec<Q>]) -> String {
-        poly.iter()
-            .map(|p| {
-                let (x, y) = self.px(p);
-                format!("{},{}", fx(x), fx(y))
-            })
+    fn points_attr(&self, poly: &Poly) -> String {
+        poly.pix
+            .iter()
+            .map(|&(x, y)| format!("{},{}", fx(x), fx(y)))
             .collect::<Vec<_>>()
             .join(" ")
     }
 
-    fn centroid(&self, poly: &[Vec<Q>]) -> (f64, f64) {
-        let n = poly.len() as f64;
+    fn centroid(&self, poly: &Poly) -> (f64, f64) {
+        let n = poly.pix.len() as f64;
         let (sx, sy) = poly
+            .pix
             .iter()
-            .map(|p| self.px(p))
             .fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
         (sx / n, sy / n)
     }
 
-    fn area(&self, poly: &[Vec<Q>]) -> f64 {
-        let pts: Vec<(f64, f64)> = poly.iter().map(|p| self.px(p)).collect();
+    fn area(&self, poly: &Poly) -> f64 {
+        let pts = &poly.pix;
         let mut a = 0.0;
         for i in 0..pts.len() {
             let (x1, y1) = pts[i];
@@ -809,6 +824,17 @@ impl Plane {
             a += x1 * y2 - x2 * y1;
         }
         a.abs() / 2.0
+    }
+}
+
+impl Poly {
+    fn new(exact: Vec<Vec<Q>>, frame: &Frame) -> Poly {
+        let pix = exact.iter().map(|p| frame.px(p)).collect();
+        let iv = exact
+            .iter()
+            .map(|p| [Iv::from_q(&p[0]), Iv::from_q(&p[1])])
+            .collect();
+        Poly { exact, pix, iv }
     }
 }
 
@@ -1037,12 +1063,11 @@ fn piece_boundaries(s: &mut String, regions: &Regions, plane: &Plane) {
             continue;
         };
         let cons = r.polytope.constraints();
-        for i in 0..poly.len() {
-            let (p, q) = (&poly[i], &poly[(i + 1) % poly.len()]);
-            let Some(fi) = cons
-                .iter()
-                .position(|h| h.slack(p).is_zero() && h.slack(q).is_zero())
-            else {
+        let n = poly.exact.len();
+        for i in 0..n {
+            let j = (i + 1) % n;
+            let on = |h: &HalfSpace, k: usize| on_boundary(h, &poly.exact[k], &poly.iv[k]);
+            let Some(fi) = cons.iter().position(|h| on(h, i) && on(h, j)) else {
                 continue;
             };
             let other_piece = r.facets.get(fi).is_some_and(|fa| {
@@ -1051,8 +1076,8 @@ fn piece_boundaries(s: &mut String, regions: &Regions, plane: &Plane) {
                     .any(|&n| regions.regions[n].piece != Some(piece))
             });
             if other_piece {
-                let (x1, y1) = plane.px(p);
-                let (x2, y2) = plane.px(q);
+                let (x1, y1) = poly.pix[i];
+                let (x2, y2) = poly.pix[(i + 1) % n];
                 write!(d, "M{},{} L{},{} ", fx(x1), fx(y1), fx(x2), fx(y2)).unwrap();
             }
         }
@@ -1065,6 +1090,16 @@ fn piece_boundaries(s: &mut String, regions: &Regions, plane: &Plane) {
         )
         .unwrap();
     }
+}
+
+/// Is `p` (enclosed by `iv`) on the boundary `a·x = b` of `h`? Decided exactly, by the
+/// enclosure of the slack when it excludes zero.
+fn on_boundary(h: &HalfSpace, p: &[Q], iv: &[Iv; 2]) -> bool {
+    let approx = || {
+        let a = [Iv::from_q(&h.a[0]), Iv::from_q(&h.a[1])];
+        Iv::from_q(&h.b) - filtered::affine(&a, &Iv::ZERO, iv)
+    };
+    filtered::sign(approx, || h.slack(p).signum()) == 0
 }
 
 /// Region ids, where there is room.
@@ -1270,6 +1305,9 @@ struct Shading<'a> {
     regions: &'a Regions,
     plane: &'a Plane,
     o: usize,
+    /// Enclosures of the output at each drawn polygon's vertices (for drawing, and the
+    /// filter of the extremes).
+    vals: Vec<Option<Vec<Iv>>>,
     /// The exact extremes over the drawn window (an affine map is extreme at a vertex).
     vmin: Q,
     vmax: Q,
@@ -1281,20 +1319,20 @@ struct Shading<'a> {
 
 impl<'a> Shading<'a> {
     fn new(regions: &'a Regions, plane: &'a Plane, o: usize) -> Shading<'a> {
-        let mut vals: Vec<Q> = Vec::new();
-        for (r, poly) in regions.regions.iter().zip(&plane.polys) {
-            if let Some(poly) = poly {
-                vals.extend(poly.iter().map(|p| value_2d(r, o, p)));
-            }
-        }
-        let vmin = vals.iter().min().cloned().unwrap_or(Q::ZERO);
-        let vmax = vals.iter().max().cloned().unwrap_or(Q::ZERO);
+        let vals: Vec<Option<Vec<Iv>>> = regions
+            .regions
+            .iter()
+            .zip(&plane.polys)
+            .map(|(r, poly)| poly.as_ref().map(|p| value_enclosures(r, o, p)))
+            .collect();
+        let (vmin, vmax) = exact_extremes(regions, plane, o, &vals);
         let flat = vmin == vmax;
         let span = if flat { Q::ONE } else { &vmax - &vmin };
         Shading {
             regions,
             plane,
             o,
+            vals,
             vmin,
             vmax,
             flat,
@@ -1308,7 +1346,7 @@ impl<'a> Shading<'a> {
     }
 
     /// The drawn regions with their polygons.
-    fn drawn(&self) -> impl Iterator<Item = (&'a Region, &'a Vec<Vec<Q>>)> {
+    fn drawn(&self) -> impl Iterator<Item = (&'a Region, &'a Poly)> {
         self.regions
             .regions
             .iter()
@@ -1325,7 +1363,8 @@ impl<'a> Shading<'a> {
         let sy = (&f.hi[1] - &f.lo[1]).to_f64() / f.h;
         for (r, poly) in self.drawn() {
             let (row, _) = r.map.component(self.o);
-            let g = (row[0].to_f64() * sx, -row[1].to_f64() * sy);
+            let (a0, a1) = (row[0].to_f64(), row[1].to_f64());
+            let g = (a0 * sx, -a1 * sy);
             // Scaled to a largest entry of 1 so that huge windows do not overflow to NaN.
             let big = g.0.abs().max(g.1.abs());
             if self.flat || big == 0.0 || !big.is_finite() {
@@ -1337,7 +1376,7 @@ impl<'a> Shading<'a> {
             // f at the centroid (pixel -> domain coordinates, for drawing only).
             let y0 = f.lo[0].to_f64() + (cx - f.left) * sx;
             let y1 = f.lo[1].to_f64() + (f.top + f.h - cy) * sy;
-            let fc = row[0].to_f64() * y0 + row[1].to_f64() * y1 + r.map.c[self.o].to_f64();
+            let fc = a0 * y0 + a1 * y1 + r.map.c[self.o].to_f64();
             let at = |v: f64| (cx + g.0 * (v - fc) / n2, cy + g.1 * (v - fc) / n2);
             let (x1, y1p) = at(vminf);
             let (x2, y2p) = at(vmaxf);
@@ -1391,18 +1430,25 @@ impl<'a> Shading<'a> {
     /// Level lines: in each region, the segment where the output takes each level.
     fn level_lines(&self, s: &mut String, levels: &[Q]) {
         let mut d = String::new();
-        for (r, poly) in self.drawn() {
-            let pts: Vec<((f64, f64), Q)> = poly
+        let levels: Vec<f64> = levels.iter().map(Q::to_f64).collect();
+        for (poly, vals) in self.plane.polys.iter().zip(&self.vals) {
+            let (Some(poly), Some(vals)) = (poly, vals) else {
+                continue;
+            };
+            // Drawing only: the values' float midpoints place the lines.
+            let pts: Vec<((f64, f64), f64)> = poly
+                .pix
                 .iter()
-                .map(|p| (self.plane.px(p), value_2d(r, self.o, p)))
+                .zip(vals)
+                .map(|(&p, v)| (p, v.mid()))
                 .collect();
-            for l in levels {
+            for &l in &levels {
                 let mut cross = Vec::new();
                 for i in 0..pts.len() {
-                    let (pa, va) = &pts[i];
-                    let (pb, vb) = &pts[(i + 1) % pts.len()];
+                    let (pa, va) = pts[i];
+                    let (pb, vb) = pts[(i + 1) % pts.len()];
                     if (va >= l) != (vb >= l) {
-                        let t = ((l - va) / (vb - va)).to_f64();
+                        let t = (l - va) / (vb - va);
                         cross.push((pa.0 + t * (pb.0 - pa.0), pa.1 + t * (pb.1 - pa.1)));
                     }
                 }
@@ -1504,6 +1550,37 @@ impl<'a> Shading<'a> {
 fn value_2d(r: &Region, o: usize, p: &[Q]) -> Q {
     let (row, c) = r.map.component(o);
     crate::exact::rational::dot(row, p) + c
+}
+
+/// Enclosures of output `o` of region `r`'s map at the vertices of its polygon.
+fn value_enclosures(r: &Region, o: usize, poly: &Poly) -> Vec<Iv> {
+    let (row, c) = r.map.component(o);
+    let row = [Iv::from_q(&row[0]), Iv::from_q(&row[1])];
+    let c = Iv::from_q(c);
+    poly.iv
+        .iter()
+        .map(|p| filtered::affine(&row, &c, p))
+        .collect()
+}
+
+/// The exact least and greatest value of output `o` at the drawn vertices (0 and 0 when
+/// nothing is drawn): only vertices whose enclosure `vals` may hold an extreme are
+/// evaluated exactly.
+fn exact_extremes(regions: &Regions, plane: &Plane, o: usize, vals: &[Option<Vec<Iv>>]) -> (Q, Q) {
+    let mut at: Vec<(usize, usize)> = Vec::new();
+    let mut ivs: Vec<Iv> = Vec::new();
+    for (id, v) in vals.iter().enumerate() {
+        for (k, iv) in v.iter().flatten().enumerate() {
+            at.push((id, k));
+            ivs.push(*iv);
+        }
+    }
+    let exact = |i: usize| {
+        let (id, k) = at[i];
+        let poly = plane.polys[id].as_ref().expect("a drawn polygon");
+        value_2d(&regions.regions[id], o, &poly.exact[k])
+    };
+    filtered::extremes(&ivs, exact).unwrap_or((Q::ZERO, Q::ZERO))
 }
 
 #[cfg(test)]

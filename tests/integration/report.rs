@@ -6,7 +6,7 @@
 
 use crate::cli::{relucheck, stdout};
 use crate::repo;
-use relucheck::present::report::{ReportOptions, build, serra_bound, zaslavsky_bound};
+use relucheck::present::report::{ReportOptions, build, refusal, serra_bound, zaslavsky_bound};
 use relucheck::{Activation, Budget, Domain, Enumerator, Layer, Matrix, Network, Q, Shape};
 use std::time::{Duration, Instant};
 
@@ -729,4 +729,80 @@ fn issue_13_report_on_a_float32_slice_has_simple_interior_points() {
         let shown = format!("[{}]", p.join(", "));
         assert!(r.markdown.contains(&shown), "{shown} in report.md");
     }
+}
+
+/// Issue 13: a report on all of R^64 of a 64-16-8-3 net would run its exact LPs in 64
+/// dimensions to the region cap for minutes, silently. Without a time limit it is refused
+/// at once with the fixes named (a concrete slice command for this network, a segment, a
+/// time limit); small nets and domains are not refused.
+#[test]
+fn issue_13_a_report_on_64_dimensions_is_refused_at_once() {
+    let net = relucheck::analysis::testing::float32_mlp(&[64, 16, 8, 3], 13);
+    // The command line's default cap: 2^24 activation patterns may exceed it.
+    let opts = ReportOptions {
+        budget: Budget::unlimited().with_max_regions(100_000),
+        ..Default::default()
+    };
+    let start = Instant::now();
+    let Err(err) = build(&net, Domain::whole(64), &opts) else {
+        panic!("a report on R^64 is refused");
+    };
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        start.elapsed()
+    );
+    let why = err.to_string();
+    let zeros = vec!["0"; 64].join(",");
+    assert!(why.contains("64 dimensions"), "{why}");
+    assert!(
+        why.contains(&format!("relucheck report NET --slice \"{zeros};1,")),
+        "{why}"
+    );
+    assert!(
+        why.contains("--segment") && why.contains("--time-limit"),
+        "{why}"
+    );
+    // Nets in 16 dimensions or fewer, and small bounds, are not refused.
+    let conv = load("conv-relu");
+    assert_eq!(refusal(&conv, &Domain::whole(16), &opts, "NET"), None);
+    let small = relucheck::analysis::testing::float32_mlp(&[64, 3, 1], 13);
+    assert_eq!(
+        refusal(&small, &Domain::whole(64), &opts, "NET"),
+        None,
+        "8 patterns"
+    );
+}
+
+/// The command line names the network's own path in the suggested slice command, and
+/// exits 1 (an input error) at once.
+#[test]
+fn issue_13_report_command_suggests_a_slice_of_the_network_given() {
+    let net = relucheck::analysis::testing::float32_mlp(&[64, 16, 8, 3], 13);
+    let tmp = tempfile::Builder::new()
+        .prefix("relucheck-report-64-")
+        .tempdir()
+        .unwrap();
+    let path = tmp.path().join("mlp64.json");
+    std::fs::write(&path, net.to_json()).unwrap();
+    let out = tmp.path().join("out");
+    let start = Instant::now();
+    let o = relucheck(&[
+        "report",
+        path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+    let err = String::from_utf8(o.stderr.clone()).unwrap();
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("relucheck report {} --slice \"", path.display())),
+        "{err}"
+    );
+    assert!(!out.exists(), "nothing written");
 }
