@@ -463,7 +463,12 @@ impl Domain {
     }
 }
 
+/// `[lo_1, hi_1] x [lo_2, hi_2] ...`; more than four equal intervals as one power,
+/// `[-1, 1]^784`.
 fn box_text(lo: &[Q], hi: &[Q]) -> String {
+    if lo.len() > 4 && lo.iter().zip(hi).all(|(a, b)| *a == lo[0] && *b == hi[0]) {
+        return format!("[{}, {}]^{}", lo[0], hi[0], lo.len());
+    }
     lo.iter()
         .zip(hi)
         .map(|(a, b)| format!("[{a}, {b}]"))
@@ -542,6 +547,16 @@ mod tests {
         assert_eq!(d.describe(), "the box [-1, 1] x [-1, 1]");
         let d = Domain::from_options(2, Some("-1:1,0:1/2"), None, None, false).unwrap();
         assert_eq!(d.describe(), "the box [-1, 1] x [0, 1/2]");
+        let cube = |n: usize| Domain::boxed(vec![-Q::ONE; n], vec![Q::ONE; n]).unwrap();
+        assert_eq!(
+            cube(4).describe(),
+            "the box [-1, 1] x [-1, 1] x [-1, 1] x [-1, 1]"
+        );
+        assert_eq!(cube(784).describe(), "the box [-1, 1]^784");
+        let mut hi = vec![Q::ONE; 6];
+        hi[5] = Q::from_int(2);
+        let uneven = Domain::boxed(vec![-Q::ONE; 6], hi).unwrap();
+        assert_eq!(uneven.describe().matches(" x ").count(), 5);
         let d =
             Domain::from_options(3, Some("0:1"), Some("0,0,0;1,0,0;0,1,1"), None, false).unwrap();
         assert_eq!(d.dim(), 2);
