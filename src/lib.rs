@@ -84,7 +84,7 @@ pub use net::network::{
 };
 pub use regions::budget::Budget;
 pub use regions::domain::{Domain, DomainKind, parse_box};
-pub use regions::enumerate::{Enumerator, Facet, Progress, Region, Regions, StopReason};
+pub use regions::enumerate::{Counts, Enumerator, Facet, Progress, Region, Regions, StopReason};
 
 /// README's examples, compiled and run by `cargo test` as doctests.
 #[doc = include_str!("../README.md")]

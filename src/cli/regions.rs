@@ -39,29 +39,27 @@ pub fn run(args: RegionsArgs) -> Result<ExitCode> {
     let budget = args.budget.budget()?;
     let network = Network::load(&args.net)?;
     let dom = args.domain.domain(&network, false)?;
-    // A count shows the linear pieces only when the regions are complete: no details else.
-    let e = Enumerator::new(&network, dom)
-        .with_details_when_complete(args.count)
-        .with_pieces_only(args.count);
-    // Printing every region takes time of its own: the enumeration leaves it a share.
-    let share = if args.count { 0.0 } else { OUTPUT_SHARE };
-    let regions = args.budget.apply(e, budget.leaving(share)).run()?;
-    if std::io::stderr().is_terminal() {
-        eprint!("\r\x1b[2K");
+    let e = Enumerator::new(&network, dom);
+    if args.count {
+        let counts = args.budget.apply(e, budget).count()?;
+        clear_progress();
+        let out = match args.format {
+            RegionsFormat::Json => json_text(&regions_text::counts_json(&network, &counts))?,
+            _ => regions_text::counts_text(&network, &counts),
+        };
+        std::io::stdout().lock().write_all(out.as_bytes())?;
+        return Ok(ExitCode::SUCCESS);
     }
+    // Printing every region takes time of its own: the enumeration leaves it a share.
+    let regions = args.budget.apply(e, budget.leaving(OUTPUT_SHARE)).run()?;
+    clear_progress();
     let printing = for_printing(&budget);
-    let out = match (args.format, args.count) {
-        (RegionsFormat::Json, true) => {
-            json_text(&regions_text::regions_json(&network, &regions, false))?
-        }
-        (RegionsFormat::Json, false) => {
+    let out = match args.format {
+        RegionsFormat::Json => {
             regions_text::regions_json_text_within(&network, &regions, &printing).0
         }
-        (_, true) => regions_text::counts_text(&network, &regions),
-        (RegionsFormat::Text, false) => {
-            regions_text::regions_text_within(&network, &regions, &printing).0
-        }
-        (RegionsFormat::Md, false) => {
+        RegionsFormat::Text => regions_text::regions_text_within(&network, &regions, &printing).0,
+        RegionsFormat::Md => {
             regions_text::regions_markdown_within(&network, &regions, usize::MAX, &printing).0
         }
     };
@@ -70,6 +68,13 @@ pub fn run(args: RegionsArgs) -> Result<ExitCode> {
     // frees them at once (0.5 s for 5,000 regions of a float32 net): leave it to the exit.
     std::mem::forget((regions, out));
     Ok(ExitCode::SUCCESS)
+}
+
+/// Clears the progress line on a terminal.
+fn clear_progress() {
+    if std::io::stderr().is_terminal() {
+        eprint!("\r\x1b[2K");
+    }
 }
 
 /// Pretty JSON and a final newline.

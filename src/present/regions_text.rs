@@ -46,12 +46,17 @@ use crate::net::network::Network;
 use crate::output::qs_to_strings;
 use crate::present::printed::{Printed, nested_item, pretty_with_array, within};
 use crate::regions::budget::Budget;
-use crate::regions::enumerate::{Region, Regions};
+use crate::regions::enumerate::{Counts, Region, Regions};
 use crate::regions::formula::{inequality_text, map_formulas};
 use serde_json::{Map, Value, json};
 use std::fmt::Write;
 
 fn header(net: &Network, r: &Regions) -> String {
+    counts_text(net, &r.counts())
+}
+
+/// The counts only (`--count`).
+pub fn counts_text(net: &Network, c: &Counts) -> String {
     let notes: String = net
         .shown_notes()
         .iter()
@@ -64,17 +69,12 @@ fn header(net: &Network, r: &Regions) -> String {
             net.input_dim(),
             net.output_dim(),
             net.nonlinear_units(),
-            r.domain.describe(),
-            r.regions.len(),
-            r.piece_count
+            c.domain.describe(),
+            c.regions,
+            c.piece_count
                 .map_or("unknown".to_string(), |p| p.to_string()),
-            r.stop.describe()
+            c.stop.describe()
         )
-}
-
-/// The counts only (`--count`).
-pub fn counts_text(net: &Network, r: &Regions) -> String {
-    header(net, r)
 }
 
 /// Every region in readable text.
@@ -353,17 +353,27 @@ pub(crate) fn mark_printed(v: &mut Value, r: &Regions, printed: &Printed) {
     }
 }
 
-fn regions_value(name: Option<&str>, notes: &[String], r: &Regions, with_regions: bool) -> Value {
-    let mut v = json!({
+/// The counts as the JSON document of [`regions_json`] without regions (`--count --format
+/// json`).
+pub fn counts_json(net: &Network, c: &Counts) -> Value {
+    counts_value(net.name.as_deref(), &net.notes, c)
+}
+
+fn counts_value(name: Option<&str>, notes: &[String], c: &Counts) -> Value {
+    json!({
         "relucheck_regions": 1,
         "network": name,
-        "domain": r.domain.to_json(),
-        "coordinates": r.domain.coordinate_names(),
-        "complete": r.is_complete(),
-        "stop": r.stop.describe(),
-        "counts": {"regions": r.regions.len(), "pieces": r.piece_count},
+        "domain": c.domain.to_json(),
+        "coordinates": c.domain.coordinate_names(),
+        "complete": c.is_complete(),
+        "stop": c.stop.describe(),
+        "counts": {"regions": c.regions, "pieces": c.piece_count},
         "notes": notes,
-    });
+    })
+}
+
+fn regions_value(name: Option<&str>, notes: &[String], r: &Regions, with_regions: bool) -> Value {
+    let mut v = counts_value(name, notes, &r.counts());
     if with_regions {
         v["regions"] = Value::Array(r.regions.iter().map(|g| region_json(r, g)).collect());
         v["output"] = Printed::all(r.regions.len()).to_json();
