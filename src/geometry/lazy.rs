@@ -43,7 +43,13 @@ impl Plane {
 
     /// An enclosure of the value at the vertex.
     pub(crate) fn value_iv(&self, v: &Lazy) -> Iv {
-        filtered::affine_mid_rad(&self.row_mr, self.off_mr, v.iv())
+        self.value_on(v.iv())
+    }
+
+    /// An enclosure of the values at every point of the box `x` (one interval per
+    /// coordinate).
+    pub(crate) fn value_on(&self, x: &[Iv]) -> Iv {
+        filtered::affine_mid_rad(&self.row_mr, self.off_mr, x)
     }
 
     /// The exact sign at the vertex (filtered) and an enclosure of the value there with

@@ -34,7 +34,7 @@ use crate::geometry::lazy::{self, Lazy, Plane, Vertex};
 use crate::geometry::polytope::Polytope;
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// The largest dimension in which boxes are handled with vertices (a `d`-cube has `2^d`).
 pub(crate) const MAX_VREP_DIM: usize = lazy::MAX_DIM;
@@ -78,6 +78,10 @@ pub(crate) struct General {
     words: usize,
     coords: Coords,
     inc: Vec<u64>,
+    /// An enclosing box of the cell (the hull of its vertices' enclosures), made at its
+    /// first cut with lazy vertices: most cuts miss the cell, and one that misses the box
+    /// too is decided from `d` intervals instead of every vertex ([`General::box_misses`]).
+    bbox: OnceLock<Box<[Iv]>>,
 }
 
 /// The vertices of a [`General`] cell, flat.
@@ -91,6 +95,27 @@ enum Coords {
 }
 
 impl General {
+    /// The sides when `plane` has one strict sign on the whole enclosing box (then at
+    /// every vertex: the cell is on that side), else `None`. The box's value is the one
+    /// rigorous enclosure [`Plane::value_on`] gives, so a `Some` is what the vertices'
+    /// signs give.
+    fn box_misses(&self, verts: &[Vertex], plane: &Plane) -> Option<(Side, Side)> {
+        let bbox = self.bbox.get_or_init(|| {
+            let mut b: Vec<Iv> = verts.first().map_or_else(Vec::new, |v| v.iv().to_vec());
+            for v in verts.iter().skip(1) {
+                for (x, y) in b.iter_mut().zip(v.iv()) {
+                    *x = x.hull(y);
+                }
+            }
+            b.into_boxed_slice()
+        });
+        if bbox.len() != self.dim {
+            return None;
+        }
+        let s = filtered::settled_sign(plane.value_on(bbox))?;
+        trivial(s > 0, s < 0)
+    }
+
     fn len(&self) -> usize {
         self.inc.len() / self.words
     }
@@ -455,6 +480,7 @@ impl VCell {
                     words,
                     coords,
                     inc,
+                    bbox: OnceLock::new(),
                 }))
             }
             _ => None,
@@ -771,7 +797,11 @@ fn split_polygon(
     if let Some(sides) = misses_on_enclosures(pts, &plane) {
         return sides;
     }
-    let int_pl = int_plane(row, off);
+    let int_pl = ints
+        .iter()
+        .any(Option::is_some)
+        .then(|| int_plane(row, off))
+        .flatten();
     let signs: Vec<(i8, Iv)> = pts
         .iter()
         .zip(ints)
@@ -852,7 +882,10 @@ fn filled(iv: Iv, plane: &Plane, v: &Lazy) -> Iv {
 }
 
 fn split_general(g: &General, row: &[Q], off: &Q, id: u32) -> (Side, Side) {
-    if let (Coords::Int(_), Some(plane)) = (&g.coords, int_plane(row, off))
+    // The integer form of the plane only for a cell in integers (a tuple would make it
+    // for every cell).
+    if matches!(g.coords, Coords::Int(_))
+        && let Some(plane) = int_plane(row, off)
         && let Some(sides) = split_general_int(g, &plane, id)
     {
         return sides;
@@ -1026,6 +1059,7 @@ fn assemble<T: Clone>(
             words,
             coords: wrap(c),
             inc,
+            bbox: OnceLock::new(),
         }))
     });
     (pos, neg)
@@ -1061,6 +1095,9 @@ fn split_general_int(g: &General, plane: &[i128], id: u32) -> Option<(Side, Side
 fn split_general_lazy(g: &General, row: &[Q], off: &Q, id: u32) -> (Side, Side) {
     let verts = g.lazy();
     let plane = Arc::new(Plane::new(row, off));
+    if let Some(sides) = g.box_misses(&verts, &plane) {
+        return sides;
+    }
     let vals: Vec<(i8, Iv)> = verts.iter().map(|p| plane.sign_at(p)).collect();
     let signs: Vec<i8> = vals.iter().map(|v| v.0).collect();
     if let Some(sides) = trivial(signs.contains(&1), signs.contains(&-1)) {
