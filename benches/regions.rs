@@ -24,6 +24,37 @@ fn main() {
     let limit: Option<f64> = std::env::var("REGIONS_LIMIT")
         .ok()
         .and_then(|v| v.parse().ok());
+    // REGIONS_NET=FILE times `Enumerator::count` on a network file over [-1, 1]^d
+    // (REGIONS_WHOLE=1: the whole space) in this process, best of REGIONS_REPEAT runs, and
+    // skips the suite: the in-process time, beside a float tool's in-process time.
+    if let Ok(file) = std::env::var("REGIONS_NET") {
+        let net = Network::load(&file).unwrap();
+        let d = net.input_dim();
+        let dom = if std::env::var("REGIONS_WHOLE").is_ok() {
+            Domain::whole(d)
+        } else {
+            cube(d)
+        };
+        let mut best = f64::INFINITY;
+        let mut counts = None;
+        for _ in 0..repeat {
+            let mut e = Enumerator::new(&net, dom.clone());
+            if let Some(t) = threads {
+                e = e.with_threads(t);
+            }
+            let t = std::time::Instant::now();
+            counts = Some(e.count().unwrap());
+            best = best.min(t.elapsed().as_secs_f64());
+        }
+        let c = counts.expect("repeat >= 1");
+        println!(
+            "{file}: {} regions, {:?} pieces in {:.2} ms (best of {repeat})",
+            c.regions,
+            c.piece_count,
+            best * 1e3
+        );
+        return;
+    }
     for (i, (name, net, dom)) in suite().into_iter().enumerate() {
         if only.is_some_and(|c| c != i) {
             continue;
@@ -56,6 +87,24 @@ fn main() {
                 r.lp_count
             );
         }
+        // A count (`regions --count`): no interior points, pieces only.
+        let t = std::time::Instant::now();
+        let mut c = None;
+        for _ in 0..repeat {
+            let mut e = Enumerator::new(&net, dom.clone());
+            if let Some(t) = threads {
+                e = e.with_threads(t);
+            }
+            c = Some(e.count().unwrap());
+        }
+        let c = c.expect("repeat >= 1");
+        let s = t.elapsed().as_secs_f64() / repeat.max(1) as f64;
+        println!(
+            "{name} count: {} regions, {:?} pieces in {s:.3} s ({:.0} regions/s)",
+            c.regions,
+            c.piece_count,
+            c.regions as f64 / s
+        );
     }
     if std::env::var("REGIONS_SCALING").is_ok() {
         // Regions per second as the count grows (one run each, counting only).
