@@ -164,11 +164,10 @@ fn dual_basis(floats: &Floats, point: &[Q], c: &[Q]) -> Option<Vec<usize>> {
 /// A simple rational point strictly inside every constraint of `cons` (checked with
 /// filtered signs, so the answer is exact), proposed by a float LP: the float optimum of
 /// the LP that [`crate::geometry::lp::interior_point`] solves exactly (the centre of a
-/// largest cube `|x - x0|∞ <= t` inside, through the dual), rounded to simple rationals
-/// near it ([`lazy::simple_near`]). `origin` is a point near the cell (the float LP is
-/// solved in coordinates centred there). `None` when the float LP fails, finds no room
-/// (`t <= 0`: perhaps empty), finds arbitrarily large cubes (the exact LP then steps along
-/// a ray), or no rounding is inside: then the caller runs the exact LP.
+/// largest cube `|x - x0|∞ <= t` inside, through the dual, with `t <= 1`), rounded to simple rationals near it ([`lazy::simple_near`]). `origin` is a
+/// point near the cell (the float LP is solved in coordinates centred there). `None` when
+/// the float LP fails, finds no room (`t <= 0`: perhaps empty), or no rounding is inside:
+/// then the caller runs the exact LP.
 pub(crate) fn interior_guess(cons: &[HalfSpace], floats: &Floats, origin: &[Q]) -> Option<Vec<Q>> {
     let k = origin.len();
     if !filtered::enabled() || floats.len() != cons.len() || floats.k != k {
@@ -177,8 +176,10 @@ pub(crate) fn interior_guess(cons: &[HalfSpace], floats: &Floats, origin: &[Q]) 
     let o: Vec<f64> = origin.iter().map(Q::approx_f64).collect();
     // Dual of max t s.t. a_i·u + t·|a_i|_1 <= s_i (u = x - origin), t <= cap: min Σ s_i y_i
     // + cap·z s.t. Σ y_i a_i = 0, Σ y_i |a_i|_1 + z = 1, y, z >= 0. Columns (a_i, |a_i|_1).
-    let scale = o.iter().fold(1.0f64, |m, v| m.max(v.abs()));
-    let cap = scale * 1e6;
+    // The cube is capped at half-width 1: an unbounded cell (most cells of the whole space
+    // are) then gives a point with that much room near its corner (short coordinates,
+    // as people read them), where an uncapped LP has no optimum.
+    let cap = 1.0;
     let m = floats.len();
     let mut cols: Vec<f64> = Vec::with_capacity((m + 1) * (k + 1));
     let mut cost = Vec::with_capacity(m + 1);
@@ -193,10 +194,8 @@ pub(crate) fn interior_guess(cons: &[HalfSpace], floats: &Floats, origin: &[Q]) 
     cols.extend_from_slice(&z);
     cost.push(cap);
     let basis = standard_simplex(&cols, k + 1, &z, &cost)?;
-    if basis.contains(&m) {
-        return None; // the cap binds: arbitrarily large cubes fit
-    }
-    // The primal optimum: the basic constraints tight, a_i·u + t·n_i = s_i.
+    // The primal optimum: the basic constraints tight, a_i·u + t·n_i = s_i (and t = cap
+    // when the cap is basic).
     let rows: Vec<Vec<f64>> = (basis.iter())
         .map(|&i| cols[i * (k + 1)..(i + 1) * (k + 1)].to_vec())
         .collect();
@@ -468,14 +467,18 @@ mod tests {
             ),
             None
         );
-        // A quadrant: arbitrarily large cubes fit, left to the exact LP.
-        assert_eq!(
-            interior_guess(
-                &cons[..2],
-                &Floats::of(d_of(&cons), &cons[..2]),
-                &[Q::ONE, Q::ONE]
-            ),
-            None
+        // A quadrant: arbitrarily large cubes fit; the capped cube gives a point with room 1
+        // from both sides, near the corner (the uncapped LP has no optimum).
+        let q = interior_guess(
+            &cons[..2],
+            &Floats::of(d_of(&cons), &cons[..2]),
+            &[Q::from_int(5), Q::from_int(7)],
+        )
+        .expect("a point in the quadrant");
+        assert!(cons[..2].iter().all(|h| h.contains_strictly(&q)), "{q:?}");
+        assert!(
+            q.iter().all(|v| *v > Q::new(1, 2) && *v < Q::from_int(2)),
+            "{q:?}"
         );
         // Random float32 cells around the origin inside a box, in 3-D: nearly all get a
         // proposal (else the float LP would save nothing), each strictly inside.
