@@ -27,11 +27,17 @@ use crate::exact::filtered::{self, Iv};
 use crate::exact::linalg::{HalfSpace, Matrix};
 use crate::exact::rational::Q;
 use crate::geometry::lazy;
+use std::borrow::Borrow;
 
 /// Does the exact check confirm that `{x : side.a·x < side.b}` misses the interior of
 /// `C = {x : a_i·x <= b_i}`? `point` is strictly inside `C`. `false` means "not shown".
 /// `floats` holds the constraints' float rows ([`Floats::of`]`(cons)`).
-pub(crate) fn misses(cons: &[HalfSpace], floats: &Floats, point: &[Q], side: &HalfSpace) -> bool {
+pub(crate) fn misses<H: Borrow<HalfSpace>>(
+    cons: &[H],
+    floats: &Floats,
+    point: &[Q],
+    side: &HalfSpace,
+) -> bool {
     let k = point.len();
     if !filtered::enabled() || cons.len() < k || side.a.len() != k || floats.len() != cons.len() {
         return false; // with the filter off, the exact LP decides alone
@@ -48,14 +54,19 @@ pub(crate) fn misses(cons: &[HalfSpace], floats: &Floats, point: &[Q], side: &Ha
 
 /// The check of [`misses`] on enclosures: `Some` when they decide it (then the answer is
 /// the exact one), `None` when an enclosure of a multiplier or of the bound holds zero.
-fn shown_by_enclosures(
-    cons: &[HalfSpace],
+fn shown_by_enclosures<H: Borrow<HalfSpace>>(
+    cons: &[H],
     basis: &[usize],
     c: &[Q],
     side: &HalfSpace,
 ) -> Option<bool> {
     let rows = (0..c.len())
-        .map(|r| basis.iter().map(|&i| Iv::from_q(&cons[i].a[r])).collect())
+        .map(|r| {
+            basis
+                .iter()
+                .map(|&i| Iv::from_q(&cons[i].borrow().a[r]))
+                .collect()
+        })
         .collect();
     let y = filtered::solve(rows, c.iter().map(Iv::from_q).collect())?;
     if y.iter().any(|w| w.hi < 0.0) {
@@ -65,19 +76,24 @@ fn shown_by_enclosures(
         return None;
     }
     let bound = (basis.iter().zip(&y)).fold(Iv::from_q(&side.b), |acc, (&i, w)| {
-        acc + *w * Iv::from_q(&cons[i].b)
+        acc + *w * Iv::from_q(&cons[i].borrow().b)
     });
     bound.sign().map(|s| s < 0)
 }
 
 /// The check of [`misses`] in exact arithmetic: solve `Σ_{i∈S} y_i a_i = c`; `y >= 0` and
 /// `Σ y_i b_i + β <= 0`.
-fn shown_exactly(cons: &[HalfSpace], basis: &[usize], c: &[Q], side: &HalfSpace) -> bool {
+fn shown_exactly<H: Borrow<HalfSpace>>(
+    cons: &[H],
+    basis: &[usize],
+    c: &[Q],
+    side: &HalfSpace,
+) -> bool {
     let k = c.len();
     let mut cols = Matrix::zeros(k, k);
     for (j, &i) in basis.iter().enumerate() {
         for r in 0..k {
-            cols[(r, j)] = cons[i].a[r].clone();
+            cols[(r, j)] = cons[i].borrow().a[r].clone();
         }
     }
     let Some(y) = cols.solve(c) else {
@@ -86,7 +102,11 @@ fn shown_exactly(cons: &[HalfSpace], basis: &[usize], c: &[Q], side: &HalfSpace)
     if y.iter().any(Q::is_negative) {
         return false;
     }
-    let bound: Q = basis.iter().zip(&y).map(|(&i, w)| w * &cons[i].b).sum();
+    let bound: Q = basis
+        .iter()
+        .zip(&y)
+        .map(|(&i, w)| w * &cons[i].borrow().b)
+        .sum();
     !(bound + &side.b).is_positive()
 }
 
@@ -168,7 +188,11 @@ fn dual_basis(floats: &Floats, point: &[Q], c: &[Q]) -> Option<Vec<usize>> {
 /// point near the cell (the float LP is solved in coordinates centred there). `None` when
 /// the float LP fails, finds no room (`t <= 0`: perhaps empty), or no rounding is inside:
 /// then the caller runs the exact LP.
-pub(crate) fn interior_guess(cons: &[HalfSpace], floats: &Floats, origin: &[Q]) -> Option<Vec<Q>> {
+pub(crate) fn interior_guess<H: Borrow<HalfSpace>>(
+    cons: &[H],
+    floats: &Floats,
+    origin: &[Q],
+) -> Option<Vec<Q>> {
     let k = origin.len();
     if !filtered::enabled() || floats.len() != cons.len() || floats.k != k {
         return None; // with the filter off, the exact LP finds every point

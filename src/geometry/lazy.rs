@@ -14,6 +14,7 @@ use crate::exact::filtered::{self, Iv, affine};
 use crate::exact::linalg::HalfSpace;
 use crate::exact::rational::{Q, affine_sign};
 use num_traits::ToPrimitive;
+use std::borrow::Borrow;
 use std::sync::{Arc, OnceLock};
 
 /// A hyperplane `row·y + off = 0` with the enclosures of its coefficients (centres and
@@ -262,7 +263,7 @@ fn simplest_positive_u128(
 }
 
 /// Is `p` strictly inside every constraint (`a·p < b`)? Filtered signs.
-pub(crate) fn strictly_inside(p: &[Q], cons: &[HalfSpace]) -> bool {
+pub(crate) fn strictly_inside<H: Borrow<HalfSpace>>(p: &[Q], cons: &[H]) -> bool {
     strictly_inside_rows(p, cons, &[])
 }
 
@@ -276,11 +277,16 @@ pub(crate) fn enclosed_row(h: &HalfSpace) -> Box<[(f64, f64)]> {
 
 /// [`strictly_inside`] with the enclosed rows of `cons` ([`enclosed_row`]) made already
 /// (`rows` empty: made here).
-pub(crate) fn strictly_inside_rows(p: &[Q], cons: &[HalfSpace], rows: &[&[(f64, f64)]]) -> bool {
+pub(crate) fn strictly_inside_rows<H: Borrow<HalfSpace>>(
+    p: &[Q],
+    cons: &[H],
+    rows: &[&[(f64, f64)]],
+) -> bool {
     debug_assert!(rows.is_empty() || rows.len() == cons.len());
     let piv: Vec<Iv> = p.iter().map(Iv::from_q).collect();
     let mut row = Vec::with_capacity(p.len() + 1);
     cons.iter().enumerate().all(|(i, h)| {
+        let h = h.borrow();
         filtered::sign(
             || {
                 let r: &[(f64, f64)] = match rows.get(i) {
@@ -353,7 +359,7 @@ pub(crate) fn simple_interior(
 /// its float value, the radius shrinking from `2^-4` to `2^-40`, each try checked with
 /// filtered signs. `None` when no try is inside (a cell thinner than the last radius):
 /// then the caller keeps `p`.
-pub(crate) fn simple_near(p: &[Q], cons: &[HalfSpace]) -> Option<Vec<Q>> {
+pub(crate) fn simple_near<H: Borrow<HalfSpace>>(p: &[Q], cons: &[H]) -> Option<Vec<Q>> {
     let center: Vec<f64> = p.iter().map(Q::approx_f64).collect();
     if center.iter().any(|c| !c.is_finite()) {
         return None;

@@ -384,14 +384,14 @@ impl Cons {
         (nodes.into_iter().map(|n| n.h.clone()).collect(), rows)
     }
 
-    /// The constraints and their float rows.
-    fn with_floats(&self, k: usize) -> (Vec<HalfSpace>, Floats) {
+    /// The constraints (borrowed from the shared list) and their float rows.
+    fn with_floats(&self, k: usize) -> (Vec<&HalfSpace>, Floats) {
         let nodes = self.nodes();
         let mut floats = Floats::of(k, []);
         for n in &nodes {
             floats.push_row(n.f.get_or_init(|| Floats::row_of(&n.h)));
         }
-        (nodes.into_iter().map(|n| n.h.clone()).collect(), floats)
+        (nodes.into_iter().map(|n| &n.h).collect(), floats)
     }
 }
 
@@ -1959,7 +1959,7 @@ fn split_h(
 ) -> Result<Vec<Child>, TimeUp> {
     let mut seen = Seen::new(pieces);
     let mut out: Vec<Child> = Vec::new();
-    let mut all: Option<(Vec<HalfSpace>, Floats)> = None;
+    let mut all: Option<(Vec<&HalfSpace>, Floats)> = None;
     for (j, piece) in pieces.iter().enumerate() {
         let Some(forms) = piece_forms(piece, map) else {
             continue;
@@ -1985,14 +1985,14 @@ fn split_h(
             continue; // shown empty without an LP (an exact identity, found by a float guess)
         }
         let n = base.len();
-        base.extend(conds.iter().cloned());
+        let mut with: Vec<&HalfSpace> = base.clone();
+        with.extend(&conds);
         // A float LP proposes a simple point, checked strictly inside with filtered signs.
         if k <= MISSES_MAX_DIM {
             conds.iter().for_each(|c| floats.push(c));
-            let guess = float_filter::interior_guess(base, floats, point);
+            let guess = float_filter::interior_guess(&with, floats, point);
             floats.truncate(n);
             if let Some(p) = guess {
-                base.truncate(n);
                 out.push((j, conds, Some(Geom::H(p))));
                 continue;
             }
@@ -2000,15 +2000,15 @@ fn split_h(
         *lps += 1;
         // The LP's point, moved to a simple one when one near it is inside (every later
         // test of this point, and its output, is then cheap).
-        let p = crate::geometry::lp::interior_point_within(k, base, deadline)?.map(|p| {
+        let with: Vec<HalfSpace> = with.into_iter().cloned().collect();
+        let p = crate::geometry::lp::interior_point_within(k, &with, deadline)?.map(|p| {
             let simple = |v: &Q| v.to_i64_pair().is_some_and(|(_, d)| d < 1 << 16);
             if !p.iter().all(simple) {
-                crate::geometry::lazy::simple_near(&p, base).unwrap_or(p)
+                crate::geometry::lazy::simple_near(&p, &with).unwrap_or(p)
             } else {
                 p
             }
         });
-        base.truncate(n);
         if let Some(p) = p {
             out.push((j, conds, Some(Geom::H(p))));
         }
