@@ -14,7 +14,8 @@ use cli::{Cli, Command};
 use std::process::ExitCode;
 
 // An enumeration makes and frees small vectors by the ten thousand (about a hundred per
-// region); mimalloc does each in a fraction of the system allocator's instructions.
+// region); mimalloc does each in a fraction of the system allocator's instructions (its
+// version 2: it starts sooner than version 3, and every count measured was faster).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
