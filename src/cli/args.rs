@@ -4,7 +4,7 @@
 use anyhow::Result;
 use clap::ValueEnum;
 use relucheck::Budget;
-use relucheck::{Checker, Domain, Enumerator, Network};
+use relucheck::{Checker, Domain, Enumerator, Network, Progress};
 use std::io::IsTerminal;
 use std::time::Duration;
 
@@ -169,15 +169,25 @@ impl BudgetArgs {
             e = e.with_threads(t.into());
         }
         if std::io::stderr().is_terminal() {
-            e = e.with_progress(|p| {
-                eprint!(
-                    "\r{} {} regions, {} LPs   ",
-                    if p.details { "facets:" } else { "regions:" },
-                    p.regions,
-                    p.lps
-                )
-            });
+            e = e.with_progress(show_progress);
         }
         e
+    }
+}
+
+/// One line of progress on the terminal, written over the last (see [`clear_progress`]).
+pub fn show_progress(p: Progress) {
+    eprint!(
+        "\r{} {} regions, {} LPs   ",
+        if p.details { "facets:" } else { "regions:" },
+        p.regions,
+        p.lps
+    )
+}
+
+/// Clears the progress line on a terminal.
+pub fn clear_progress() {
+    if std::io::stderr().is_terminal() {
+        eprint!("\r\x1b[2K");
     }
 }

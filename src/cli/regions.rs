@@ -6,7 +6,7 @@ use clap::ValueEnum;
 use relucheck::present::printed::{OUTPUT_SHARE, for_printing};
 use relucheck::present::regions_text;
 use relucheck::{Enumerator, Network};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -42,7 +42,7 @@ pub fn run(args: RegionsArgs) -> Result<ExitCode> {
     let e = Enumerator::new(&network, dom);
     if args.count {
         let counts = args.budget.apply(e, budget).count()?;
-        clear_progress();
+        super::args::clear_progress();
         let out = match args.format {
             RegionsFormat::Json => json_text(&regions_text::counts_json(&network, &counts))?,
             _ => regions_text::counts_text(&network, &counts),
@@ -52,7 +52,7 @@ pub fn run(args: RegionsArgs) -> Result<ExitCode> {
     }
     // Printing every region takes time of its own: the enumeration leaves it a share.
     let regions = args.budget.apply(e, budget.leaving(OUTPUT_SHARE)).run()?;
-    clear_progress();
+    super::args::clear_progress();
     let printing = for_printing(&budget);
     let out = match args.format {
         RegionsFormat::Json => {
@@ -68,13 +68,6 @@ pub fn run(args: RegionsArgs) -> Result<ExitCode> {
     // frees them at once (0.5 s for 5,000 regions of a float32 net): leave it to the exit.
     std::mem::forget((regions, out));
     Ok(ExitCode::SUCCESS)
-}
-
-/// Clears the progress line on a terminal.
-fn clear_progress() {
-    if std::io::stderr().is_terminal() {
-        eprint!("\r\x1b[2K");
-    }
 }
 
 /// Pretty JSON and a final newline.

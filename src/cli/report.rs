@@ -4,6 +4,7 @@ use super::args::{BudgetArgs, DomainArgs};
 use anyhow::Result;
 use relucheck::Network;
 use relucheck::present::report;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -58,6 +59,9 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
                 )
             },
         )?,
+        progress: std::io::stderr()
+            .is_terminal()
+            .then_some(super::args::show_progress as fn(_)),
         ..Default::default()
     };
     // Refused here too, to name the network's own path in the suggested command.
@@ -65,7 +69,9 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
     if let Some(why) = report::refusal(&network, &dom, &opts, &shown) {
         anyhow::bail!(why);
     }
-    let r = report::build(&network, dom, &opts)?;
+    let r = report::build(&network, dom, &opts);
+    super::args::clear_progress();
+    let r = r?;
     let files = r.write(&args.out)?;
     let names: Vec<String> = files
         .iter()

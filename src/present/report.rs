@@ -106,7 +106,7 @@ use crate::regions::formula::map_formulas;
 pub use crate::present::picture::{Picture, suggested_slice};
 use crate::regions::budget::Budget;
 use crate::regions::domain::{Domain, DomainKind};
-use crate::regions::enumerate::{Enumerator, Region, Regions, StopReason};
+use crate::regions::enumerate::{Enumerator, Progress, Region, Regions, StopReason};
 use num_bigint::BigUint;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -134,6 +134,9 @@ pub struct ReportOptions {
     pub output: Option<usize>,
     /// Threads for the enumerations (`None`: every core, see [`Enumerator::with_threads`]).
     pub threads: Option<usize>,
+    /// Called with the progress of every enumeration ([`Enumerator::with_progress`]): the
+    /// command line shows it on a terminal.
+    pub progress: Option<fn(Progress)>,
 }
 
 impl Default for ReportOptions {
@@ -144,6 +147,7 @@ impl Default for ReportOptions {
             max_rows: 50,
             output: None,
             threads: None,
+            progress: None,
         }
     }
 }
@@ -642,6 +646,7 @@ fn guarded(v: Result<Verdict>, property: Property, regions: &Regions) -> Result<
 struct Plan {
     budget: Budget,
     threads: Option<usize>,
+    progress: Option<fn(Progress)>,
     /// The time an extra enumeration may take ([`ReportOptions::aux_time_limit`]).
     aux_limit: Duration,
 }
@@ -657,6 +662,7 @@ impl Plan {
         Plan {
             budget: self.budget.leaving(share),
             threads: self.threads,
+            progress: self.progress,
             aux_limit: self.aux_limit,
         }
     }
@@ -667,6 +673,7 @@ impl Plan {
         Plan {
             budget: self.budget.within(self.aux_limit),
             threads: self.threads,
+            progress: self.progress,
             aux_limit: self.aux_limit,
         }
     }
@@ -703,6 +710,9 @@ impl Plan {
         e = e.with_budget(self.budget);
         if let Some(t) = self.threads {
             e = e.with_threads(t);
+        }
+        if let Some(f) = self.progress {
+            e = e.with_progress(f);
         }
         e
     }
@@ -822,6 +832,7 @@ pub fn build(net: &Network, domain: Domain, opts: &ReportOptions) -> Result<Repo
     let budget = Plan {
         budget: opts.budget,
         threads: opts.threads,
+        progress: opts.progress,
         aux_limit: opts.aux_time_limit,
     };
     if let Some(k) = opts.output

@@ -806,3 +806,48 @@ fn issue_13_report_command_suggests_a_slice_of_the_network_given() {
     );
     assert!(!out.exists(), "nothing written");
 }
+
+/// Calls of the progress hook, for [`a_report_shows_the_progress_of_its_enumerations`].
+static PROGRESS_CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+fn count_progress(p: relucheck::Progress) {
+    assert!(p.regions <= 301, "{p:?}");
+    PROGRESS_CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+#[test]
+fn a_report_shows_the_progress_of_its_enumerations() {
+    // 300 kinks in [0, 1]: 301 regions, more than the 256 between two progress calls.
+    let n = 300;
+    let net = Network::new(
+        Shape::Flat(1),
+        vec![
+            Layer::Dense {
+                weights: Matrix::from_rows(vec![vec![Q::ONE]; n]).unwrap(),
+                bias: (0..n)
+                    .map(|i| Q::new(-(i as i64) - 1, n as i64 + 1))
+                    .collect(),
+            },
+            Layer::Activation(Activation::Relu),
+            Layer::Dense {
+                weights: Matrix::from_rows(vec![
+                    (0..n)
+                        .map(|i| Q::from_int(if i % 2 == 0 { 2 } else { -2 }))
+                        .collect(),
+                ])
+                .unwrap(),
+                bias: vec![Q::ZERO],
+            },
+        ],
+    )
+    .unwrap();
+    let opts = ReportOptions {
+        threads: Some(1),
+        aux_time_limit: Duration::ZERO,
+        progress: Some(count_progress),
+        ..Default::default()
+    };
+    let r = build(&net, unit_box(1, 0, 1), &opts).unwrap();
+    assert!(r.markdown.contains("| activation regions | 301 |"));
+    assert!(PROGRESS_CALLS.load(std::sync::atomic::Ordering::Relaxed) >= 1);
+}
