@@ -2249,6 +2249,30 @@ mod tests {
     }
 
     #[test]
+    fn a_count_within_a_region_budget_stops_without_pieces() {
+        // The first n regions in the order of a full run, and no piece count (the pieces of
+        // a part are not the pieces of the whole).
+        let net = random_net(&[2, 6, 6, 1], 7, true);
+        let all = Enumerator::new(&net, cube(2)).count().unwrap();
+        assert!(all.is_complete() && all.regions > 10, "{all:?}");
+        let part = Enumerator::new(&net, cube(2))
+            .with_max_regions(10)
+            .count()
+            .unwrap();
+        assert_eq!(part.stop, StopReason::MaxRegions(10));
+        assert_eq!((part.regions, part.piece_count), (10, None));
+        // Equal to the counts of the regions a run returns, on the whole space too.
+        for dom in [cube(2), Domain::whole(2)] {
+            let run = Enumerator::new(&net, dom.clone()).run().unwrap();
+            let mut counted = Enumerator::new(&net, dom).count().unwrap();
+            counted.elapsed = run.elapsed;
+            counted.lp_count = run.lp_count;
+            counted.exact_fallbacks = run.exact_fallbacks;
+            assert_eq!(counted, run.counts());
+        }
+    }
+
+    #[test]
     fn big_integer_composition_is_the_rational_one() {
         // Float32 layers after a map with odd denominators and a zero row.
         let net = random_net(&[3, 6, 5, 1], 9, true);
