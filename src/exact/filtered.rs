@@ -38,7 +38,9 @@ impl Iv {
     /// Zero.
     pub const ZERO: Iv = Iv { lo: 0.0, hi: 0.0 };
 
-    /// An interval containing `q`. A long value is bounded from the top 53 bits of its
+    /// An interval containing `q`. A dyadic `n / 2^k` with `n` and `2^k` in `i64` is exact
+    /// (one point) when `n` has at most 53 bits, else the two floats around `n` scaled by
+    /// `2^-k`: no division at all. A long value is bounded from the top 53 bits of its
     /// numerator and denominator (no division of big integers); otherwise [`Q::to_f64`]
     /// rounds to nearest (within one ulp either way is all this needs: the ends are two
     /// steps out), and flushes only values below the smallest subnormal to zero, which
@@ -46,6 +48,26 @@ impl Iv {
     pub fn from_q(q: &Q) -> Iv {
         if q.is_zero() {
             return Iv::ZERO;
+        }
+        // A dyadic n / 2^k (every value read from a float, and their sums and products):
+        // n in f64 (exact below 2^53, else within half a step of its nearest float), scaled
+        // by 2^-k exactly (k <= 62 keeps it normal).
+        if let Some((n, d)) = q.to_i64_pair()
+            && d & (d - 1) == 0
+        {
+            let scale = f64::from_bits(u64::from(1023 - d.trailing_zeros()) << 52);
+            let f = n as f64;
+            return if n.unsigned_abs() < 1 << 53 {
+                Iv {
+                    lo: f * scale,
+                    hi: f * scale,
+                }
+            } else {
+                Iv {
+                    lo: f.next_down() * scale,
+                    hi: f.next_up() * scale,
+                }
+            };
         }
         if let Some((lo, hi)) = q.f64_bounds() {
             return Iv { lo, hi }; // a long value: no division of big integers
@@ -391,6 +413,23 @@ mod tests {
         }
     }
 
+    proptest! {
+        /// Dyadic values (the fast path): exact when the numerator has at most 53 bits,
+        /// otherwise bracketed by the two floats around it; checked in exact rationals.
+        #[test]
+        fn dyadic_enclosures_contain_their_values(n in any::<i64>(), k in 0u32..=62) {
+            prop_assume!(n != 0 && n != i64::MIN);
+            let x = Q::new(n, 1i64 << k);
+            let iv = Iv::from_q(&x);
+            let (lo, hi) = (Q::from_f64(iv.lo).unwrap(), Q::from_f64(iv.hi).unwrap());
+            prop_assert!(lo <= x && x <= hi, "{x}: {iv:?}");
+            let (m, _) = x.to_i64_pair().unwrap();
+            if m.unsigned_abs() < 1 << 53 {
+                prop_assert_eq!(iv.lo, iv.hi);
+            }
+        }
+    }
+
     #[test]
     fn zero_is_never_decided_by_the_filter() {
         // 1/3 + 1/3 + 1/3 - 1 is exactly zero; the enclosure must contain it.
@@ -536,7 +575,12 @@ mod tests {
             let iv2 = affine_mid_rad(&mr, Iv::from_q(&off).mid_rad(), &x_iv);
             prop_assert!(Q::from_f64(iv2.lo).unwrap() <= exact);
             prop_assert!(Q::from_f64(iv2.hi).unwrap() >= exact);
-            prop_assert!(iv2.hi - iv2.lo <= 4.0 * (iv.hi - iv.lo) + 1e-300);
+            // (Exact inputs make `iv` a few roundings wide, where the centre-radius bound
+            // keeps its static term: about `n·2^-52` of the sum of magnitudes.)
+            let size: f64 = (row.iter().zip(&x))
+                .map(|(a, v)| (a.approx_f64() * v.approx_f64()).abs())
+                .sum::<f64>() + off.approx_f64().abs();
+            prop_assert!(iv2.hi - iv2.lo <= 4.0 * (iv.hi - iv.lo) + 1e-13 * size + 1e-300);
             // Wide enclosures: each coordinate the hull of x_i and x_i + t_i / 7.
             let y: Vec<Q> = x.iter().zip(&terms).map(|(v, t)| v + &q(t.0, 7)).collect();
             let hull: Vec<Iv> = x.iter().zip(&y).map(|(a, b)| Iv::from_q(a).hull(&Iv::from_q(b))).collect();
