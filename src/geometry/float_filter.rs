@@ -184,10 +184,11 @@ fn dual_basis(floats: &Floats, point: &[Q], c: &[Q]) -> Option<Vec<usize>> {
 /// A simple rational point strictly inside every constraint of `cons` (checked with
 /// filtered signs, so the answer is exact), proposed by a float LP: the float optimum of
 /// the LP that [`crate::geometry::lp::interior_point`] solves exactly (the centre of a
-/// largest cube `|x - x0|∞ <= t` inside, through the dual, with `t <= 1`), rounded to simple rationals near it ([`lazy::simple_near`]). `origin` is a
-/// point near the cell (the float LP is solved in coordinates centred there). `None` when
-/// the float LP fails, finds no room (`t <= 0`: perhaps empty), or no rounding is inside:
-/// then the caller runs the exact LP.
+/// largest cube `|x - x0|∞ <= t` inside, through the dual, with `t <= 1`), rounded to
+/// simple rationals near it ([`lazy::simple_near`]). `origin` is a point near the cell (the
+/// float LP is solved in coordinates centred there). `None` when the float LP fails, finds
+/// no room (`t <= 0`: perhaps empty), or no rounding is inside: then the caller runs the
+/// exact LP.
 pub(crate) fn interior_guess<H: Borrow<HalfSpace>>(
     cons: &[H],
     floats: &Floats,
