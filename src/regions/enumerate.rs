@@ -506,8 +506,7 @@ impl<'a> Enumerator<'a> {
     /// returned, so a region needs neither an interior point nor its own list of
     /// constraints (its leaf keeps the constraints it shares with its siblings), except a
     /// region whose map another region has: it gets both (the point from an exact LP) for
-    /// the pieces. On a 6-24-1 net with float32 weights this takes 2.4 KB per region
-    /// instead of 16 KB, and two fifths of the time.
+    /// the pieces (on a 6-24-1 net with float32 weights a count holds 2.4 KB per region).
     ///
     /// ```
     /// use relucheck::{Domain, Enumerator, Network, Q};
@@ -740,11 +739,16 @@ impl<'a> Enumerator<'a> {
         let k = out.domain.dim();
         let mut lp_count = out.lp_count;
         let mut sub = Vec::with_capacity(shared.len());
+        let deadline = self.budget.deadline();
         for (j, &i) in shared.iter().enumerate() {
-            let Some(r) = with_polytope(&out.regions[i], conses[i].as_ref(), &mut lp_count) else {
-                return; // no interior point: the pieces stay unknown
-            };
-            sub.push(Region { id: j, ..r });
+            match with_polytope(&out.regions[i], conses[i].as_ref(), &mut lp_count, deadline) {
+                Ok(Some(r)) => sub.push(Region { id: j, ..r }),
+                Ok(None) => return, // no interior point: the pieces stay unknown
+                Err(TimeUp) => {
+                    out.stop = self.time_stop();
+                    return;
+                }
+            }
         }
         let sub_cells: Vec<Option<VCell>> = shared.iter().map(|&i| cells[i].clone()).collect();
         let facets = self.facets_of(&mut sub, &sub_cells, (stages, k), &mut lp_count, true);
@@ -822,9 +826,14 @@ impl<'a> Enumerator<'a> {
 
 /// The region with its polytope and an interior point: itself, or for a leaf of a count
 /// ([`Enumerator::count`]) its constraints from `cons` and, when it has none, an interior
-/// point from an exact LP (counted in `lps`). `None` when the LP finds none (a region has
-/// interior, so only on a time limit inside it).
-fn with_polytope(r: &Region, cons: Option<&Cons>, lps: &mut usize) -> Option<Region> {
+/// point from an exact LP within `deadline` (counted in `lps`). `Ok(None)` when the LP
+/// finds none (not for a region, which has interior).
+fn with_polytope(
+    r: &Region,
+    cons: Option<&Cons>,
+    lps: &mut usize,
+    deadline: Option<Instant>,
+) -> Result<Option<Region>, TimeUp> {
     let mut r = r.clone();
     if let Some(c) = cons {
         let hs = c.nodes().into_iter().map(|n| n.h.clone()).collect();
@@ -832,10 +841,13 @@ fn with_polytope(r: &Region, cons: Option<&Cons>, lps: &mut usize) -> Option<Reg
     }
     if r.interior_point.is_empty() {
         *lps += 1;
-        r.interior_point =
-            crate::geometry::lp::interior_point(r.polytope.dim(), r.polytope.constraints())?;
+        let k = r.polytope.dim();
+        match crate::geometry::lp::interior_point_within(k, r.polytope.constraints(), deadline)? {
+            Some(p) => r.interior_point = p,
+            None => return Ok(None),
+        }
     }
-    Some(r)
+    Ok(Some(r))
 }
 
 /// What the network's layers do, step by step ([`crate::net::residual::steps`]).
@@ -1364,8 +1376,7 @@ struct Walk<'s> {
     fallbacks: AtomicU64,
     /// The float filter off (see [`Enumerator::exact_only`]).
     exact_only: bool,
-    /// Keep the leaves' vertex cells (full details use them; a count of pieces only when it
-    /// has no interior points).
+    /// Keep the leaves' vertex cells (full details use them; the pieces alone do not).
     keep_cells: bool,
     /// Give the leaves of vertex cells interior points (see [`Enumerator::count`]).
     points: bool,
@@ -2171,8 +2182,8 @@ mod tests {
         }
     }
 
-    /// The linear pieces alone and a count (no interior points, pieces from the vertex
-    /// cells) against the full details: the same piece of every region, the same counts.
+    /// The linear pieces alone and a count (no interior points, polytopes only for the
+    /// regions that share a map) against the full details: the same piece of every region, the same counts.
     /// Returns the count.
     fn same_pieces(net: &Network, dom: Domain) -> Option<usize> {
         let full = Enumerator::new(net, dom.clone()).run().unwrap();
